@@ -1,0 +1,129 @@
+"""The `nianbao` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config import get_settings
+from bot.core.answers import AnswersFile, AnswersFileError, load_answers, parse_answers
+from bot.core.checks import Finding, check_answers, has_errors
+from bot.core.form import available_kinds, load_form
+from bot.core.render import render_report
+from bot.core.template_builder import build_template
+
+app = typer.Typer(
+    help="nianbao：政府信息公开工作年度报告助手",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+template_app = typer.Typer(help="Word 模板（由表单定义生成）", no_args_is_help=True)
+app.add_typer(template_app, name="template")
+
+DEMO_SAMPLE = Path(__file__).resolve().parent / "demo" / "tongjiang-gxkjj-2020.yaml"
+
+
+def _load_or_exit(path: Path) -> AnswersFile:
+    try:
+        return load_answers(path)
+    except AnswersFileError as exc:
+        typer.echo(f"无法读取：{exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    for title, group in (("错误", errors), ("提示", warnings)):
+        for number, finding in enumerate(group, start=1):
+            typer.echo(f"[{title} {number}] ({finding.check}) {finding.message}")
+    if not findings:
+        typer.echo("校验通过：未发现问题。")
+    else:
+        typer.echo(f"共 {len(errors)} 项错误、{len(warnings)} 项提示。")
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="答案文件（YAML 或 JSON）")],
+    previous: Annotated[Path | None, typer.Option("--previous", help="上一年度的答案文件")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    """校验一份年度报告：勾稽关系、空白单元格、文字部分。
+
+    退出码：0 无错误，1 有错误，2 文件无法读取。
+    """
+    answers = _load_or_exit(file)
+    last_year = _load_or_exit(previous) if previous else None
+    findings = check_answers(answers, last_year)
+    if as_json:
+        payload = {"ok": not has_errors(findings), "findings": [f.as_dict() for f in findings]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print_findings(findings)
+    raise typer.Exit(1 if has_errors(findings) else 0)
+
+
+@app.command()
+def render(
+    file: Annotated[Path, typer.Argument(help="答案文件（YAML 或 JSON）")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="输出的 .docx 文件")],
+    draft: Annotated[bool, typer.Option("--draft", help="存在错误时仍生成，并标注“草稿”")] = False,
+    previous: Annotated[Path | None, typer.Option("--previous", help="上一年度的答案文件")] = None,
+) -> None:
+    """生成 Word 报告。存在错误时拒绝生成（除非使用 --draft）。"""
+    answers = _load_or_exit(file)
+    last_year = _load_or_exit(previous) if previous else None
+    findings = check_answers(answers, last_year)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors and not draft:
+        _print_findings(errors)
+        typer.echo("存在错误，未生成报告。请改正后重试，或使用 --draft 生成草稿。", err=True)
+        raise typer.Exit(1)
+    data = render_report(
+        answers.form,
+        agency=answers.agency,
+        year=answers.year,
+        values=parse_answers(answers).values,
+        draft=draft,
+        draft_errors=len(errors),
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    typer.echo(str(output))
+
+
+@app.command()
+def demo() -> None:
+    """演示：用同江市工业信息化科技局2020年报告的数据生成 Word 报告，写入 out/。"""
+    answers = _load_or_exit(DEMO_SAMPLE)
+    findings = check_answers(answers)
+    _print_findings(findings)
+    out_dir = get_settings().output_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = (
+        out_dir
+        / f"{answers.form.document_title_for(agency=answers.agency, year=answers.year)}.docx"
+    )
+    path.write_bytes(
+        render_report(
+            answers.form,
+            agency=answers.agency,
+            year=answers.year,
+            values=parse_answers(answers).values,
+        )
+    )
+    typer.echo(f"已生成：{path.resolve()}")
+
+
+@template_app.command("build")
+def template_build(
+    kind: Annotated[list[str] | None, typer.Argument(help="报告格式；缺省为全部")] = None,
+) -> None:
+    """由 templates/<kind>/form.yaml 重新生成 report.docx。"""
+    for name in kind or available_kinds():
+        typer.echo(str(build_template(load_form(name))))

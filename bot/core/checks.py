@@ -1,0 +1,337 @@
+"""Checking a report: the arithmetic relations of the form, blanks, and the narrative checks.
+
+Every finding carries a stable `check` id, a severity (`error` blocks the final report), the
+ids of every field taking part, and a message in Chinese naming the cells in official words
+with their numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Literal
+
+from bot.core.answers import AnswersFile, parse_answers
+from bot.core.form import FieldDef, RelationInstance, ReportForm, Term
+from bot.core.values import Number, Value, format_value
+
+Severity = Literal["error", "warning"]
+
+# With more terms than this a message lists only the non-zero ones.
+_MAX_LISTED_TERMS = 4
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: Severity
+    fields: tuple[str, ...]
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["fields"] = list(self.fields)
+        return data
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def complete_values(form: ReportForm, values: Mapping[str, Value]) -> dict[str, Value]:
+    """The values with every missing total computed from its parts, where the parts are there."""
+    completed = dict(values)
+    changed = True
+    while changed:
+        changed = False
+        for relation in form.relations:
+            if not relation.computes:
+                continue
+            (target,) = relation.left
+            if target.field in completed:
+                continue
+            parts = [completed.get(t.field) for t in relation.right]
+            if all(isinstance(p, int | Decimal) for p in parts):
+                completed[target.field] = sum(
+                    t.sign * p
+                    for t, p in zip(relation.right, parts, strict=True)  # type: ignore[misc]
+                )
+                changed = True
+    return completed
+
+
+def check_values(
+    form: ReportForm,
+    values: Mapping[str, Value],
+    *,
+    previous: Mapping[str, Value] | None = None,
+    checks: set[str] | None = None,
+) -> list[Finding]:
+    """All findings for typed values (totals computed where missing).
+
+    `previous` is last year's report (any format: fields it lacks are skipped). `checks`
+    restricts the run to some check ids, as the chat does at the end of a table.
+    """
+    completed = complete_values(form, values)
+    prev = dict(previous) if previous is not None else None
+    findings: list[Finding] = []
+    for relation in form.relations:
+        if checks is not None and relation.check not in checks:
+            continue
+        finding = _check_relation(form, relation, completed, prev)
+        if finding is not None:
+            findings.append(finding)
+    for check_id, spec in form.content_checks.items():
+        if checks is not None and check_id not in checks:
+            continue
+        findings.extend(_CONTENT_CHECKS[check_id](form, completed, prev, spec))
+    return findings
+
+
+def check_answers(answers: AnswersFile, previous: AnswersFile | None = None) -> list[Finding]:
+    """Findings for an answers file: unreadable cells, blanks, relations, narrative checks."""
+    form = answers.form
+    parsed = parse_answers(answers)
+    findings = [Finding(i.check, "error", (i.field,), i.message) for i in parsed.issues]
+    previous_values = None
+    if previous is not None:
+        previous_values = parse_answers(previous).values
+    findings.extend(check_values(form, parsed.values, previous=previous_values))
+    return findings
+
+
+def _check_relation(
+    form: ReportForm,
+    relation: RelationInstance,
+    values: Mapping[str, Value],
+    previous: Mapping[str, Value] | None,
+) -> Finding | None:
+    terms = (*relation.left, *relation.right)
+    if relation.needs_previous and previous is None:
+        return None
+    numbers: dict[Term, Number] = {}
+    for term in terms:
+        source = previous if term.previous else values
+        value = source.get(term.field) if source is not None else None
+        if value is None or isinstance(value, str):
+            return None
+        numbers[term] = value
+    left = sum(t.sign * numbers[t] for t in relation.left)
+    right = sum(t.sign * numbers[t] for t in relation.right)
+    if left == right:
+        return None
+    first = form.field(relation.left[0].field)
+    scope = (
+        f"{first.table}「{first.column}」列"
+        if relation.scope == "column"
+        else f"{first.table}「{first.row}」行"
+    )
+    message = (
+        f"{scope}：{_expression(form, relation, relation.left, numbers, left)}；"
+        f"{_expression(form, relation, relation.right, numbers, right)}；"
+        f"两者相差 {format_value(abs(left - right), first.type)}。{relation.explanation}。"
+    )
+    return Finding(relation.check, relation.severity, relation.current_fields, message)
+
+
+def _expression(
+    form: ReportForm,
+    relation: RelationInstance,
+    terms: tuple[Term, ...],
+    numbers: Mapping[Term, Number],
+    total: Number,
+) -> str:
+    listed = list(terms)
+    if len(terms) > _MAX_LISTED_TERMS:
+        listed = [t for t in terms if numbers[t] != 0]
+    parts = []
+    for i, term in enumerate(listed):
+        field_def = form.field(term.field)
+        name = field_def.row if relation.scope == "column" else field_def.column
+        if term.previous:
+            name = f"上年报告{name}"
+        operator = "" if i == 0 and term.sign > 0 else ("－ " if term.sign < 0 else "＋ ")
+        parts.append(f"{operator}{name} {format_value(numbers[term], field_def.type)}")
+    text = " ".join(parts) if parts else "各项均为 0"
+    if len(listed) > 1 or (len(listed) < len(terms) and listed):
+        text += f" ＝ {total}"
+    if len(listed) < len(terms) and listed:
+        text += "（其余各项为 0）"
+    return text
+
+
+def _blank_cells(
+    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+) -> list[Finding]:
+    findings = []
+    by_row: dict[tuple[str | None, str | None], list[FieldDef]] = {}
+    for field_def in form.fields.values():
+        if field_def.numeric and values.get(field_def.id) is None:
+            by_row.setdefault((field_def.table, field_def.row), []).append(field_def)
+    for (table, row), cells in by_row.items():
+        columns = "、".join(f"「{c.column}」" for c in cells)
+        findings.append(
+            Finding(
+                "no_blank_cells",
+                "error",
+                tuple(c.id for c in cells),
+                f"{table}「{row}」行的{columns}列未填写数字；数量为零时应填写 0，不能空白或填“/”。",
+            )
+        )
+    return findings
+
+
+def _required_text(
+    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+) -> list[Finding]:
+    findings = []
+    for section in form.sections:
+        if section.required and section.text_field and not _text(values, section.text_field):
+            findings.append(
+                Finding(
+                    "required_text",
+                    "error",
+                    (section.text_field,),
+                    f"「{section.heading}」尚未填写。{section.guidance}",
+                )
+            )
+    return findings
+
+
+_FEE_AMOUNT = re.compile(r"\d[\d,，.]*\s*(万元|元)")
+_FEE_NONE = re.compile(r"(未|没有|不|无)(收取|产生|收费)|收取[^。；]{0,12}(为零|0\s*元)|免收")
+
+
+def _fee_statement(
+    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+) -> list[Finding]:
+    text = _text(values, str(spec["field"]))
+    if "信息处理费" in text and (_FEE_AMOUNT.search(text) or _FEE_NONE.search(text)):
+        return []
+    return [
+        Finding(
+            "fee_statement",
+            "warning",
+            (str(spec["field"]),),
+            "「六、其他需要报告的事项」应专门说明本年度收取信息处理费的情况"
+            "（如“本年度未收取信息处理费”或“共收取信息处理费××元”）。",
+        )
+    ]
+
+
+def _overview_length(
+    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+) -> list[Finding]:
+    text = _text(values, str(spec["field"]))
+    count = len(re.sub(r"\s", "", text))
+    limit = int(spec["limit"])  # type: ignore[call-overload]
+    if count <= limit:
+        return []
+    return [
+        Finding(
+            "overview_length",
+            "warning",
+            (str(spec["field"]),),
+            f"「一、总体情况」共 {count} 字，超过原则上不超过 {limit} 字的要求，"
+            f"请精简约 {count - limit} 字，重在聚焦主题、简明客观。",
+        )
+    ]
+
+
+_EMPTY_PROBLEMS = {"", "无", "没有", "暂无", "无问题"}
+
+
+def _problems_specific(
+    form: ReportForm,
+    values: Mapping[str, Value],
+    prev: Mapping[str, Value] | None,
+    spec: dict[str, object],
+) -> list[Finding]:
+    field_id = str(spec["field"])
+    text = _text(values, field_id)
+    if re.sub(r"[\s。.，,！!]", "", text) in _EMPTY_PROBLEMS:
+        return [
+            Finding(
+                "problems_specific",
+                "warning",
+                (field_id,),
+                "「五、存在的主要问题及改进情况」不能只写“无”，应实事求是、明确具体地写明存在的问题"
+                "和有针对性的改进举措。",
+            )
+        ]
+    last = _text(prev, field_id) if prev is not None else ""
+    if (
+        last
+        and difflib.SequenceMatcher(None, text, last, autojunk=False).quick_ratio() > 0.9
+        and difflib.SequenceMatcher(None, text, last, autojunk=False).ratio() > 0.9
+    ):
+        return [
+            Finding(
+                "problems_specific",
+                "warning",
+                (field_id,),
+                "「五、存在的主要问题及改进情况」与上年报告基本相同，不得出现年年雷同现象，"
+                "请结合本年度实际重新梳理问题和改进举措。",
+            )
+        ]
+    return []
+
+
+# Figures the overview commonly states, and the table cells that must agree with them.
+_NARRATIVE_FIGURES = (
+    (
+        re.compile(r"(?:受理|收到|新收)[^。；，,]{0,20}?申请\s*(\d[\d,]*)\s*件"),
+        ("s3.new.total",),
+        "表三“一、本年新收政府信息公开申请数量”总计",
+    ),
+    (re.compile(r"行政复议\s*(\d[\d,]*)\s*件"), ("s4.review.total",), "表四行政复议总计"),
+    (
+        re.compile(r"行政诉讼\s*(\d[\d,]*)\s*件"),
+        ("s4.suit_direct.total", "s4.suit_after_review.total"),
+        "表四行政诉讼两项总计之和",
+    ),
+)
+
+
+def _narrative_figures(
+    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+) -> list[Finding]:
+    field_id = str(spec["field"])
+    text = _text(values, field_id)
+    findings = []
+    for pattern, cells, cells_label in _NARRATIVE_FIGURES:
+        match = pattern.search(text)
+        numbers = [values.get(c) for c in cells]
+        if match is None or not all(isinstance(n, int) for n in numbers):
+            continue
+        stated = int(match.group(1).replace(",", ""))
+        in_table = sum(numbers)  # type: ignore[arg-type]
+        if stated != in_table:
+            findings.append(
+                Finding(
+                    "narrative_figures",
+                    "warning",
+                    (field_id, *cells),
+                    f"「一、总体情况」写明“{match.group(0)}”，但{cells_label}为 {in_table}，"
+                    f"相差 {abs(stated - in_table)}，请核对文字与表格是否一致。",
+                )
+            )
+    return findings
+
+
+def _text(values: Mapping[str, Value] | None, field_id: str) -> str:
+    value = values.get(field_id) if values is not None else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+_CONTENT_CHECKS = {
+    "no_blank_cells": _blank_cells,
+    "required_text": _required_text,
+    "fee_statement": _fee_statement,
+    "overview_length": _overview_length,
+    "problems_specific": _problems_specific,
+    "narrative_figures": _narrative_figures,
+}

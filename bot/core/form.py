@@ -1,0 +1,440 @@
+"""Report kinds as data: `templates/<kind>/form.yaml` loaded into typed, immutable objects.
+
+Everything the rest of the system knows about a report (a cell's label, its value type, the
+questions asked in the chat, the relations between cells, the layout of the Word tables) is
+read from here, so each fact has exactly one source.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from bot.config import get_settings
+
+ValueKind = Literal["count", "signed", "amount", "text"]
+
+
+class FormDefinitionError(Exception):
+    """A form.yaml that does not describe a usable report kind (a bug in data, not input)."""
+
+
+@dataclass(frozen=True)
+class ValueType:
+    kind: ValueKind
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One answer: a table cell or a narrative text."""
+
+    id: str
+    section: str
+    type: ValueType
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    derived: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        return self.type.kind != "text"
+
+    @property
+    def label(self) -> str:
+        """The cell in official words, e.g. 表三「二、上年结转…」行「自然人」列."""
+        if self.table is None:
+            return f"「{self.row}」"
+        if self.column is None:
+            return f"{self.table}「{self.row}」"
+        return f"{self.table}「{self.row}」行「{self.column}」列"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One prompt of the walkthrough: a whole table row, or a narrative section."""
+
+    id: str
+    section: str
+    label: str
+    fields: tuple[str, ...]
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    label: str
+    within: str | None = None
+    group: str | None = None
+    hint: str | None = None
+    subgroup: str | None = None
+
+    @property
+    def display(self) -> str:
+        if self.subgroup:
+            return f"{self.label}（{self.subgroup}）"
+        return f"{self.group}：{self.label}" if self.group else self.label
+
+
+@dataclass(frozen=True)
+class ListRow:
+    label: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListGroup:
+    heading: str
+    columns: tuple[str, ...]
+    rows: tuple[ListRow, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    heading: str
+    type: Literal["text", "tables", "grid"]
+    guidance: str = ""
+    # How the Word table is laid out: rows down the page ("grid", table 三) or every row of
+    # the grid side by side in one line of figures ("wide", table 四).
+    layout: Literal["text", "list", "grid", "wide"] = "text"
+    table: str | None = None
+    required: bool = False
+    text_field: str | None = None
+    row_header: str | None = None
+    groups: tuple[ListGroup, ...] = ()
+    columns: tuple[Column, ...] = ()
+    rows: tuple[Row, ...] = ()
+    note: str | None = None
+    header: dict[str, str] = field(default_factory=dict)
+    counting_rule: str | None = None
+    questions: tuple[Question, ...] = ()
+
+    @property
+    def number(self) -> str:
+        """The Chinese ordinal of the heading: 一 … 六."""
+        return self.heading.split("、", 1)[0]
+
+    @property
+    def title(self) -> str:
+        return self.heading.split("、", 1)[1]
+
+
+@dataclass(frozen=True)
+class Term:
+    field: str
+    sign: int = 1
+    previous: bool = False
+
+
+@dataclass(frozen=True)
+class RelationInstance:
+    """One equation of a relation, with its variables bound: sum(left) == sum(right)."""
+
+    check: str
+    severity: Literal["error", "warning"]
+    explanation: str
+    scope: Literal["row", "column"]
+    left: tuple[Term, ...]
+    right: tuple[Term, ...]
+    computes: bool = False
+
+    @property
+    def current_fields(self) -> tuple[str, ...]:
+        return tuple(t.field for t in (*self.left, *self.right) if not t.previous)
+
+    @property
+    def needs_previous(self) -> bool:
+        return any(t.previous for t in (*self.left, *self.right))
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    kind: str
+    title: str
+    source: str
+    first_year: int
+    last_year: int | None
+    document_title: str
+    sections: tuple[Section, ...]
+    fields: dict[str, FieldDef]
+    relations: tuple[RelationInstance, ...]
+    content_checks: dict[str, dict[str, Any]]
+    deadlines: dict[str, str]
+    directory: Path
+
+    def applies_to(self, year: int) -> bool:
+        return year >= self.first_year and (self.last_year is None or year <= self.last_year)
+
+    def section(self, section_id: str) -> Section:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+    def field(self, field_id: str) -> FieldDef:
+        return self.fields[field_id]
+
+    @property
+    def numeric_fields(self) -> list[str]:
+        return [f.id for f in self.fields.values() if f.numeric]
+
+    @property
+    def text_fields(self) -> list[str]:
+        return [f.id for f in self.fields.values() if not f.numeric]
+
+    @property
+    def derived_fields(self) -> list[str]:
+        return [f.id for f in self.fields.values() if f.derived]
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for s in self.sections for q in s.questions]
+
+    @property
+    def template_path(self) -> Path:
+        return self.directory / "report.docx"
+
+    def document_title_for(self, *, agency: str, year: int) -> str:
+        return self.document_title.format(agency=agency, year=year)
+
+
+def available_kinds() -> list[str]:
+    root = get_settings().templates_dir
+    return sorted(p.parent.name for p in root.glob("*/form.yaml"))
+
+
+@cache
+def load_form(kind: str) -> ReportForm:
+    directory = get_settings().templates_dir / kind
+    path = directory / "form.yaml"
+    if not path.is_file():
+        raise KeyError(kind)
+    with path.open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    return _build_form(raw, directory)
+
+
+def form_for_year(year: int) -> ReportForm:
+    """The national format that applies to a report year (the newest one when both would)."""
+    matching = [load_form(k) for k in available_kinds() if load_form(k).applies_to(year)]
+    if not matching:
+        raise LookupError(year)
+    return max(matching, key=lambda f: f.first_year)
+
+
+def _build_form(raw: dict[str, Any], directory: Path) -> ReportForm:
+    kind = raw["kind"]
+    derived = _derived_fields(raw.get("relations", []))
+    fields: dict[str, FieldDef] = {}
+    sections = tuple(_build_section(s, derived, fields) for s in raw["sections"])
+    relations = tuple(
+        instance for spec in raw.get("relations", []) for instance in _expand_relation(spec)
+    )
+    for instance in relations:
+        for term in (*instance.left, *instance.right):
+            if term.field not in fields:
+                raise FormDefinitionError(f"{kind}: {instance.check} names unknown {term.field}")
+    return ReportForm(
+        kind=kind,
+        title=raw["title"],
+        source=raw["source"],
+        first_year=raw["years"]["first"],
+        last_year=raw["years"].get("last"),
+        document_title=raw["document_title"],
+        sections=sections,
+        fields=fields,
+        relations=relations,
+        content_checks={c["id"]: c for c in raw.get("content_checks", [])},
+        deadlines=raw.get("deadlines", {}),
+        directory=directory,
+    )
+
+
+def _value_type(field_id: str, patterns: dict[str, Any]) -> ValueType:
+    for pattern, spec in patterns.items():
+        if fnmatch.fnmatchcase(field_id, pattern):
+            if isinstance(spec, str):
+                return ValueType(spec)
+            return ValueType(spec["type"], spec.get("unit"))
+    raise FormDefinitionError(f"no value type for {field_id}")
+
+
+def _build_section(raw: dict[str, Any], derived: set[str], fields: dict[str, FieldDef]) -> Section:
+    section_id = raw["id"]
+    common = {
+        "id": section_id,
+        "heading": raw["heading"],
+        "type": raw["type"],
+        "guidance": raw.get("guidance", ""),
+    }
+    if raw["type"] == "text":
+        field_id = raw["field"]
+        fields[field_id] = FieldDef(
+            id=field_id, section=section_id, type=ValueType("text"), row=raw["heading"]
+        )
+        question = Question(
+            id=section_id,
+            section=section_id,
+            label=raw["heading"],
+            fields=(field_id,),
+            hint=raw.get("guidance"),
+        )
+        return Section(
+            **common,
+            required=raw.get("required", False),
+            text_field=field_id,
+            questions=(question,),
+        )
+
+    table = raw["table"]
+    types = raw["value_types"]
+    if raw["type"] == "tables":
+        groups = []
+        questions = []
+        for group in raw["groups"]:
+            rows = []
+            for row in group["rows"]:
+                row_fields = tuple(row["fields"])
+                for field_id, column in zip(row_fields, group["columns"], strict=True):
+                    fields[field_id] = FieldDef(
+                        id=field_id,
+                        section=section_id,
+                        type=_value_type(field_id, types),
+                        table=table,
+                        row=row["label"],
+                        column=column,
+                    )
+                rows.append(ListRow(label=row["label"], fields=row_fields))
+                questions.append(
+                    Question(
+                        id=row_fields[0].rsplit(".", 1)[0],
+                        section=section_id,
+                        label=row["label"],
+                        fields=row_fields,
+                        hint=group["heading"],
+                    )
+                )
+            groups.append(ListGroup(group["heading"], tuple(group["columns"]), tuple(rows)))
+        return Section(
+            **common,
+            layout="list",
+            table=table,
+            row_header=raw.get("row_header"),
+            groups=tuple(groups),
+            questions=tuple(questions),
+        )
+
+    columns = tuple(Column(c["id"], c["label"], c.get("group")) for c in raw["columns"])
+    if "rows" in raw:
+        rows = tuple(
+            Row(r["id"], r["label"], r.get("within"), r.get("group"), r.get("hint"))
+            for r in raw["rows"]
+        )
+        pattern = raw["cell_field"].replace("{row}", "{r}").replace("{column}", "{c}")
+    else:
+        rows = tuple(Row(g["id"], g["label"], subgroup=g.get("subgroup")) for g in raw["groups"])
+        pattern = raw["cell_field"].replace("{group}", "{r}").replace("{column}", "{c}")
+    questions = []
+    for row in rows:
+        row_fields = []
+        for column in columns:
+            field_id = pattern.format(r=row.id, c=column.id)
+            fields[field_id] = FieldDef(
+                id=field_id,
+                section=section_id,
+                type=_value_type(field_id, types),
+                table=table,
+                row=row.display,
+                column=column.label,
+                derived=field_id in derived,
+            )
+            if field_id not in derived:
+                row_fields.append(field_id)
+        if row_fields:
+            questions.append(
+                Question(
+                    id=f"{section_id}.{row.id}",
+                    section=section_id,
+                    label=row.display,
+                    fields=tuple(row_fields),
+                    hint=row.hint or raw.get("counting_rule"),
+                )
+            )
+    return Section(
+        **common,
+        layout="grid" if "rows" in raw else "wide",
+        table=table,
+        columns=columns,
+        rows=rows,
+        note=raw.get("note"),
+        header=raw.get("header", {}),
+        counting_rule=raw.get("counting_rule"),
+        questions=tuple(questions),
+    )
+
+
+def _bindings(for_each: dict[str, list[str]]) -> list[dict[str, str]]:
+    names = list(for_each)
+    return [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(for_each[n] for n in names))
+    ]
+
+
+def _terms(spec: list[str] | dict[str, Any], binding: dict[str, str]) -> tuple[Term, ...]:
+    if isinstance(spec, dict):
+        pattern = spec["sum"]
+        ((var, values),) = ((k, v) for k, v in spec.items() if k != "sum")
+        return tuple(_term(pattern, {**binding, var: value}) for value in values)
+    return tuple(_term(pattern, binding) for pattern in spec)
+
+
+def _term(pattern: str, binding: dict[str, str]) -> Term:
+    sign = 1
+    if pattern.startswith("-"):
+        sign, pattern = -1, pattern[1:]
+    previous = pattern.startswith("prev:")
+    if previous:
+        pattern = pattern.removeprefix("prev:")
+    return Term(field=pattern.format(**binding), sign=sign, previous=previous)
+
+
+def _expand_relation(spec: dict[str, Any]) -> list[RelationInstance]:
+    return [
+        RelationInstance(
+            check=spec["id"],
+            severity=spec["severity"],
+            explanation=spec["explanation"],
+            scope=spec["scope"],
+            left=_terms(spec["left"], binding),
+            right=_terms(spec["right"], binding),
+            computes=spec.get("computes", False),
+        )
+        for binding in _bindings(spec["for_each"])
+    ]
+
+
+def _derived_fields(relations: list[dict[str, Any]]) -> set[str]:
+    derived = set()
+    for spec in relations:
+        if spec.get("computes"):
+            for instance in _expand_relation(spec):
+                (term,) = instance.left
+                derived.add(term.field)
+    return derived
