@@ -12,6 +12,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+    database_url: str = Field(default="sqlite:///var/nianbao.db", validation_alias="DATABASE_URL")
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot", validation_alias="TELEGRAM_BASE_URL"
+    )
+    telegram_base_file_url: str = Field(
+        default="https://api.telegram.org/file/bot", validation_alias="TELEGRAM_BASE_FILE_URL"
+    )
+    timezone: str = Field(default="Asia/Shanghai", validation_alias="NIANBAO_TIMEZONE")
     templates_dir: Path = Field(
         default=PROJECT_ROOT / "templates", validation_alias="NIANBAO_TEMPLATES_DIR"
     )
