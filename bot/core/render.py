@@ -22,7 +22,7 @@ from jinja2 import Environment, Template
 
 from bot.core.checks import complete_values
 from bot.core.form import ReportForm
-from bot.core.values import Value, format_value
+from bot.core.values import Value, format_value, normalise_text
 
 _TAG = re.compile(r"\{[{%#]")
 
@@ -109,6 +109,7 @@ def report_context(
     note = "草稿"
     if draft_errors:
         note = f"草稿（尚有 {draft_errors} 项校验错误未改正，仅供核对，不得作为正式报告发布）"
+    agency = normalise_text(agency)
     return {
         "title": form.document_title_for(agency=agency, year=year),
         "agency": agency,
@@ -123,7 +124,7 @@ def report_context(
 def _paragraphs(value: Value | None) -> list[str]:
     if not isinstance(value, str):
         return []
-    return [line.strip() for line in value.split("\n") if line.strip()]
+    return [line.strip() for line in normalise_text(value).split("\n") if line.strip()]
 
 
 def render_report(

@@ -42,7 +42,7 @@ def build_template(form: ReportForm, path: Path | None = None) -> Path:
     draft = _paragraph(document, "", "Draft Mark")
     draft.add_run("{{ draft_note }}")
     _paragraph(document, "{%p endif %}", "Report Table")
-    _paragraph(document, "{{ title }}", "Report Title")
+    _title(document, form)
 
     for section in form.sections:
         _paragraph(document, section.heading, "Section Heading")
@@ -147,6 +147,14 @@ def _styles(document) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def _title(document, form: ReportForm) -> None:  # type: ignore[no-untyped-def]
+    """The title on two lines, agency first, as published reports set it."""
+    agency_part, rest = form.document_title.split("{agency}", 1)
+    paragraph = _paragraph(document, agency_part + "{{ agency }}", "Report Title")
+    paragraph.add_run().add_break()
+    paragraph.add_run(rest.replace("{year}", "{{ year }}"))
+
+
 def _paragraph(container, text: str, style: str) -> Paragraph:  # type: ignore[no-untyped-def]
     paragraph = container.add_paragraph(style=style)
     if text:
@@ -184,6 +192,12 @@ def _table(document, rows: int, widths_mm: list[float], header_rows: int) -> Tab
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    # Word and LibreOffice lay a fixed table out from its grid, not from the cell widths.
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
+    for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_mm, strict=True):
+        grid_col.w = Mm(width)
     for row_index, row in enumerate(table.rows):
         tr_pr = row._tr.get_or_add_trPr()
         cant_split = OxmlElement("w:cantSplit")

@@ -61,6 +61,8 @@ def parse_number(value_type: ValueType, raw: object) -> Number:
         raise ValueProblem(f"不能为空或填“{typed}”，数量为零时请填写 0")
     for unit in _UNITS:
         if text.endswith(unit) and len(text) > len(unit):
+            if unit.endswith("元") and value_type.kind != "amount":
+                raise ValueProblem(f"“{typed}”是金额，本格填写的是数量，单位不是元")
             if value_type.unit and unit.endswith("元") and unit != value_type.unit:
                 raise ValueProblem(f"本格单位为{value_type.unit}，请换算后只填写数字")
             text = text.removesuffix(unit)

@@ -1,0 +1,113 @@
+"""The form definitions carry the national formats faithfully and drive everything else."""
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.form import ReportForm, form_for_year, load_form
+from bot.core.template_builder import build_template
+
+FORMATS = Path(__file__).resolve().parent.parent / "fixtures" / "formats"
+
+
+def official_format(kind: str) -> dict:
+    return yaml.safe_load((FORMATS / f"{kind}.yaml").read_text(encoding="utf-8"))
+
+
+def official_fields(fmt: dict) -> dict[str, tuple[str | None, str | None]]:
+    """Every field id of an official format with its (row, column) labels."""
+    fields: dict[str, tuple[str | None, str | None]] = {}
+    for section in fmt["sections"]:
+        if section["type"] == "text":
+            fields[section["field"]] = (section["heading"], None)
+        elif section["type"] == "tables":
+            for group in section["groups"]:
+                for row in group["rows"]:
+                    for field_id, column in zip(row["fields"], group["columns"], strict=True):
+                        fields[field_id] = (row["label"], column)
+        elif "rows" in section:
+            for row in section["rows"]:
+                for column in section["columns"]:
+                    fields[f"s3.{row['id']}.{column['id']}"] = (row["label"], column["label"])
+        else:
+            for group in section["groups"]:
+                for column in section["columns"]:
+                    fields[f"s4.{group['id']}.{column['id']}"] = (group["label"], column["label"])
+    return fields
+
+
+def test_form_has_exactly_the_official_fields_and_labels(form: ReportForm) -> None:
+    expected = official_fields(official_format(form.kind))
+    assert set(form.fields) == set(expected)
+    for field_id, (row, column) in expected.items():
+        field = form.field(field_id)
+        assert row in (field.row or ""), field_id
+        assert field.column == column, field_id
+
+
+def test_form_keeps_every_official_check_id(form: ReportForm) -> None:
+    fmt = official_format(form.kind)
+    official = {r["id"] for r in fmt["relations"]} | {c["id"] for c in fmt["content_checks"]}
+    ours = {r.check for r in form.relations} | set(form.content_checks)
+    assert official <= ours
+
+
+def test_sections_follow_the_official_headings(form: ReportForm) -> None:
+    fmt = official_format(form.kind)
+    assert [s.heading for s in form.sections] == [s["heading"] for s in fmt["sections"]]
+    assert [s.number for s in form.sections] == ["一", "二", "三", "四", "五", "六"]
+
+
+def test_totals_are_never_asked_and_every_other_field_is_asked_once(form: ReportForm) -> None:
+    asked = [f for q in form.questions for f in q.fields]
+    assert len(asked) == len(set(asked))
+    assert set(asked) == {f for f in form.fields if not form.field(f).derived}
+    assert {f for f in form.fields if f.endswith(".total")} <= set(form.derived_fields)
+    assert all(form.field(f).derived for f in form.fields if f.startswith("s3.results_total."))
+
+
+@pytest.mark.parametrize(("year", "kind"), [
+    (2019, "gov-disclosure-2019"), (2020, "gov-disclosure-2019"),
+    (2021, "gov-disclosure-2021"), (2025, "gov-disclosure-2021"),
+])
+def test_the_format_follows_the_report_year(year: int, kind: str) -> None:
+    assert form_for_year(year).kind == kind
+
+
+def test_reports_before_2019_have_no_format() -> None:
+    with pytest.raises(LookupError):
+        form_for_year(2018)
+
+
+def template_fields(path: Path) -> set[str]:
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("word/document.xml").decode("utf-8")
+    return set(re.findall(r"v\['([^']+)'\]", xml))
+
+
+def test_every_numeric_field_has_exactly_one_place_in_the_word_template(form: ReportForm) -> None:
+    with zipfile.ZipFile(form.template_path) as archive:
+        xml = archive.read("word/document.xml").decode("utf-8")
+    placed = re.findall(r"v\['([^']+)'\]", xml)
+    assert sorted(placed) == sorted(form.numeric_fields)
+    for section in form.sections:
+        if section.text_field:
+            assert f"text['{section.id}']" in xml
+
+
+def test_committed_template_is_generated_from_the_current_form(
+    form: ReportForm, tmp_path: Path
+) -> None:
+    fresh = build_template(form, tmp_path / "report.docx")
+    with zipfile.ZipFile(fresh) as new, zipfile.ZipFile(form.template_path) as committed:
+        assert new.read("word/document.xml") == committed.read("word/document.xml"), (
+            "templates/*/report.docx is stale: run `nianbao template build`"
+        )
+
+
+def test_both_kinds_load() -> None:
+    assert load_form("gov-disclosure-2021").source == "国办公开办函〔2021〕30号"
+    assert load_form("gov-disclosure-2019").source.startswith("国办公开办函〔2019〕60号")

@@ -1,0 +1,90 @@
+"""Numbers are read the way people type them; everything else is refused with a reason."""
+
+from decimal import Decimal
+
+import pytest
+
+from bot.core.form import ValueType
+from bot.core.values import (
+    MAX_TEXT_CHARS,
+    ValueProblem,
+    format_value,
+    is_blank,
+    normalise_text,
+    parse_number,
+)
+
+COUNT = ValueType("count")
+SIGNED = ValueType("signed")
+AMOUNT = ValueType("amount", "万元")
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("0", 0), ("12", 12), (" 7 ", 7), ("１２３", 123), ("1,234", 1234), ("1，234", 1234),
+    ("12,345,678", 12345678), ("3件", 3), (5, 5), ("００", 0),
+])
+def test_counts_accept_what_people_type(typed: object, expected: int) -> None:
+    assert parse_number(COUNT, typed) == expected
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("abc", "不是数字"), ("-2", "负数"), ("+2", "正负号"), ("2.5", "整数"), ("1e9", "科学计数法"),
+    ("1000000000", "数值过大"), ("😀", "不是数字"), ("/", "数量为零时请填写 0"), ("", "不能为空"),
+    ("12,34", "不是数字"), ("三", "不是数字"), (True, "应填写数字"), ("5万元", "单位"),
+])
+def test_counts_refuse_the_rest_with_a_reason(typed: object, reason: str) -> None:
+    with pytest.raises(ValueProblem) as excinfo:
+        parse_number(COUNT, typed)
+    assert reason in str(excinfo.value)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("+3", 3), ("-2", -2), ("0", 0), ("＋２", 2), ("－1", -1), (4, 4),
+])
+def test_change_cells_take_a_sign(typed: object, expected: int) -> None:
+    assert parse_number(SIGNED, typed) == expected
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("12.5", Decimal("12.5")), ("0", 0), ("1,234.56", Decimal("1234.56")), (0.39, Decimal("0.39")),
+    ("3万元", 3),
+])
+def test_amounts_take_decimals(typed: object, expected: object) -> None:
+    assert parse_number(AMOUNT, typed) == expected
+
+
+def test_amounts_refuse_a_unit_other_than_their_own() -> None:
+    with pytest.raises(ValueProblem, match="万元"):
+        parse_number(AMOUNT, "3940元")
+
+
+@pytest.mark.parametrize("raw", [None, "", "/", "／", "—", " - ", "无"])
+def test_what_reports_print_for_nothing_counts_as_blank(raw: object) -> None:
+    assert is_blank(raw)
+
+
+def test_zero_is_not_blank() -> None:
+    assert not is_blank(0) and not is_blank("0")
+
+
+def test_printing_keeps_zero_and_signs() -> None:
+    assert format_value(0, COUNT) == "0"
+    assert format_value(2, SIGNED) == "+2"
+    assert format_value(-1, SIGNED) == "-1"
+    assert format_value(0, SIGNED) == "0"
+    assert format_value(Decimal("12.50"), AMOUNT) == "12.5"
+    assert format_value(Decimal("100"), AMOUNT) == "100"
+    assert format_value(None, COUNT) == ""
+
+
+def test_text_loses_control_characters_but_keeps_lines() -> None:
+    assert normalise_text("第一段\x0b\a\f\r\n第二段\x00 ") == "第一段\n第二段"
+
+
+def test_text_keeps_markup_characters_literally() -> None:
+    assert normalise_text("<b>&{{ x }}{% if %}") == "<b>&{{ x }}{% if %}"
+
+
+def test_overlong_text_is_refused_with_its_length() -> None:
+    with pytest.raises(ValueProblem, match=str(MAX_TEXT_CHARS + 1)):
+        normalise_text("字" * (MAX_TEXT_CHARS + 1))
