@@ -1,0 +1,97 @@
+"""What the walkthrough works on and what it answers with, free of any front end.
+
+A front end (Telegram, the terminal) loads a `ReportState`, passes one event to the
+walkthrough and gets an `Outcome`: replies to show, answers to save, and the new position.
+It persists the answers first and the position second, so a crash between the two repeats a
+question instead of losing an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.form import Question, ReportForm, Section
+from bot.core.values import Value
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a member is: the index of the question being asked (== number of questions: the
+    closing summary), and where to return after fixing a cell reached from a finding."""
+
+    question: int = 0
+    resume: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"q": self.question, "resume": self.resume}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, *, questions: int) -> Position:
+        if not data:
+            return cls()
+        question = data.get("q", 0)
+        resume = data.get("resume")
+        if not isinstance(question, int) or not 0 <= question <= questions:
+            question = 0
+        if not isinstance(resume, int) or not 0 <= resume <= questions:
+            resume = None
+        return cls(question, resume)
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """One report as the walkthrough sees it: typed values only (totals are computed)."""
+
+    form: ReportForm
+    agency: str
+    year: int
+    values: Mapping[str, Value]
+    position: Position = field(default_factory=Position)
+    previous: Mapping[str, Value] | None = None
+
+    @property
+    def questions(self) -> list[Question]:
+        return self.form.questions
+
+    @property
+    def finished(self) -> bool:
+        return self.position.question >= len(self.questions)
+
+    @property
+    def question(self) -> Question:
+        return self.questions[self.position.question]
+
+    @property
+    def section(self) -> Section:
+        return self.form.section(self.question.section)
+
+    def answered(self, question: Question) -> bool:
+        """Every cell of the question holds a value (a narrative: some text)."""
+        return all(self.values.get(f) not in (None, "") for f in question.fields)
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: Chinese text and a short ASCII action (see `walkthrough.ACTIONS`)."""
+
+    text: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message: plain text, an optional monospace block after it, and button rows."""
+
+    text: str
+    pre: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: tuple[Reply, ...]
+    position: Position
+    changes: Mapping[str, Value | None] = field(default_factory=dict)
+    raw: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,223 @@
+"""What the member sees, as functions of the report state: prompts, tables, progress, findings."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from bot.chat.state import Button, ReportState
+from bot.core.checks import Finding, complete_values
+from bot.core.form import Question, ReportForm, Section
+from bot.core.values import Value, format_value
+
+# How much of a long narrative a prompt quotes back.
+_QUOTE_CHARS = 300
+# Jump buttons under one list of findings; more would bury the message.
+_MAX_JUMP_BUTTONS = 8
+
+
+def section_label(section: Section) -> str:
+    return f"第{section.number}部分 {section.title}"
+
+
+def progress(state: ReportState) -> tuple[int, int]:
+    questions = state.questions
+    return sum(state.answered(q) for q in questions), len(questions)
+
+
+def prompt_text(state: ReportState, question: Question) -> str:
+    form = state.form
+    section = form.section(question.section)
+    done, total = progress(state)
+    header = f"【{section_label(section)}】 进度 {done}/{total}"
+    if section.layout == "text":
+        return _narrative_prompt(state, question, header)
+    fields = [form.field(f) for f in question.fields]
+    lines = [header, "", f"{section.table}「{question.label}」"]
+    if len(fields) == 1:
+        unit = fields[0].type.unit or "件"
+        column = fields[0].column or ""
+        lines.append(f"请填写{column}（单位：{unit}）。" if column else f"请填写数字（{unit}）。")
+    else:
+        names = "、".join(f.column or "" for f in fields)
+        lines.append(f"请依次填写 {len(fields)} 个数：{names}。用空格分隔，全部为 0 可只填“0”。")
+        if any(f.type.kind == "signed" for f in fields):
+            lines.append("“本年增/减”可填 +2、-1 或 0。")
+    if question.hint:
+        lines.append(f"说明：{question.hint}")
+    current = [state.values.get(f.id) for f in fields]
+    if any(v is not None for v in current):
+        shown = " ".join(
+            "未填" if v is None else format_value(v, f.type)
+            for v, f in zip(current, fields, strict=True)
+        )
+        lines.append(f"已填：{shown}（重新输入即可修改）")
+    suggestion = previous_suggestion(state, question)
+    if suggestion:
+        shown = " ".join(format_value(suggestion[f.id], f.type) for f in fields)
+        lines.append(f"上年报告“结转下年度继续办理”为：{shown}")
+    return "\n".join(lines)
+
+
+def _narrative_prompt(state: ReportState, question: Question, header: str) -> str:
+    field_id = question.fields[0]
+    text = state.values.get(field_id) or ""
+    lines = [header, "", question.label]
+    if question.hint:
+        lines.append(f"说明：{question.hint}")
+    if text:
+        assert isinstance(text, str)
+        quoted = text if len(text) <= _QUOTE_CHARS else text[:_QUOTE_CHARS] + "……"
+        lines += ["", f"已填写 {len(text)} 字：", quoted, ""]
+        lines.append("发送文字将接在已有内容之后；点击“完成”进入下一部分，或“清空重写”。")
+    else:
+        lines.append("请发送本部分的文字，可分多条发送，发完后点击“完成”。")
+    if state.previous and state.previous.get(field_id):
+        lines.append("可点击“沿用上年内容”，以上年报告的本部分文字为基础修改。")
+    return "\n".join(lines)
+
+
+def previous_suggestion(state: ReportState, question: Question) -> dict[str, Value] | None:
+    """Last year's figures this row must repeat (上年结转 = last year's 结转下年度), if known."""
+    if not state.previous:
+        return None
+    sources = carried_from_previous(state.form)
+    if not all(f in sources for f in question.fields):
+        return None
+    values = {f: state.previous.get(sources[f]) for f in question.fields}
+    if any(not isinstance(v, int) for v in values.values()):
+        return None
+    return values  # type: ignore[return-value]
+
+
+def carried_from_previous(form: ReportForm) -> dict[str, str]:
+    """Cells whose value is by definition a cell of last year's report (a one-to-one relation)."""
+    pairs: dict[str, str] = {}
+    for relation in form.relations:
+        if len(relation.left) == 1 and len(relation.right) == 1:
+            (left,), (right,) = relation.left, relation.right
+            if not left.previous and right.previous and left.sign == right.sign == 1:
+                pairs[left.field] = right.field
+    return pairs
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
+def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) -> str:
+    """The table so far, for a monospace block: computed totals included, blanks as ·."""
+    completed = complete_values(form, values)
+    if section.layout == "list":
+        lines = []
+        for group in section.groups:
+            for row in group.rows:
+                cells = "，".join(
+                    f"{column}{_cell(form, completed, field_id)}"
+                    for column, field_id in zip(group.columns, row.fields, strict=True)
+                )
+                lines.append(f"{row.label}：{cells}")
+        return "\n".join(lines)
+    headers = [c.label[:2] for c in section.columns]
+    rows = []
+    for row in section.rows:
+        cells = [
+            _cell(form, completed, _cell_id(section, row.id, column.id))
+            for column in section.columns
+        ]
+        rows.append((cells, row.display))
+    widths = [
+        max(_width(h), *(_width(cells[i]) for cells, _ in rows)) for i, h in enumerate(headers)
+    ]
+    lines = [" ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]
+    for cells, label in rows:
+        short = label if len(label) <= 14 else label[:13] + "…"
+        lines.append(
+            " ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + "  " + short
+        )
+    return "\n".join(lines)
+
+
+def _cell_id(section: Section, row_id: str, column_id: str) -> str:
+    return f"{section.id}.{row_id}.{column_id}"
+
+
+def _cell(form: ReportForm, values: Mapping[str, Value], field_id: str) -> str:
+    value = values.get(field_id)
+    return "·" if value is None else format_value(value, form.field(field_id).type)
+
+
+def section_progress(state: ReportState, section: Section) -> tuple[int, int]:
+    questions = [q for q in state.questions if q.section == section.id]
+    return sum(state.answered(q) for q in questions), len(questions)
+
+
+def status_text(state: ReportState, findings: Iterable[Finding]) -> str:
+    findings = list(findings)
+    done, total = progress(state)
+    lines = [f"{state.agency}{state.year}年度报告 填写进度 {done}/{total}", ""]
+    for section in state.form.sections:
+        answered, count = section_progress(state, section)
+        mark = "✅" if answered == count else ("⏳" if answered else "⬜")
+        lines.append(f"{mark} {section_label(section)}：{answered}/{count}")
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    lines.append("")
+    lines.append(
+        f"尚有错误 {errors} 项、提示 {warnings} 项。" if findings else "校验通过，未发现问题。"
+    )
+    return "\n".join(lines)
+
+
+def findings_text(findings: list[Finding], *, title: str) -> str:
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    lines = [title]
+    for label, group in (("错误", errors), ("提示", warnings)):
+        for number, finding in enumerate(group, start=1):
+            lines.append(f"{label}{number}：{finding.message}")
+    return "\n".join(lines)
+
+
+def jump_buttons(state: ReportState, findings: Iterable[Finding]) -> list[tuple[Button, ...]]:
+    """One button per question whose cells take part in the findings, in form order."""
+    index = {f: i for i, q in enumerate(state.questions) for f in q.fields}
+    targets: list[int] = []
+    totals: list[str] = []
+    for finding in findings:
+        for field_id in finding.fields:
+            position = index.get(field_id)
+            if position is not None and position not in targets:
+                targets.append(position)
+            section = state.form.field(field_id).section
+            if state.form.field(field_id).derived and section not in totals:
+                totals.append(section)
+    targets.sort()
+    buttons = [
+        Button(f"修改：{_short(state.questions[i].label)}", f"f{i}")
+        for i in targets[:_MAX_JUMP_BUTTONS]
+    ]
+    # A computed total cannot be typed: its parts are rows, so offer a pass over the table.
+    for section_id in totals:
+        first = next(i for i, q in enumerate(state.questions) if q.section == section_id)
+        buttons.append(Button(f"逐行核对{state.form.section(section_id).table}", f"f{first}"))
+    return [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+
+
+def _short(label: str, limit: int = 12) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def menu_buttons(state: ReportState) -> list[tuple[Button, ...]]:
+    rows = []
+    for section in state.form.sections:
+        answered, count = section_progress(state, section)
+        mark = "✅" if answered == count else f"{answered}/{count}"
+        rows.append(
+            (Button(f"{section.number} {_short(section.title, 10)}（{mark}）", f"m{section.id}"),)
+        )
+    return rows

@@ -1,0 +1,314 @@
+"""The walkthrough: one event in, one `Outcome` out, no I/O.
+
+Actions are short ASCII strings so that Telegram's 64-byte callback data holds them together
+with the report and question they were shown for:
+
+    b  上一步            s  跳过              z  本表全部为0
+    d  完成（文字部分）  c  清空重写          p  沿用上年
+    n  继续              M  目录              m<section>  跳到某部分
+    f<i>  修改第 i 题，改完回到原处            g<i>  跳到第 i 题
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from bot.chat.rows import RowProblem, parse_row
+from bot.chat.state import Button, Outcome, Position, Reply, ReportState
+from bot.chat.views import (
+    findings_text,
+    jump_buttons,
+    menu_buttons,
+    previous_suggestion,
+    progress,
+    prompt_text,
+    table_view,
+)
+from bot.core.checks import Finding, check_values
+from bot.core.form import Question, Section
+from bot.core.values import Value, ValueProblem, normalise_text
+
+CONTENT_ONLY = {"no_blank_cells", "required_text"}
+
+
+class UnknownAction(ValueError):
+    """A button this walkthrough never makes (forged or from an older version)."""
+
+
+def start(state: ReportState) -> Outcome:
+    """Greets the member where they left off."""
+    done, total = progress(state)
+    greeting = f"{state.agency}{state.year}年政府信息公开工作年度报告"
+    if done:
+        greeting += f"（已填写 {done}/{total} 项），接着上次的位置继续。"
+    else:
+        greeting += "，共六部分。按提示逐项填写，每一项填写后即自动保存。"
+    return Outcome((Reply(greeting), ask(state)), state.position)
+
+
+def ask(state: ReportState) -> Reply:
+    """The prompt for the current position, with its buttons."""
+    if state.finished:
+        return summary(state)
+    question = state.question
+    section = state.section
+    buttons: list[tuple[Button, ...]] = []
+    if section.layout == "text":
+        first = [Button("完成", "d")]
+        if state.values.get(question.fields[0]):
+            first.append(Button("清空重写", "c"))
+        elif state.previous and state.previous.get(question.fields[0]):
+            first.append(Button("沿用上年内容", "p"))
+        buttons.append(tuple(first))
+    else:
+        row = [Button("跳过", "s"), Button("本表全部为0", "z")]
+        if previous_suggestion(state, question):
+            row.insert(0, Button("沿用上年结转数", "p"))
+        buttons.append(tuple(row))
+    nav = [Button("目录", "M")]
+    if state.position.question > 0:
+        nav.insert(0, Button("上一步", "b"))
+    if state.position.resume is not None:
+        nav.append(Button("返回原处", f"g{state.position.resume}"))
+    buttons.append(tuple(nav))
+    return Reply(prompt_text(state, question), buttons=tuple(buttons))
+
+
+def summary(state: ReportState) -> Reply:
+    done, total = progress(state)
+    if done == total:
+        text = (
+            "各部分均已填写完毕。发送 /generate 生成报告（生成前将进行全部校验），或点击目录修改。"
+        )
+    else:
+        text = (
+            f"已到最后一项，尚有 {total - done} 项未填写。点击目录补填；"
+            "发送 /status 查看进度，/generate 查看全部问题。"
+        )
+    return Reply(text, buttons=((Button("目录", "M"), Button("生成报告", "G")),))
+
+
+def handle_text(state: ReportState, text: str) -> Outcome:
+    if state.finished:
+        return Outcome((summary(state),), state.position)
+    question = state.question
+    if state.section.layout == "text":
+        return _append_text(state, question, text)
+    try:
+        values = parse_row(state.form, question, text)
+    except RowProblem as exc:
+        return Outcome((Reply(f"未能保存：{exc}", buttons=ask(state).buttons),), state.position)
+    return _answered(state, question, values, {f: text.strip()[:200] for f in values})
+
+
+def handle_action(state: ReportState, action: str) -> Outcome:
+    position = state.position
+    if action == "M":
+        return Outcome(
+            (Reply("目录：请选择要填写或修改的部分。", buttons=tuple(menu_buttons(state))),),
+            position,
+        )
+    if action == "n":
+        return Outcome((ask(state),), position)
+    if action == "G":
+        return Outcome((Reply("请发送 /generate 生成报告。"),), position)
+    if action[:1] in "fg" and action[1:].isdigit():
+        target = int(action[1:])
+        if target > len(state.questions):
+            raise UnknownAction(action)
+        resume = (
+            (position.resume if position.resume is not None else position.question)
+            if action[0] == "f"
+            else None
+        )
+        return _move(state, Position(target, resume))
+    if action.startswith("m") and len(action) > 1:
+        return _move(state, Position(_section_start(state, action[1:])))
+    if state.finished:
+        if action == "b":
+            return _move(state, Position(len(state.questions) - 1))
+        return Outcome((summary(state),), position)
+    question = state.question
+    if action == "b":
+        return _move(state, Position(max(0, position.question - 1), position.resume))
+    if action in ("s", "d"):
+        return _advance(state, question, {})
+    if action == "z":
+        return _zero_table(state, state.section)
+    if action == "c" and state.section.layout == "text":
+        cleared = replace(state, values={**state.values, question.fields[0]: None})
+        return Outcome(
+            (Reply("已清空本部分内容，请重新发送。"), ask(cleared)),
+            position,
+            {question.fields[0]: None},
+        )
+    if action == "p":
+        return _use_previous(state, question)
+    raise UnknownAction(action)
+
+
+def _section_start(state: ReportState, section_id: str) -> int:
+    indices = [i for i, q in enumerate(state.questions) if q.section == section_id]
+    if not indices:
+        raise UnknownAction(f"m{section_id}")
+    for i in indices:
+        if not state.answered(state.questions[i]):
+            return i
+    return indices[0]
+
+
+def _move(state: ReportState, position: Position) -> Outcome:
+    moved = replace(state, position=position)
+    return Outcome((ask(moved),), position)
+
+
+def _append_text(state: ReportState, question: Question, text: str) -> Outcome:
+    field_id = question.fields[0]
+    existing = state.values.get(field_id) or ""
+    try:
+        addition = normalise_text(text)
+        combined = normalise_text(f"{existing}\n{addition}" if existing else addition)
+    except ValueProblem as exc:
+        reply = f"未能保存：{exc}。已填写的内容保持不变（{len(str(existing))} 字）。"
+        return Outcome((Reply(reply, buttons=ask(state).buttons),), state.position)
+    if not addition:
+        return Outcome(
+            (Reply("未收到文字内容，请发送本部分的文字。", buttons=ask(state).buttons),),
+            state.position,
+        )
+    updated = replace(state, values={**state.values, field_id: combined})
+    lines = [f"已保存（本部分共 {len(combined)} 字）。可继续发送，发完后点击“完成”。"]
+    lines += [f.message for f in _field_warnings(updated, field_id)]
+    buttons = (
+        (Button("完成", "d"), Button("清空重写", "c")),
+        (Button("上一步", "b"), Button("目录", "M")),
+    )
+    return Outcome(
+        (Reply("\n".join(lines), buttons=buttons),), state.position, {field_id: combined}, {}
+    )
+
+
+def _field_warnings(state: ReportState, field_id: str) -> list[Finding]:
+    checks = set(state.form.content_checks) - CONTENT_ONLY
+    findings = check_values(state.form, state.values, previous=state.previous, checks=checks)
+    return [f for f in findings if f.fields == (field_id,)]
+
+
+def _use_previous(state: ReportState, question: Question) -> Outcome:
+    if state.section.layout == "text":
+        field_id = question.fields[0]
+        text = (state.previous or {}).get(field_id)
+        if not text or state.values.get(field_id):
+            return Outcome((ask(state),), state.position)
+        updated = replace(state, values={**state.values, field_id: text})
+        note = Reply(
+            f"已填入上年内容（{len(str(text))} 字），请据本年实际修改：可点击“清空重写”后重新发送，"
+            "或发送补充内容接在后面。"
+        )
+        return Outcome((note, ask(updated)), state.position, {field_id: text})
+    suggestion = previous_suggestion(state, question)
+    if not suggestion:
+        return Outcome((ask(state),), state.position)
+    return _answered(state, question, suggestion, {})
+
+
+def _answered(
+    state: ReportState, question: Question, values: dict[str, Value], raw: Mapping[str, str]
+) -> Outcome:
+    updated = replace(state, values={**state.values, **values})
+    outcome = _advance(updated, question, values)
+    return replace(outcome, raw=raw)
+
+
+def _advance(state: ReportState, question: Question, changes: dict[str, Value]) -> Outcome:
+    """After an answer (or a skip): the table so far, the table's checks when it is complete,
+    and the next prompt — or, after a fix, the remaining findings or the way back."""
+    section = state.form.section(question.section)
+    position = state.position
+    replies: list[Reply] = []
+    if changes and section.layout != "text":
+        replies.append(
+            Reply(
+                f"已保存。{section.table}当前填写情况：",
+                pre=table_view(state.form, section, state.values),
+            )
+        )
+    last_of_section = _is_last_of_section(state, position.question)
+    if position.resume is not None:
+        findings = section_findings(state, section) if section.layout != "text" else []
+        if any(f.severity == "error" for f in findings):
+            if last_of_section:
+                replies.append(_findings_reply(state, section, findings))
+                return Outcome(tuple(replies), position, changes)
+            errors = sum(f.severity == "error" for f in findings)
+            replies.append(Reply(f"{section.table}仍有 {errors} 项勾稽问题，请继续核对下一行。"))
+            next_position = Position(position.question + 1, position.resume)
+        else:
+            if findings == [] and section.layout != "text" and _section_complete(state, section):
+                replies.append(Reply(f"{section.table}的勾稽关系已相符，回到原来的位置继续。"))
+            else:
+                replies.append(Reply("已修改，回到原来的位置继续。"))
+            next_position = Position(position.resume)
+    else:
+        next_position = Position(position.question + 1)
+        if last_of_section and section.layout != "text" and _section_complete(state, section):
+            findings = section_findings(state, section)
+            if findings:
+                replies.append(
+                    _findings_reply(state, section, findings, resume=next_position.question)
+                )
+            else:
+                replies.append(Reply(f"{section.table}已填完，勾稽关系相符。"))
+    moved = replace(state, position=next_position)
+    replies.append(ask(moved))
+    return Outcome(tuple(replies), next_position, changes)
+
+
+def _findings_reply(
+    state: ReportState, section: Section, findings: list[Finding], resume: int | None = None
+) -> Reply:
+    title = f"{section.table}校验发现以下问题，请核对（可点击下方按钮直接修改）："
+    buttons = jump_buttons(state, findings)
+    if resume is None:
+        buttons.append((Button("暂不修改，继续", "g" + str(state.position.resume)),))
+    return Reply(findings_text(findings, title=title), buttons=tuple(buttons))
+
+
+def _zero_table(state: ReportState, section: Section) -> Outcome:
+    if section.layout == "text":
+        raise UnknownAction("z")
+    questions = [q for q in state.questions if q.section == section.id]
+    zeros: dict[str, Value] = {
+        f: 0 for q in questions for f in q.fields if state.values.get(f) is None
+    }
+    last = state.questions.index(questions[-1])
+    updated = replace(
+        state, values={**state.values, **zeros}, position=Position(last, state.position.resume)
+    )
+    outcome = _advance(updated, questions[-1], zeros)
+    note = Reply(f"已将{section.table}中未填写的 {len(zeros)} 格填为 0，已填写的数字保持不变。")
+    return replace(outcome, replies=(note, *outcome.replies), raw={})
+
+
+def _is_last_of_section(state: ReportState, index: int) -> bool:
+    questions = state.questions
+    return index + 1 >= len(questions) or questions[index + 1].section != questions[index].section
+
+
+def _section_complete(state: ReportState, section: Section) -> bool:
+    return all(state.answered(q) for q in state.questions if q.section == section.id)
+
+
+def section_findings(state: ReportState, section: Section) -> list[Finding]:
+    """Relations among this table's cells (and with last year's report), once it is complete."""
+    section_fields = {f.id for f in state.form.fields.values() if f.section == section.id}
+    findings = check_values(state.form, state.values, previous=state.previous)
+    return [
+        f
+        for f in findings
+        if f.check not in CONTENT_ONLY
+        and f.fields
+        and set(f.fields) & section_fields
+        and all(field in section_fields for field in f.fields)
+    ]
