@@ -1,0 +1,125 @@
+"""Engines, sessions, migrations and the two transaction shapes storage uses.
+
+SQLite is set up on every connection (WAL, busy timeout, foreign keys) and SQLAlchemy, not
+the sqlite3 module, emits BEGIN, so a writer can ask for BEGIN IMMEDIATE: in WAL mode a
+transaction that reads first and writes later fails outright ("database is locked") if another
+writer committed in between, whereas IMMEDIATE takes the write lock up front and simply waits
+its turn under the busy timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel
+
+from bot.config import get_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; for an SQLite file, its directory is created first."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800
+        )
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    sa.event.listen(engine, "connect", _sqlite_on_connect)
+    sa.event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Autocommit at the driver level: SQLAlchemy's "begin" event below emits BEGIN itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: sa.Connection) -> None:
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@lru_cache
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine() -> Engine:
+    """The application's engine, from the DATABASE_URL setting (one per URL per process)."""
+    return _engine_for(get_settings().database_url)
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration built in code, so it works from any working directory."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Passed as an attribute, not an ini option: a password may contain "%".
+    config.attributes["database_url"] = url
+    return config
+
+
+def upgrade_database(url: str) -> None:
+    """Apply every migration up to the newest (`alembic upgrade head`)."""
+    command.upgrade(alembic_config(url), "head")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error; objects stay readable."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def begin_write(session: Session) -> None:
+    """Start a fresh write transaction (BEGIN IMMEDIATE on SQLite).
+
+    A transaction left open by earlier reads in this session is committed first: its snapshot
+    could be stale, and the write functions commit anyway.
+    """
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def insert_ignore(
+    session: Session,
+    model: type[SQLModel],
+    values: Mapping[str, Any],
+    *,
+    conflict_columns: Sequence[str],
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True if this call inserted the row."""
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    result = session.execute(stmt)
+    return result.rowcount == 1
