@@ -1,0 +1,30 @@
+"""`nianbao check` on a Word report: what could not be read, then the usual checks."""
+
+from __future__ import annotations
+
+from bot.core.answers import AnswersFile
+from bot.core.checks import Finding, check_answers
+from bot.core.reader.model import ReadResult
+
+# Checks that only repeat, less precisely, that a cell or section could not be read.
+_RESTATING_CHECKS = frozenset({"no_blank_cells", "required_text"})
+
+
+def read_findings(result: ReadResult, previous: AnswersFile | None = None) -> list[Finding]:
+    """Findings for a report read from Word: every read problem (check ids such as
+    `unreadable_cell`, `unmatched_row`), then the checks of an answers file."""
+    findings = [
+        Finding(
+            p.check,
+            p.severity,
+            (p.field_id,) if p.field_id else (),
+            p.message,
+        )
+        for p in result.problems
+    ]
+    unread = {p.field_id for p in result.problems if p.field_id}
+    for finding in check_answers(result.answers, previous):
+        if finding.check in _RESTATING_CHECKS and set(finding.fields) <= unread:
+            continue
+        findings.append(finding)
+    return findings

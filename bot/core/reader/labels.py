@@ -1,0 +1,72 @@
+"""Recognising official labels as people actually typed them in Word.
+
+Labels are compared after normalisation: full-width forms folded (NFKC), whitespace and
+quotation marks dropped, item numbers written alike (1、 1. 1．), and typos seen in
+published reports corrected. Long labels may then differ by a character or two; short ones
+(自然人, 总计, 其他) must match exactly, so that a figure is never put under the wrong label.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# Typos found in published reports, and the official wording.
+TYPOS = {
+    "只记": "只计",
+}
+
+_DROP = re.compile(r"[\s\"'“”‘’「」『』《》〈〉:：;；。]")
+_ITEM_NUMBER = re.compile(r"^(\d+)[、.,，]")
+_HEADING_NUMBER = re.compile(r"^([一二三四五六七八九十]+)[、.,，]")
+_MIN_FUZZY_CHARS = 5
+_FUZZY_RATIO = 0.8
+
+
+def normalise_label(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _DROP.sub("", text)
+    text = _ITEM_NUMBER.sub(r"\1.", text)
+    text = _HEADING_NUMBER.sub(r"\1、", text)
+    for typo, official in TYPOS.items():
+        text = text.replace(typo, official)
+    return text
+
+
+class LabelMatcher(Generic[T]):
+    """Finds which of a set of official labels a typed label stands for."""
+
+    def __init__(self, labels: Iterable[tuple[str, T]]) -> None:
+        self._labels: dict[str, T] = {}
+        for label, value in labels:
+            self._labels.setdefault(normalise_label(label), value)
+
+    def __contains__(self, text: str) -> bool:
+        return self.match(text) is not None
+
+    def match(self, text: str) -> T | None:
+        key = normalise_label(text)
+        if not key:
+            return None
+        if key in self._labels:
+            return self._labels[key]
+        if len(key) < _MIN_FUZZY_CHARS:
+            return None
+        scored = sorted(
+            (
+                (difflib.SequenceMatcher(None, key, label, autojunk=False).ratio(), label)
+                for label in self._labels
+                if len(label) >= _MIN_FUZZY_CHARS
+            ),
+            reverse=True,
+        )
+        if not scored or scored[0][0] < _FUZZY_RATIO:
+            return None
+        if len(scored) > 1 and scored[1][0] > scored[0][0] - 0.05:
+            return None  # two labels fit about equally well: do not pick one
+        return self._labels[scored[0][1]]

@@ -1,0 +1,241 @@
+"""Reading an annual report from Word: title, narrative sections, tables, and the format."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.core.answers import AnswersFile
+from bot.core.form import ReportForm, available_kinds, load_form
+from bot.core.reader.labels import normalise_label
+from bot.core.reader.layout import Grid, Paragraph, iter_blocks
+from bot.core.reader.model import ReadProblem, ReadResult
+from bot.core.reader.package import DocxReadError, Source, load_body, read_source
+from bot.core.reader.tables import (
+    SectionCells,
+    read_grid,
+    read_list,
+    section_labels,
+    table_score,
+    values_from_cells,
+)
+from bot.core.values import Value, ValueProblem, normalise_text
+
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_MAX_TITLE_PARAGRAPHS = 4
+_MAX_HEADING_EXTRA_CHARS = 6
+
+
+def read_report(source: Source) -> ReadResult:
+    """Read a report from a .docx (path, bytes or binary file object).
+
+    Raises DocxReadError (message in Chinese) for a file that is not a .docx, is unsafe to
+    open, or holds nothing that looks like an annual report.
+    """
+    body = load_body(read_source(source))
+    blocks = list(iter_blocks(body))
+    attempts = [_Attempt.run(load_form(kind), blocks) for kind in available_kinds()]
+    if not any(a.headings or a.located for a in attempts):
+        raise DocxReadError(
+            "文件中没有找到政府信息公开工作年度报告的各部分标题和统计表格，不是年度报告，无法读取"
+        )
+    agency, year = _title(blocks, attempts[0].first_heading)
+    best = _choose(attempts, year)
+    form = best.form
+    problems: list[ReadProblem] = []
+    if agency is None:
+        problems.append(
+            ReadProblem(
+                None,
+                "未找到报告标题（应为“机关名称＋××××年政府信息公开工作年度报告”），"
+                "无法确定机关名称和报告年度",
+                check="unreadable_title",
+            )
+        )
+    elif year is not None and not form.applies_to(year):
+        last = f"{form.last_year}" if form.last_year else ""
+        problems.append(
+            ReadProblem(
+                None,
+                f"标题中的报告年度为 {year} 年，但表格按{form.source}格式填写，"
+                f"该格式适用于 {form.first_year}–{last} 年度报告",
+                check="format_mismatch",
+                found=str(year),
+            )
+        )
+    problems += best.problems
+    values = dict(best.values)
+    answers = AnswersFile(kind=form.kind, agency=agency or "", year=year or 0, values=values)
+    numeric = form.numeric_fields
+    return ReadResult(
+        answers=answers,
+        kind=form.kind,
+        problems=problems,
+        cells_read=sum(1 for f in numeric if f in values),
+        cells_total=len(numeric),
+        texts_read=sum(1 for f in form.text_fields if f in values),
+        texts_total=len(form.text_fields),
+    )
+
+
+@dataclass
+class _Attempt:
+    """The document read as one report kind."""
+
+    form: ReportForm
+    values: dict[str, Value]
+    problems: list[ReadProblem]
+    located: int
+    unmatched: int
+    headings: int
+    first_heading: int | None
+
+    @classmethod
+    def run(cls, form: ReportForm, blocks: list[Paragraph | Grid]) -> _Attempt:
+        headings = _headings(form, blocks)
+        texts, text_problems = _texts(form, blocks, headings)
+        sections = _tables(form, blocks)
+        values, cell_problems = values_from_cells(form, sections)
+        row_problems = [p for s in sections for p in s.problems]
+        located = sum(1 for s in sections for cells in s.located.values() if cells)
+        return cls(
+            form=form,
+            values={**values, **texts},
+            problems=row_problems + cell_problems + text_problems,
+            located=located,
+            unmatched=len(row_problems),
+            headings=len(headings),
+            first_heading=min(headings.values(), default=None),
+        )
+
+    @property
+    def score(self) -> float:
+        total = len(self.form.numeric_fields)
+        return (self.located - self.unmatched) / total if total else 0.0
+
+
+def _choose(attempts: list[_Attempt], year: int | None) -> _Attempt:
+    """The kind whose labels the tables follow; the title's year settles a close call."""
+    ranked = sorted(attempts, key=lambda a: a.score, reverse=True)
+    best = ranked[0]
+    if year is not None:
+        close = [a for a in ranked if best.score - a.score < 0.02 and a.form.applies_to(year)]
+        if close:
+            return close[0]
+    return best
+
+
+# --- title and narrative sections -----------------------------------------------------------
+
+
+_TITLE = re.compile(r"(?P<agency>.+?)(?P<year>\d{4})年度?政府信息公开(?:工作)?年度报告")
+
+
+def _title(
+    blocks: list[Paragraph | Grid], first_heading: int | None
+) -> tuple[str | None, int | None]:
+    """Agency and year from `{agency}{year}年政府信息公开工作年度报告`, before the first heading.
+
+    The title may be set over several paragraphs or lines; a draft mark may stand above it.
+    """
+    end = first_heading if first_heading is not None else len(blocks)
+    lines = [
+        re.sub(r"\s+", "", b.text)
+        for b in blocks[:end]
+        if isinstance(b, Paragraph) and b.text.strip()
+    ]
+    for start in range(len(lines)):
+        joined = ""
+        for line in lines[start : start + _MAX_TITLE_PARAGRAPHS]:
+            joined += line
+            match = _TITLE.fullmatch(_fold_year(joined))
+            if match:
+                agency = joined[: match.end("agency")]
+                return agency, int(match.group("year"))
+    return None, None
+
+
+def _fold_year(text: str) -> str:
+    """Full-width and Chinese-numeral years (２０２４, 二〇二四) as 2024, other text untouched."""
+    text = re.sub(r"[０-９]", lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+    return re.sub(
+        r"[〇零一二三四五六七八九]{4}(?=年)", lambda m: m.group(0).translate(_CHINESE_DIGITS), text
+    )
+
+
+def _headings(form: ReportForm, blocks: list[Paragraph | Grid]) -> dict[str, int]:
+    """Block index of each section heading found, by its official wording."""
+    wanted = {
+        section.id: (normalise_label(section.heading), normalise_label(section.title))
+        for section in form.sections
+    }
+    found: dict[str, int] = {}
+    for index, block in enumerate(blocks):
+        if not isinstance(block, Paragraph):
+            continue
+        text = normalise_label(block.text)
+        if not text:
+            continue
+        for section_id, (heading, title) in wanted.items():
+            if section_id in found:
+                continue
+            if text in (heading, title) or (
+                text.startswith(heading)
+                and len(text) <= len(heading) + _MAX_HEADING_EXTRA_CHARS
+                and not re.search(r"\d", text[len(heading) :])
+            ):
+                found[section_id] = index
+                break
+    return found
+
+
+def _texts(
+    form: ReportForm, blocks: list[Paragraph | Grid], headings: dict[str, int]
+) -> tuple[dict[str, Value], list[ReadProblem]]:
+    """Each narrative section: the paragraphs between its heading and the next heading."""
+    texts: dict[str, Value] = {}
+    problems: list[ReadProblem] = []
+    starts = sorted(headings.values())
+    for section in form.sections:
+        if section.text_field is None:
+            continue
+        field_def = form.field(section.text_field)
+        start = headings.get(section.id)
+        if start is None:
+            problems.append(
+                ReadProblem(
+                    section.text_field,
+                    f"未找到「{section.heading}」部分的标题，该部分文字未读取",
+                    check="unreadable_text",
+                )
+            )
+            continue
+        end = next((s for s in starts if s > start), len(blocks))
+        paragraphs = [b.text.strip() for b in blocks[start + 1 : end] if isinstance(b, Paragraph)]
+        try:
+            texts[field_def.id] = normalise_text("\n".join(p for p in paragraphs if p))
+        except ValueProblem as exc:
+            problems.append(
+                ReadProblem(field_def.id, f"「{section.heading}」：{exc}", check="unreadable_text")
+            )
+    return texts, problems
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _tables(form: ReportForm, blocks: list[Paragraph | Grid]) -> list[SectionCells]:
+    """Each table given to the section whose official labels it carries most of, in order."""
+    table_sections = [s for s in form.sections if s.layout in ("list", "grid", "wide")]
+    matchers = {s.id: section_labels(s) for s in table_sections}
+    assigned: dict[str, list[Grid]] = {s.id: [] for s in table_sections}
+    for block in blocks:
+        if not isinstance(block, Grid):
+            continue
+        scores = {sid: table_score(m, block) for sid, m in matchers.items()}
+        best = max(scores, key=lambda sid: scores[sid])
+        if scores[best] >= 2:
+            assigned[best].append(block)
+    readers = {"list": read_list, "grid": read_grid, "wide": read_grid}
+    return [readers[s.layout](form, s, assigned[s.id]) for s in table_sections]
