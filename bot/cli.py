@@ -12,8 +12,10 @@ from bot.config import get_settings
 from bot.core.answers import AnswersFile, AnswersFileError, load_answers, parse_answers
 from bot.core.checks import Finding, check_answers, has_errors
 from bot.core.form import available_kinds, load_form
+from bot.core.reader import ReadResult, read_findings
 from bot.core.render import render_report
 from bot.core.template_builder import build_template
+from bot.reader_cli import is_docx, read_command, read_or_exit
 
 app = typer.Typer(
     help="nianbao：政府信息公开工作年度报告助手",
@@ -23,6 +25,9 @@ app = typer.Typer(
 )
 template_app = typer.Typer(help="Word 模板（由表单定义生成）", no_args_is_help=True)
 app.add_typer(template_app, name="template")
+report_app = typer.Typer(help="年度报告的导入与导出", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+report_app.command("read")(read_command)
 
 DEMO_SAMPLE = Path(__file__).resolve().parent / "demo" / "tongjiang-gxkjj-2020.yaml"
 
@@ -33,6 +38,14 @@ def _load_or_exit(path: Path) -> AnswersFile:
     except AnswersFileError as exc:
         typer.echo(f"无法读取：{exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+def _load_report_or_exit(path: Path) -> tuple[AnswersFile, ReadResult | None]:
+    """An answers file, or a report read from Word with what could not be read."""
+    if is_docx(path):
+        result = read_or_exit(path)
+        return result.answers, result
+    return _load_or_exit(path), None
 
 
 def _print_findings(findings: list[Finding]) -> None:
@@ -49,17 +62,22 @@ def _print_findings(findings: list[Finding]) -> None:
 
 @app.command()
 def check(
-    file: Annotated[Path, typer.Argument(help="答案文件（YAML 或 JSON）")],
-    previous: Annotated[Path | None, typer.Option("--previous", help="上一年度的答案文件")] = None,
+    file: Annotated[Path, typer.Argument(help="答案文件（YAML 或 JSON）或 .docx 报告")],
+    previous: Annotated[
+        Path | None, typer.Option("--previous", help="上一年度的答案文件或 .docx 报告")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
     """校验一份年度报告：勾稽关系、空白单元格、文字部分。
 
-    退出码：0 无错误，1 有错误，2 文件无法读取。
+    .docx 报告中未能读取的单元格也作为错误列出。退出码：0 无错误，1 有错误，2 文件无法读取。
     """
-    answers = _load_or_exit(file)
-    last_year = _load_or_exit(previous) if previous else None
-    findings = check_answers(answers, last_year)
+    answers, read = _load_report_or_exit(file)
+    last_year = _load_report_or_exit(previous)[0] if previous else None
+    if read is not None:
+        findings = read_findings(read, last_year)
+    else:
+        findings = check_answers(answers, last_year)
     if as_json:
         payload = {"ok": not has_errors(findings), "findings": [f.as_dict() for f in findings]}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))

@@ -45,14 +45,14 @@ def read_source(source: Source) -> bytes:
         path = Path(source)
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
-                raise DocxReadError(f"{path}：{too_large}")
+                raise DocxReadError(too_large)
             data = path.read_bytes()
         except FileNotFoundError as exc:
-            raise DocxReadError(f"{path}：文件不存在") from exc
+            raise DocxReadError("文件不存在") from exc
         except IsADirectoryError as exc:
-            raise DocxReadError(f"{path}：是文件夹，不是文件") from exc
+            raise DocxReadError("是文件夹，不是文件") from exc
         except OSError as exc:
-            raise DocxReadError(f"{path}：无法读取（{exc.strerror}）") from exc
+            raise DocxReadError(f"无法打开（{exc.strerror}）") from exc
     else:
         data = source.read(MAX_FILE_BYTES + 1)
         if not isinstance(data, bytes):
