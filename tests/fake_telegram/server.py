@@ -652,12 +652,15 @@ class FakeTelegram:
         method: str,
         predicate: Callable[[RequestRecord], bool] | None,
         since: int,
+        finished: bool,
     ) -> tuple[Callable[[], RequestRecord | None], Callable[[], str]]:
         key = method.lower()
 
         def ready() -> RequestRecord | None:
             for record in self.state.requests_by_method.get(key, ())[since:]:
-                if record.status is not None and (predicate is None or predicate(record)):
+                if (record.status is not None or not finished) and (
+                    predicate is None or predicate(record)
+                ):
                     return record
             return None
 
@@ -666,7 +669,7 @@ class FakeTelegram:
                 f"{r.method} -> {r.status} {r.description or ''}".strip()
                 for r in self.state.requests[-20:]
             ]
-            return f"no finished {method} request matched; last requests: {seen}"
+            return f"no {method} request matched; last requests: {seen}"
 
         return ready, describe
 
@@ -676,10 +679,12 @@ class FakeTelegram:
         predicate: Callable[[RequestRecord], bool] | None = None,
         *,
         since: int = 0,
+        finished: bool = True,
         timeout: float | None = None,
     ) -> RequestRecord:
-        """The first answered request to ``method`` (the ``since``-th on) matching ``predicate``."""
-        ready, describe = self._request_waiter(method, predicate, since)
+        """The first request to ``method`` (the ``since``-th on) matching ``predicate``; with
+        ``finished`` (default) only once it has been answered (``record.status`` set)."""
+        ready, describe = self._request_waiter(method, predicate, since, finished)
         return self.state.signal.wait(ready, timeout or self.default_timeout, describe)
 
     async def wait_for_request_async(
@@ -688,9 +693,10 @@ class FakeTelegram:
         predicate: Callable[[RequestRecord], bool] | None = None,
         *,
         since: int = 0,
+        finished: bool = True,
         timeout: float | None = None,
     ) -> RequestRecord:
-        ready, describe = self._request_waiter(method, predicate, since)
+        ready, describe = self._request_waiter(method, predicate, since, finished)
         return await self.state.signal.wait_async(
             ready, timeout or self.default_timeout, describe
         )

@@ -30,6 +30,12 @@ def build_app(tg: FakeTelegram, token: str | None = None) -> Application:
 
 
 @pytest.fixture
+def app_builder(tg: FakeTelegram) -> Callable[..., Application]:
+    """``app_builder(token=None)``: an uninitialised PTB Application pointed at the fake."""
+    return lambda token=None: build_app(tg, token)
+
+
+@pytest.fixture
 async def start_app(tg: FakeTelegram) -> AsyncIterator[StartApp]:
     """``await start_app(handler, ...)``: a real PTB Application long-polling the fake.
 
