@@ -120,6 +120,11 @@ def insert_ignore(
     table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    result = session.execute(stmt)
-    return result.rowcount == 1
+    stmt = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(*table.primary_key.columns)
+    )
+    # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+    return session.execute(stmt).first() is not None

@@ -25,9 +25,7 @@ def test_sqlite_pragmas_on_every_connection(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_get_engine_follows_database_url(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_get_engine_follows_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.config import get_settings
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/app/nianbao.db")

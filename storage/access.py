@@ -1,0 +1,68 @@
+"""Who may do what. Every storage function that acts for a member goes through here.
+
+staff: their own organisation's reports, writable while draft or returned.
+supervisor: read-only over their organisation and everything below it, plus review.
+admin: everything.
+
+The member is re-read from the database on every check, so deactivating someone or changing
+their role takes effect on their very next action, even in a long-running chat process.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from storage.errors import PermissionDenied
+from storage.models import STATUS_LABELS, Member, Report
+from storage.orgs import subtree_ids
+
+WRITABLE_STATUSES = ("draft", "returned")
+
+
+def current(session: Session, actor: Member) -> Member:
+    """The acting member as the database has it now; refused if no longer active."""
+    fresh = session.get(Member, actor.id, populate_existing=True)
+    if fresh is None or not fresh.active:
+        raise PermissionDenied("您的账号已停用，如需继续填报请联系管理员")
+    return fresh
+
+
+def readable_org_ids(session: Session, actor: Member) -> set[int] | None:
+    """The organisations whose reports `actor` may read; None means all."""
+    if actor.role == "admin":
+        return None
+    if actor.role == "supervisor":
+        return subtree_ids(session, org_id=actor.org_id)
+    return {actor.org_id}
+
+
+def check_read(session: Session, actor: Member, org_id: int) -> Member:
+    actor = current(session, actor)
+    allowed = readable_org_ids(session, actor)
+    if allowed is not None and org_id not in allowed:
+        raise PermissionDenied("您无权查看其他单位的报告")
+    return actor
+
+
+def check_create(session: Session, actor: Member, org_id: int) -> Member:
+    actor = current(session, actor)
+    if actor.role == "admin":
+        return actor
+    if actor.role == "supervisor":
+        raise PermissionDenied("督导人员只能查看和审核报告，不能代为填报")
+    if org_id != actor.org_id:
+        raise PermissionDenied("您只能填报本单位的报告")
+    return actor
+
+
+def check_write(session: Session, actor: Member | None, report: Report) -> Member | None:
+    """None acts as the system (admin command line): always allowed."""
+    if actor is None:
+        return None
+    actor = check_create(session, actor, report.org_id)
+    if actor.role != "admin" and report.status not in WRITABLE_STATUSES:
+        raise PermissionDenied(
+            f"报告当前状态为「{STATUS_LABELS[report.status]}」，不能修改；"
+            "如需修改，请联系审核人员退回"
+        )
+    return actor

@@ -1,0 +1,90 @@
+"""When each organisation's report is due.
+
+The law (条例第四十九条, as recorded in the form definitions): departments and townships
+publish by 31 January, county and city governments by 31 March, of the year after the report
+year. Administrators may override per organisation (inherited down the tree), per
+organisation type, or for everyone; the most specific override wins.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from bot.core.form import form_for_year
+from storage import audit
+from storage.db import begin_write
+from storage.errors import NotFound, StorageError
+from storage.models import ORG_TYPE_LABELS, Deadline, Organisation
+from storage.orgs import ancestors
+
+# Which legal deadline of the form definition applies to which kind of organisation.
+LEGAL_DEADLINE_KEY = {
+    "department": "department_publish",
+    "township": "department_publish",
+    "county_gov": "government_publish",
+    "city_gov": "government_publish",
+}
+
+
+def set_deadline(
+    session: Session,
+    *,
+    year: int,
+    due: date,
+    org_id: int | None = None,
+    org_type: str | None = None,
+    actor: str,
+) -> Deadline:
+    """Set (or replace) an override for one organisation, one type, or everyone. Commits."""
+    if org_id is not None and org_type is not None:
+        raise StorageError("截止日期只能按单位或按单位类型设置，不能同时指定")
+    if org_type is not None and org_type not in ORG_TYPE_LABELS:
+        raise StorageError(
+            f"单位类型「{org_type}」无效，应为：{'、'.join(ORG_TYPE_LABELS.values())}"
+        )
+    begin_write(session)
+    if org_id is not None and session.get(Organisation, org_id) is None:
+        session.rollback()
+        raise NotFound(f"单位（编号 {org_id}）不存在")
+    deadline = session.exec(
+        select(Deadline).where(
+            Deadline.year == year,
+            Deadline.org_id == org_id if org_id is not None else Deadline.org_id.is_(None),  # type: ignore[union-attr]
+            Deadline.org_type == org_type if org_type is not None else Deadline.org_type.is_(None),  # type: ignore[union-attr]
+        )
+    ).first() or Deadline(year=year, org_id=org_id, org_type=org_type, due=due)
+    deadline.due = due
+    session.add(deadline)
+    audit.record(
+        session,
+        actor=actor,
+        action="deadline.set",
+        detail={"year": year, "due": due.isoformat(), "org_id": org_id, "org_type": org_type},
+    )
+    session.commit()
+    return deadline
+
+
+def legal_deadline(org_type: str, year: int) -> date:
+    """The statutory date for a report year, read from the form definition."""
+    text = form_for_year(year).deadlines[LEGAL_DEADLINE_KEY[org_type]]
+    month, day = text.split()[0].split("-")
+    return date(year + 1, int(month), int(day))
+
+
+def deadline_for(session: Session, *, org: Organisation, year: int) -> date:
+    """The date `org`'s report for `year` is due."""
+    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
+    by_org = {d.org_id: d.due for d in overrides if d.org_id is not None}
+    for node in ancestors(session, org=org):
+        if node.id in by_org:
+            return by_org[node.id]
+    for d in overrides:
+        if d.org_id is None and d.org_type == org.org_type:
+            return d.due
+    for d in overrides:
+        if d.org_id is None and d.org_type is None:
+            return d.due
+    return legal_deadline(org.org_type, year)

@@ -1,0 +1,200 @@
+"""Members and how they join: single-use invite codes, stored only as hashes.
+
+A code is 12 characters from a 31-letter alphabet without look-alikes (no 0/o, 1/l/i): about
+59 bits, short enough to type, valid as a Telegram deep-link start parameter. Wrong guesses
+are counted per Telegram user; after `MAX_FAILURES` within `LOCK_WINDOW` that user is refused
+until the window has passed, so guessing a live code is hopeless.
+
+Redeeming an invite when the Telegram user is already a member (active or not) moves that
+member to the invite's organisation and role: an invite is the administrator's decision, and
+one Telegram account is one member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage import audit, clock
+from storage.db import begin_write
+from storage.errors import InviteError, NotFound, StorageError
+from storage.models import ROLE_LABELS, Invite, InviteAttempt, Member, Organisation
+
+CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+CODE_LENGTH = 12
+MAX_FAILURES = 5
+LOCK_WINDOW = timedelta(minutes=15)
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    """What people retype: spaces, hyphens and capitals do not matter."""
+    return "".join(ch for ch in code.lower() if ch not in " -\t\n")
+
+
+def create_invite(
+    session: Session,
+    *,
+    org_id: int,
+    role: str,
+    created_by: str,
+    ttl: timedelta = timedelta(days=14),
+) -> tuple[Invite, str]:
+    """A new invite and its code; the code is returned once and never stored. Commits."""
+    if role not in ROLE_LABELS:
+        raise StorageError(f"角色「{role}」无效，应为：{'、'.join(ROLE_LABELS)}")
+    if ttl <= timedelta(0):
+        raise StorageError("邀请码有效期应大于零")
+    begin_write(session)
+    if session.get(Organisation, org_id) is None:
+        session.rollback()
+        raise NotFound(f"单位（编号 {org_id}）不存在")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    now = clock.utcnow()
+    invite = Invite(
+        code_hash=hash_code(code),
+        org_id=org_id,
+        role=role,
+        expires_at=now + ttl,
+        created_by=created_by,
+        created_at=now,
+    )
+    session.add(invite)
+    session.flush()
+    audit.record(
+        session,
+        actor=created_by,
+        action="invite.create",
+        detail={"invite_id": invite.id, "org_id": org_id, "role": role},
+    )
+    session.commit()
+    return invite, code
+
+
+def _locked_minutes(session: Session, telegram_user_id: int) -> int:
+    """Minutes until this user may try again; 0 if not locked."""
+    now = clock.utcnow()
+    recent = session.exec(
+        select(InviteAttempt.attempted_at)
+        .where(InviteAttempt.telegram_user_id == telegram_user_id)
+        .where(InviteAttempt.attempted_at > now - LOCK_WINDOW)
+        .order_by(InviteAttempt.attempted_at.desc())  # type: ignore[union-attr]
+        .limit(MAX_FAILURES)
+    ).all()
+    if len(recent) < MAX_FAILURES:
+        return 0
+    unlock_at = recent[-1] + LOCK_WINDOW
+    return max(1, math.ceil((unlock_at - now).total_seconds() / 60))
+
+
+def redeem_invite(
+    session: Session,
+    *,
+    code: str,
+    telegram_user_id: int,
+    name: str,
+    chat_id: int | None = None,
+) -> Member:
+    """The member this invite makes of the Telegram user. Commits (a wrong guess too)."""
+    begin_write(session)
+    minutes = _locked_minutes(session, telegram_user_id)
+    if minutes:
+        session.rollback()
+        raise InviteError(f"邀请码尝试次数过多，请 {minutes} 分钟后再试")
+    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+    now = clock.utcnow()
+    if invite is None:
+        session.add(InviteAttempt(telegram_user_id=telegram_user_id, attempted_at=now))
+        session.commit()
+        raise InviteError("邀请码无效，请核对后重新输入（不区分大小写）")
+    if invite.used_at is not None:
+        session.rollback()
+        raise InviteError("该邀请码已被使用，每个邀请码只能使用一次；如需加入请联系管理员")
+    if invite.expires_at <= now:
+        session.rollback()
+        raise InviteError("该邀请码已过期，请联系管理员重新生成")
+    member = session.exec(select(Member).where(Member.telegram_user_id == telegram_user_id)).first()
+    display_name = name.strip() or f"用户{telegram_user_id}"
+    if member is None:
+        member = Member(
+            telegram_user_id=telegram_user_id,
+            name=display_name,
+            role=invite.role,
+            org_id=invite.org_id,
+            chat_id=chat_id,
+        )
+    else:
+        member.name = display_name
+        member.role = invite.role
+        member.org_id = invite.org_id
+        member.active = True
+        member.blocked_at = None
+        member.chat_id = chat_id if chat_id is not None else member.chat_id
+    session.add(member)
+    session.flush()
+    # The conditional update is what makes the code single-use under concurrent redemptions.
+    claimed = session.execute(
+        sa.update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[union-attr]
+        .values(used_at=now, used_by_member_id=member.id)
+    )
+    if claimed.rowcount != 1:
+        session.rollback()
+        raise InviteError("该邀请码已被使用，每个邀请码只能使用一次；如需加入请联系管理员")
+    session.commit()
+    return member
+
+
+def get_member(session: Session, *, telegram_user_id: int) -> Member | None:
+    """The active member behind a Telegram user, or None."""
+    return session.exec(
+        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active)
+    ).first()
+
+
+def list_members(session: Session, *, org_id: int | None = None) -> list[Member]:
+    """Every member (active or not), by organisation."""
+    query = select(Member).order_by(Member.org_id, Member.id)  # type: ignore[arg-type]
+    if org_id is not None:
+        query = query.where(Member.org_id == org_id)
+    return list(session.exec(query).all())
+
+
+def deactivate_member(session: Session, *, member_id: int, actor: str) -> Member:
+    """Switch a member off; storage refuses their next action. Commits."""
+    begin_write(session)
+    member = session.get(Member, member_id)
+    if member is None:
+        session.rollback()
+        raise NotFound(f"成员（编号 {member_id}）不存在")
+    member.active = False
+    session.add(member)
+    audit.record(
+        session,
+        actor=actor,
+        action="member.deactivate",
+        detail={"member_id": member_id, "telegram_user_id": member.telegram_user_id},
+    )
+    session.commit()
+    return member
+
+
+def mark_blocked(session: Session, *, member_id: int, blocked: bool) -> Member:
+    """Record that the member blocked the bot (or unblocked it). Commits."""
+    begin_write(session)
+    member = session.get(Member, member_id)
+    if member is None:
+        session.rollback()
+        raise NotFound(f"成员（编号 {member_id}）不存在")
+    member.blocked_at = clock.utcnow() if blocked else None
+    session.add(member)
+    session.commit()
+    return member

@@ -1,0 +1,416 @@
+"""Reports and their answers: saved one message at a time, never silently overwritten.
+
+A save locks the report row (BEGIN IMMEDIATE on SQLite, SELECT … FOR UPDATE on PostgreSQL),
+so concurrent saves of one report queue rather than race and retry; it writes the changed
+answers and one history row per change, bumps `Report.version` once with
+`UPDATE … WHERE version = <read>` (a guard: under the lock it always matches) and commits.
+A caller that passes `expected_version` (the version it showed the user) gets
+`VersionConflict` if someone else changed one of the same fields in between; changes to other
+fields are merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, select
+
+from bot.config import get_settings
+from bot.core.answers import AnswersFile, parse_answers
+from bot.core.form import ReportForm, form_for_year, load_form
+from bot.core.values import format_value
+from storage import access, clock
+from storage.db import begin_write, insert_ignore
+from storage.errors import FieldChange, NotFound, PermissionDenied, StorageError, VersionConflict
+from storage.models import STATUS_LABELS, Answer, AnswerHistory, Member, Report, ReportEvent
+from storage.orgs import get_org, subtree_ids
+from storage.values import from_json, normalise, to_json
+
+TRANSITIONS = {
+    ("draft", "submitted"),
+    ("returned", "submitted"),
+    ("submitted", "approved"),
+    ("submitted", "returned"),
+}
+
+
+def _form(kind: str) -> ReportForm:
+    try:
+        return load_form(kind)
+    except KeyError as exc:
+        raise StorageError(f"报告格式「{kind}」不存在") from exc
+
+
+def _load(session: Session, report_id: int, *, lock: bool = False) -> Report:
+    query = select(Report).where(Report.id == report_id)
+    if lock:
+        query = query.with_for_update()
+    report = session.exec(query.execution_options(populate_existing=True)).first()
+    if report is None:
+        raise NotFound(f"报告（编号 {report_id}）不存在")
+    return report
+
+
+def _ensure_report(session: Session, *, org_id: int, year: int, kind: str, agency: str) -> Report:
+    """The (org, year) report, created if missing, locked; inside a write transaction."""
+    now = clock.utcnow()
+    insert_ignore(
+        session,
+        Report,
+        {
+            "org_id": org_id,
+            "year": year,
+            "kind": kind,
+            "status": "draft",
+            "version": 0,
+            "agency": agency,
+            "created_at": now,
+            "updated_at": now,
+        },
+        conflict_columns=["org_id", "year"],
+    )
+    query = select(Report).where(Report.org_id == org_id, Report.year == year)
+    return session.exec(query.with_for_update().execution_options(populate_existing=True)).one()
+
+
+def get_or_create_report(
+    session: Session,
+    *,
+    actor: Member,
+    year: int,
+    org_id: int | None = None,
+    kind: str | None = None,
+) -> Report:
+    """The organisation's report for `year` (the actor's own by default). Commits if new."""
+    org_id = actor.org_id if org_id is None else org_id
+    existing = session.exec(
+        select(Report).where(Report.org_id == org_id, Report.year == year)
+    ).first()
+    if existing is not None:
+        access.check_read(session, actor, org_id)
+        return existing
+    access.check_create(session, actor, org_id)
+    if kind is None:
+        try:
+            kind = form_for_year(year).kind
+        except LookupError as exc:
+            raise StorageError(f"{year}年度没有适用的报告格式") from exc
+    form = _form(kind)
+    if not form.applies_to(year):
+        raise StorageError(f"{year}年度报告不适用{form.source}格式")
+    org = get_org(session, org_id=org_id)
+    begin_write(session)
+    report = _ensure_report(session, org_id=org_id, year=year, kind=kind, agency=org.name)
+    session.commit()
+    return report
+
+
+def get_report(session: Session, *, actor: Member, report_id: int) -> Report:
+    report = _load(session, report_id)
+    access.check_read(session, actor, report.org_id)
+    return report
+
+
+def list_reports(session: Session, *, actor: Member, year: int | None = None) -> list[Report]:
+    """The reports the actor may read, by organisation and year."""
+    actor = access.current(session, actor)
+    query = select(Report).order_by(Report.org_id, Report.year)  # type: ignore[arg-type]
+    allowed = access.readable_org_ids(session, actor)
+    if allowed is not None:
+        query = query.where(Report.org_id.in_(allowed))  # type: ignore[attr-defined]
+    if year is not None:
+        query = query.where(Report.year == year)
+    return list(session.exec(query).all())
+
+
+def _values(session: Session, report: Report) -> dict[str, Any]:
+    form = _form(report.kind)
+    rows = session.exec(
+        select(Answer.field_id, Answer.value)
+        .where(Answer.report_id == report.id)
+        .order_by(Answer.id)  # type: ignore[arg-type]
+    ).all()
+    return {field_id: from_json(form.fields.get(field_id), value) for field_id, value in rows}
+
+
+def report_values(session: Session, *, actor: Member, report_id: int) -> dict[str, Any]:
+    """field id → value (int, Decimal for amounts, str for text)."""
+    return _values(session, get_report(session, actor=actor, report_id=report_id))
+
+
+def save_answers(
+    session: Session,
+    *,
+    actor: Member | None,
+    report_id: int,
+    values: Mapping[str, Any | None],
+    raw: Mapping[str, str] | None = None,
+    expected_version: int | None = None,
+) -> Report:
+    """Save answers (None clears one) and commit; `actor` None is the system (admin CLI)."""
+    begin_write(session)
+    try:
+        report = _load(session, report_id, lock=True)
+        member = access.check_write(session, actor, report)
+        _apply(session, report, member, values, raw or {}, expected_version)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return report
+
+
+def _apply(
+    session: Session,
+    report: Report,
+    member: Member | None,
+    values: Mapping[str, Any | None],
+    raw: Mapping[str, str],
+    expected_version: int | None,
+) -> None:
+    form = _form(report.kind)
+    wanted: dict[str, Any] = {}
+    for field_id, value in values.items():
+        if value is None:
+            wanted[field_id] = None
+            continue
+        if field_id not in form.fields:
+            raise StorageError(f"字段「{field_id}」不属于{form.source}格式，无法保存")
+        wanted[field_id] = to_json(normalise(form.field(field_id), value))
+    existing = {
+        answer.field_id: answer
+        for answer in session.exec(
+            select(Answer).where(
+                Answer.report_id == report.id,
+                Answer.field_id.in_(list(wanted)),  # type: ignore[attr-defined]
+            )
+        ).all()
+    }
+    current = {field_id: answer.value for field_id, answer in existing.items()}
+    if expected_version is not None and expected_version < report.version:
+        conflicts = _conflicts(session, report, member, wanted, current, expected_version)
+        if conflicts:
+            raise VersionConflict(conflicts, _conflict_message(form, conflicts))
+    changes = [(f, current.get(f), new) for f, new in wanted.items() if current.get(f) != new]
+    if not changes:
+        return
+    now = clock.utcnow()
+    version = report.version + 1
+    bumped = session.execute(
+        sa.update(Report)
+        .where(Report.id == report.id, Report.version == report.version)
+        .values(version=version, updated_at=now)
+    )
+    if bumped.rowcount != 1:  # the row lock makes this impossible; never write past it
+        raise StorageError("保存未成功：报告已被他人同时修改，请重试")
+    member_id = member.id if member is not None else None
+    for field_id, old, new in changes:
+        answer = existing.get(field_id)
+        if new is None:
+            session.delete(answer)
+        elif answer is None:
+            session.add(
+                Answer(
+                    report_id=report.id,
+                    field_id=field_id,
+                    value=new,
+                    raw=raw.get(field_id, ""),
+                    updated_by=member_id,
+                    updated_at=now,
+                    report_version=version,
+                )
+            )
+        else:
+            answer.value = new
+            answer.raw = raw.get(field_id, "")
+            answer.updated_by = member_id
+            answer.updated_at = now
+            answer.report_version = version
+            session.add(answer)
+        session.add(
+            AnswerHistory(
+                report_id=report.id,
+                field_id=field_id,
+                old_value=old,
+                new_value=new,
+                member_id=member_id,
+                report_version=version,
+                changed_at=now,
+            )
+        )
+    set_committed_value(report, "version", version)
+    set_committed_value(report, "updated_at", now)
+
+
+def _conflicts(
+    session: Session,
+    report: Report,
+    member: Member | None,
+    wanted: Mapping[str, Any],
+    current: Mapping[str, Any],
+    since: int,
+) -> list[FieldChange]:
+    """Changes by others to the fields in `wanted` after version `since`, one per field."""
+    member_id = member.id if member is not None else None
+    rows = session.exec(
+        select(AnswerHistory, Member.name)
+        .join(Member, AnswerHistory.member_id == Member.id, isouter=True)  # type: ignore[arg-type]
+        .where(
+            AnswerHistory.report_id == report.id,
+            AnswerHistory.report_version > since,
+            AnswerHistory.field_id.in_(list(wanted)),  # type: ignore[attr-defined]
+            AnswerHistory.member_id.is_distinct_from(member_id),  # type: ignore[union-attr]
+        )
+        .order_by(AnswerHistory.id)  # type: ignore[arg-type]
+    ).all()
+    first: dict[str, tuple[AnswerHistory, str | None]] = {}
+    last: dict[str, tuple[AnswerHistory, str | None]] = {}
+    for entry, name in rows:
+        first.setdefault(entry.field_id, (entry, name))
+        last[entry.field_id] = (entry, name)
+    changes = []
+    for field_id, (latest, name) in last.items():
+        old = first[field_id][0].old_value
+        # Nothing to decide if the others' edits cancel out or already match this save.
+        if old == latest.new_value or current.get(field_id) == wanted[field_id]:
+            continue
+        changes.append(FieldChange(field_id, old, latest.new_value, name, latest.changed_at))
+    return changes
+
+
+def _show(form: ReportForm, field_id: str, value: Any) -> str:
+    if value is None:
+        return "（空）"
+    field = form.fields.get(field_id)
+    if field is None or not field.numeric:
+        text = str(value).replace("\n", " ")
+        return f"“{text[:30]}…”" if len(text) > 30 else f"“{text}”"
+    return format_value(from_json(field, value), field.type)
+
+
+def _conflict_message(form: ReportForm, changes: list[FieldChange]) -> str:
+    zone = ZoneInfo(get_settings().timezone)
+    lines = ["保存未成功：您开始填写后，以下内容已被他人修改，本次填写的内容均未保存："]
+    for change in changes:
+        label = form.field(change.field_id).label
+        when = change.at.astimezone(zone).strftime("%m月%d日 %H:%M")
+        who = change.member_name or "管理员导入"
+        old = _show(form, change.field_id, change.old)
+        new = _show(form, change.field_id, change.new)
+        lines.append(f"· {label}：{old} → {new}（{who}，{when}）")
+    lines.append("请核对上述内容后重新填写。")
+    return "\n".join(lines)
+
+
+def answer_history(
+    session: Session, *, actor: Member, report_id: int, field_id: str | None = None
+) -> list[AnswerHistory]:
+    """Every change, oldest first (optionally of one field)."""
+    get_report(session, actor=actor, report_id=report_id)
+    query = select(AnswerHistory).where(AnswerHistory.report_id == report_id)
+    if field_id is not None:
+        query = query.where(AnswerHistory.field_id == field_id)
+    return list(session.exec(query.order_by(AnswerHistory.id)).all())  # type: ignore[arg-type]
+
+
+def set_status(
+    session: Session,
+    *,
+    actor: Member,
+    report_id: int,
+    to_status: str,
+    comment: str | None = None,
+) -> Report:
+    """Submit, approve or return a report; records who, when and why. Commits."""
+    if to_status not in STATUS_LABELS:
+        raise StorageError(f"报告状态「{to_status}」无效")
+    begin_write(session)
+    try:
+        report = _load(session, report_id, lock=True)
+        member = access.current(session, actor)
+        from_status = report.status
+        if (from_status, to_status) not in TRANSITIONS:
+            raise StorageError(
+                f"报告状态不能从「{STATUS_LABELS[from_status]}」改为「{STATUS_LABELS[to_status]}」"
+            )
+        _check_transition(session, member, report, to_status)
+        report.status = to_status
+        report.updated_at = clock.utcnow()
+        session.add(report)
+        session.add(
+            ReportEvent(
+                report_id=report_id,
+                from_status=from_status,
+                to_status=to_status,
+                member_id=member.id,
+                comment=comment,
+            )
+        )
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return report
+
+
+def _check_transition(session: Session, member: Member, report: Report, to_status: str) -> None:
+    if member.role == "admin":
+        return
+    if to_status == "submitted":
+        if member.role != "staff" or member.org_id != report.org_id:
+            raise PermissionDenied("只有本单位填报人员或管理员可以提交报告")
+        return
+    in_subtree = report.org_id in subtree_ids(session, org_id=member.org_id)
+    if member.role != "supervisor" or not in_subtree or report.org_id == member.org_id:
+        raise PermissionDenied("只有上级单位的审核人员或管理员可以审核该报告")
+
+
+def import_answers(
+    session: Session, *, org_id: int, answers: AnswersFile, actor: Member | None = None
+) -> Report:
+    """Make the organisation's report for that year hold exactly the file's values. Commits."""
+    form = answers.form
+    parsed = parse_answers(answers)
+    problems = [issue.message for issue in parsed.issues] + [
+        f"{form.field(field_id).label}：为空或“/”（数量为零请填写 0；未填写的项请从文件中删去）"
+        for field_id in parsed.blank
+    ]
+    if problems:
+        more = f"等 {len(problems)} 项" if len(problems) > 5 else ""
+        raise StorageError("答案文件有无法导入的内容" + more + "：\n" + "\n".join(problems[:5]))
+    get_org(session, org_id=org_id)
+    if actor is not None:
+        access.check_create(session, actor, org_id)
+    begin_write(session)
+    try:
+        report = _ensure_report(
+            session, org_id=org_id, year=answers.year, kind=answers.kind, agency=answers.agency
+        )
+        member = access.check_write(session, actor, report)
+        report.kind = answers.kind
+        report.agency = answers.agency
+        session.add(report)
+        stale = set(_values(session, report)) - set(parsed.values)
+        values: dict[str, Any] = {field_id: None for field_id in stale}
+        values.update(parsed.values)
+        raw = {f: str(answers.values[f]) for f in parsed.values if form.field(f).numeric}
+        _apply(session, report, member, values, raw, None)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return report
+
+
+def export_answers(session: Session, *, report_id: int, actor: Member | None = None) -> AnswersFile:
+    """The report as an answers file (`bot.core.answers.dump_answers` writes it out)."""
+    report = _load(session, report_id)
+    if actor is not None:
+        access.check_read(session, actor, report.org_id)
+    return AnswersFile(
+        kind=report.kind, agency=report.agency, year=report.year, values=_values(session, report)
+    )

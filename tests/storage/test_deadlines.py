@@ -1,0 +1,43 @@
+"""Deadlines: the law by default, the most specific override otherwise."""
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from storage.deadlines import deadline_for, set_deadline
+from storage.errors import StorageError
+
+
+def test_legal_deadlines(session: Session, tree) -> None:
+    assert deadline_for(session, org=tree.bureau, year=2024) == date(2025, 1, 31)
+    assert deadline_for(session, org=tree.township, year=2024) == date(2025, 1, 31)
+    assert deadline_for(session, org=tree.county, year=2024) == date(2025, 3, 31)
+    assert deadline_for(session, org=tree.city, year=2020) == date(2021, 3, 31)
+
+
+def test_most_specific_override_wins(session: Session, tree) -> None:
+    set_deadline(session, year=2024, due=date(2025, 1, 10), actor="cli:root")
+    assert deadline_for(session, org=tree.county, year=2024) == date(2025, 1, 10)
+    set_deadline(session, year=2024, due=date(2025, 1, 20), org_type="department", actor="cli:root")
+    assert deadline_for(session, org=tree.bureau, year=2024) == date(2025, 1, 20)
+    assert deadline_for(session, org=tree.township, year=2024) == date(2025, 1, 10)
+    set_deadline(session, year=2024, due=date(2025, 1, 15), org_id=tree.county.id, actor="cli:root")
+    assert deadline_for(session, org=tree.bureau, year=2024) == date(2025, 1, 15)  # ancestor
+    set_deadline(session, year=2024, due=date(2025, 1, 18), org_id=tree.bureau.id, actor="cli:root")
+    set_deadline(session, year=2024, due=date(2025, 1, 19), org_id=tree.bureau.id, actor="cli:root")
+    assert deadline_for(session, org=tree.bureau, year=2024) == date(2025, 1, 19)  # replaced
+    assert deadline_for(session, org=tree.other_bureau, year=2024) == date(2025, 1, 20)
+    assert deadline_for(session, org=tree.bureau, year=2023) == date(2024, 1, 31)
+
+
+def test_org_and_type_together_are_refused(session: Session, tree) -> None:
+    with pytest.raises(StorageError, match="不能同时指定"):
+        set_deadline(
+            session,
+            year=2024,
+            due=date(2025, 1, 1),
+            org_id=tree.city.id,
+            org_type="city_gov",
+            actor="x",
+        )

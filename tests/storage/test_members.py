@@ -1,0 +1,116 @@
+"""Invites: hashed at rest, single-use, expiring, and guessing is rate-limited."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from storage import clock
+from storage.errors import InviteError
+from storage.members import (
+    CODE_LENGTH,
+    create_invite,
+    deactivate_member,
+    get_member,
+    list_members,
+    mark_blocked,
+    redeem_invite,
+)
+from storage.models import AuditLog, Invite
+
+USER = 5_000_000_001
+
+
+def test_code_is_short_url_safe_and_only_its_hash_is_stored(session: Session, tree) -> None:
+    invite, code = create_invite(
+        session, org_id=tree.bureau.id, role="staff", created_by="cli:root"
+    )
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", code) and len(code) == CODE_LENGTH
+    stored = session.exec(select(Invite)).one()
+    assert code not in stored.code_hash and len(stored.code_hash) == 64
+    assert stored.expires_at - stored.created_at == timedelta(days=14)
+    codes = {
+        create_invite(session, org_id=tree.bureau.id, role="staff", created_by="x")[1]
+        for _ in range(20)
+    }
+    assert len(codes) == 20
+    audit = session.exec(select(AuditLog).where(AuditLog.action == "invite.create")).first()
+    assert audit.actor == "cli:root" and audit.detail["invite_id"] == invite.id
+
+
+def test_redeem_creates_member_once(session: Session, tree) -> None:
+    _, code = create_invite(session, org_id=tree.bureau.id, role="staff", created_by="x")
+    member = redeem_invite(
+        session, code=f" {code.upper()} ", telegram_user_id=USER, name="王芳", chat_id=42
+    )
+    assert (member.org_id, member.role, member.active, member.chat_id) == (
+        tree.bureau.id,
+        "staff",
+        True,
+        42,
+    )
+    assert get_member(session, telegram_user_id=USER).id == member.id
+    with pytest.raises(InviteError, match="已被使用"):
+        redeem_invite(session, code=code, telegram_user_id=USER + 1, name="李强")
+    invite = session.exec(select(Invite)).one()
+    assert invite.used_by_member_id == member.id and invite.used_at is not None
+
+
+def test_expired_code_is_refused(session: Session, tree) -> None:
+    _, code = create_invite(
+        session, org_id=tree.bureau.id, role="staff", created_by="x", ttl=timedelta(hours=1)
+    )
+    real_now = clock.utcnow
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "utcnow", lambda: real_now() + timedelta(hours=2))
+        with pytest.raises(InviteError, match="已过期"):
+            redeem_invite(session, code=code, telegram_user_id=USER, name="王芳")
+    assert get_member(session, telegram_user_id=USER) is None
+
+
+def test_wrong_guesses_lock_the_user_for_fifteen_minutes(
+    session: Session, tree, monkeypatch
+) -> None:
+    _, code = create_invite(session, org_id=tree.bureau.id, role="staff", created_by="x")
+    start = clock.utcnow()
+    monkeypatch.setattr(clock, "utcnow", lambda: start)
+    for _ in range(5):
+        with pytest.raises(InviteError, match="邀请码无效"):
+            redeem_invite(session, code="wrongcode234", telegram_user_id=USER, name="某人")
+    with pytest.raises(InviteError, match="尝试次数过多，请 15 分钟后再试"):
+        redeem_invite(session, code=code, telegram_user_id=USER, name="某人")
+    # Another Telegram user is not affected.
+    assert redeem_invite(session, code=code, telegram_user_id=USER + 1, name="李强").active
+    _, code = create_invite(session, org_id=tree.bureau.id, role="staff", created_by="x")
+    monkeypatch.setattr(clock, "utcnow", lambda: start + timedelta(minutes=10, seconds=30))
+    with pytest.raises(InviteError, match="请 5 分钟后再试"):
+        redeem_invite(session, code=code, telegram_user_id=USER, name="某人")
+    monkeypatch.setattr(clock, "utcnow", lambda: start + timedelta(minutes=15, seconds=1))
+    assert redeem_invite(session, code=code, telegram_user_id=USER, name="某人").active
+
+
+def test_new_invite_moves_existing_member(session: Session, tree) -> None:
+    _, first = create_invite(session, org_id=tree.bureau.id, role="staff", created_by="x")
+    member = redeem_invite(session, code=first, telegram_user_id=USER, name="王芳")
+    deactivate_member(session, member_id=member.id, actor="cli:root")
+    assert get_member(session, telegram_user_id=USER) is None
+    _, second = create_invite(session, org_id=tree.county.id, role="supervisor", created_by="x")
+    again = redeem_invite(session, code=second, telegram_user_id=USER, name="王芳")
+    assert (again.id, again.org_id, again.role, again.active) == (
+        member.id,
+        tree.county.id,
+        "supervisor",
+        True,
+    )
+    assert len(list_members(session)) == 1
+    assert list_members(session, org_id=tree.bureau.id) == []
+
+
+def test_mark_blocked(session: Session, tree) -> None:
+    _, code = create_invite(session, org_id=tree.bureau.id, role="staff", created_by="x")
+    member = redeem_invite(session, code=code, telegram_user_id=USER, name="王芳")
+    assert mark_blocked(session, member_id=member.id, blocked=True).blocked_at is not None
+    assert mark_blocked(session, member_id=member.id, blocked=False).blocked_at is None
