@@ -145,14 +145,13 @@ def _title(
         for b in blocks[:end]
         if isinstance(b, Paragraph) and b.text.strip()
     ]
-    for start in range(len(lines)):
-        joined = ""
-        for line in lines[start : start + _MAX_TITLE_PARAGRAPHS]:
-            joined += line
+    # The fewest paragraphs that make a title: a draft mark or a banner above it stays out.
+    for count in range(1, _MAX_TITLE_PARAGRAPHS + 1):
+        for start in range(len(lines) - count + 1):
+            joined = "".join(lines[start : start + count])
             match = _TITLE.fullmatch(_fold_year(joined))
             if match:
-                agency = joined[: match.end("agency")]
-                return agency, int(match.group("year"))
+                return joined[: match.end("agency")], int(match.group("year"))
     return None, None
 
 
