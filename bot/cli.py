@@ -16,6 +16,7 @@ from bot.core.reader import ReadResult, read_findings
 from bot.core.render import render_report
 from bot.core.template_builder import build_template
 from bot.reader_cli import is_docx, read_command, read_or_exit
+from storage.cli import SUB_APPS, report_app
 
 app = typer.Typer(
     help="nianbao：政府信息公开工作年度报告助手",
@@ -25,8 +26,8 @@ app = typer.Typer(
 )
 template_app = typer.Typer(help="Word 模板（由表单定义生成）", no_args_is_help=True)
 app.add_typer(template_app, name="template")
-report_app = typer.Typer(help="年度报告的导入与导出", no_args_is_help=True)
-app.add_typer(report_app, name="report")
+for name, sub_app in SUB_APPS.items():
+    app.add_typer(sub_app, name=name)
 report_app.command("read")(read_command)
 
 DEMO_SAMPLE = Path(__file__).resolve().parent / "demo" / "tongjiang-gxkjj-2020.yaml"

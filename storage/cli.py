@@ -1,0 +1,334 @@
+"""Administrators' commands: `nianbao db|org|invite|member|report|deadline …`.
+
+Every change made here is written to the audit log with the operating-system user as actor.
+`report_app` is the shared `nianbao report` group; other modules add commands to it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import typer
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlmodel import Session, select
+
+from bot.config import get_settings
+from bot.core.answers import AnswersFileError, dump_answers, load_answers
+from storage import audit
+from storage.db import alembic_config, get_engine, session_scope, upgrade_database
+from storage.deadlines import set_deadline
+from storage.errors import NotFound, StorageError
+from storage.members import create_invite, deactivate_member, list_members
+from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Organisation, Report
+from storage.orgs import create_org, find_org, list_orgs
+from storage.reports import export_answers, import_answers
+
+db_app = typer.Typer(help="数据库", no_args_is_help=True)
+org_app = typer.Typer(help="单位（机关）及上下级关系", no_args_is_help=True)
+invite_app = typer.Typer(help="邀请码", no_args_is_help=True)
+member_app = typer.Typer(help="成员", no_args_is_help=True)
+report_app = typer.Typer(help="年度报告的导入与导出", no_args_is_help=True)
+deadline_app = typer.Typer(help="报送截止日期", no_args_is_help=True)
+
+SUB_APPS = {
+    "db": db_app,
+    "org": org_app,
+    "invite": invite_app,
+    "member": member_app,
+    "report": report_app,
+    "deadline": deadline_app,
+}
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except OSError:
+        return "cli"
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on DATABASE_URL; storage errors end the command with their message."""
+    try:
+        with session_scope(get_engine()) as session:
+            yield session
+    except StorageError as exc:
+        raise _fail(str(exc)) from exc
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        raise _fail(
+            f"数据库操作失败（{exc.orig}）。如尚未初始化，请先运行 nianbao db upgrade"
+        ) from exc
+
+
+def _code(value: str, labels: dict[str, str], what: str) -> str:
+    """A code from either the code itself or its Chinese label."""
+    by_label = {label: code for code, label in labels.items()}
+    if value in labels:
+        return value
+    if value in by_label:
+        return by_label[value]
+    choices = "、".join(f"{label}（{code}）" for code, label in labels.items())
+    raise _fail(f"{what}「{value}」无效，应为：{choices}", 2)
+
+
+def _local(moment: datetime) -> str:
+    zone = ZoneInfo(get_settings().timezone)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库结构升级到最新版本（首次使用时即建表）。"""
+    url = get_settings().database_url
+    upgrade_database(url)
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    with _session() as session:
+        audit.record(session, actor=_actor(), action="db.upgrade", detail={"revision": head})
+    masked = sa.make_url(url).render_as_string(hide_password=True)
+    typer.echo(f"数据库已升级到最新版本（{head}）：{masked}")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="迁移说明")],
+) -> None:
+    """（开发人员）比较模型与数据库，生成新的迁移脚本。"""
+    command.revision(
+        alembic_config(get_settings().database_url), message=message, autogenerate=True
+    )
+
+
+@org_app.command("add")
+def org_add(
+    name: Annotated[str, typer.Argument(help="单位名称")],
+    org_type: Annotated[
+        str, typer.Option("--type", help="单位类型：部门、乡镇、县级政府、市级政府")
+    ],
+    parent: Annotated[str | None, typer.Option("--parent", help="上级单位的编号或名称")] = None,
+) -> None:
+    """添加单位。"""
+    code = _code(org_type, ORG_TYPE_LABELS, "单位类型")
+    with _session() as session:
+        parent_id = find_org(session, name_or_id=parent).id if parent else None
+        org = create_org(session, name=name, org_type=code, parent_id=parent_id)
+        audit.record(
+            session,
+            actor=_actor(),
+            action="org.add",
+            detail={"org_id": org.id, "name": org.name, "org_type": code, "parent_id": parent_id},
+        )
+    typer.echo(f"已添加单位：{org.name}（{ORG_TYPE_LABELS[code]}，编号 {org.id}）")
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """按上下级关系列出全部单位。"""
+    with _session() as session:
+        orgs = list_orgs(session)
+    children: dict[int | None, list[Organisation]] = {}
+    for org in orgs:
+        children.setdefault(org.parent_id, []).append(org)
+    if not orgs:
+        typer.echo("尚无单位。请用 nianbao org add 添加。")
+
+    def show(parent_id: int | None, depth: int) -> None:
+        for org in children.get(parent_id, []):
+            typer.echo(f"{'    ' * depth}[{org.id}] {org.name}（{ORG_TYPE_LABELS[org.org_type]}）")
+            show(org.id, depth + 1)
+
+    show(None, 0)
+
+
+@invite_app.command("create")
+def invite_create(
+    org: Annotated[str, typer.Option("--org", help="单位编号或名称")],
+    role: Annotated[
+        str, typer.Option("--role", help="角色：staff 填报人员、supervisor 督导人员、admin 管理员")
+    ],
+    days: Annotated[int, typer.Option("--days", help="有效天数")] = 14,
+) -> None:
+    """生成一次性邀请码（只显示这一次）。"""
+    role_code = _code(role, ROLE_LABELS, "角色")
+    with _session() as session:
+        target = find_org(session, name_or_id=org)
+        invite, code = create_invite(
+            session,
+            org_id=target.id,
+            role=role_code,
+            created_by=_actor(),
+            ttl=timedelta(days=days),
+        )
+    typer.echo(f"邀请码（仅显示这一次，请妥善转交本人）：{code}")
+    bot = os.environ.get("NIANBAO_BOT_USERNAME", "").strip().lstrip("@")
+    if bot:
+        typer.echo(f"加入链接：https://t.me/{bot}?start={code}")
+    typer.echo(
+        f"单位：{target.name}；角色：{ROLE_LABELS[role_code]}；"
+        f"有效期至：{_local(invite.expires_at)}；限使用一次"
+    )
+
+
+@member_app.command("list")
+def member_list(
+    org: Annotated[str | None, typer.Option("--org", help="只列出该单位（编号或名称）")] = None,
+) -> None:
+    """列出成员。"""
+    with _session() as session:
+        org_id = find_org(session, name_or_id=org).id if org else None
+        members = list_members(session, org_id=org_id)
+        names = {o.id: o.name for o in list_orgs(session)}
+    if not members:
+        typer.echo("尚无成员。")
+    for member in members:
+        state = "在用" if member.active else "已停用"
+        if member.active and member.blocked_at is not None:
+            state = "已屏蔽机器人"
+        typer.echo(
+            f"[{member.id}] {member.name}  {ROLE_LABELS[member.role]}  {names[member.org_id]}  "
+            f"Telegram {member.telegram_user_id}  {state}"
+        )
+
+
+@member_app.command("remove")
+def member_remove(member_id: Annotated[int, typer.Argument(help="成员编号")]) -> None:
+    """停用成员，立即生效（记录保留）。"""
+    with _session() as session:
+        member = deactivate_member(session, member_id=member_id, actor=_actor())
+    typer.echo(f"已停用成员：{member.name}（编号 {member.id}），立即生效。")
+
+
+@report_app.command("import")
+def report_import(
+    file: Annotated[Path, typer.Argument(help="答案文件（YAML 或 JSON）")],
+    org: Annotated[str, typer.Option("--org", help="单位编号或名称")],
+) -> None:
+    """导入答案文件，覆盖该单位该年度报告的全部内容。"""
+    try:
+        answers = load_answers(file)
+    except AnswersFileError as exc:
+        raise _fail(f"无法读取：{exc}", 2) from exc
+    with _session() as session:
+        target = find_org(session, name_or_id=org)
+        report = import_answers(session, org_id=target.id, answers=answers)
+        audit.record(
+            session,
+            actor=_actor(),
+            action="report.import",
+            detail={"report_id": report.id, "file": str(file), "version": report.version},
+        )
+    typer.echo(
+        f"已导入：{target.name} {answers.year}年度报告，共 {len(answers.values)} 项"
+        f"（报告编号 {report.id}，版本 {report.version}）"
+    )
+
+
+def _export_name(report: Report, org: Organisation) -> str:
+    safe = "".join("_" if ch in '/\\:*?"<>|' else ch for ch in org.name)
+    return f"{report.year}-{org.id}-{safe}.yaml"
+
+
+@report_app.command("export")
+def report_export(
+    org: Annotated[str | None, typer.Option("--org", help="单位编号或名称")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="报告年度")] = None,
+    all_reports: Annotated[bool, typer.Option("--all", help="导出全部报告到目录")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="输出文件（--all 时为目录）")
+    ] = None,
+) -> None:
+    """导出答案文件（YAML）：单份报告，或用 --all 导出全部。"""
+    if all_reports:
+        if output is None or org or year:
+            raise _fail("导出全部报告时请只指定输出目录：--all -o 目录", 2)
+        _export_all(output)
+        return
+    if org is None or year is None:
+        raise _fail("请指定 --org 与 --year，或使用 --all -o 目录", 2)
+    with _session() as session:
+        target = find_org(session, name_or_id=org)
+        report = session.exec(
+            select(Report).where(Report.org_id == target.id, Report.year == year)
+        ).first()
+        if report is None:
+            raise NotFound(f"{target.name}尚无{year}年度报告")
+        text = dump_answers(export_answers(session, report_id=report.id))
+        audit.record(
+            session,
+            actor=_actor(),
+            action="report.export",
+            detail={"report_id": report.id, "file": str(output) if output else None},
+        )
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"已导出：{output}")
+
+
+def _export_all(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    with _session() as session:
+        orgs = {o.id: o for o in list_orgs(session)}
+        reports = session.exec(select(Report).order_by(Report.year, Report.org_id)).all()
+        for report in reports:
+            path = directory / _export_name(report, orgs[report.org_id])
+            path.write_text(
+                dump_answers(export_answers(session, report_id=report.id)), encoding="utf-8"
+            )
+        audit.record(
+            session,
+            actor=_actor(),
+            action="report.export_all",
+            detail={"directory": str(directory), "reports": len(reports)},
+        )
+    typer.echo(f"已导出 {len(reports)} 份报告到：{directory}")
+
+
+@deadline_app.command("set")
+def deadline_set(
+    year: Annotated[int, typer.Option("--year", help="报告年度")],
+    due: Annotated[str, typer.Option("--date", help="截止日期，YYYY-MM-DD")],
+    org: Annotated[str | None, typer.Option("--org", help="单位编号或名称（含其下级）")] = None,
+    org_type: Annotated[
+        str | None, typer.Option("--org-type", help="单位类型：部门、乡镇、县级政府、市级政府")
+    ] = None,
+) -> None:
+    """设置报送截止日期（不指定单位或类型时适用于全部单位）。"""
+    try:
+        due_date = date.fromisoformat(due)
+    except ValueError as exc:
+        raise _fail(f"日期「{due}」格式有误，应为 YYYY-MM-DD", 2) from exc
+    type_code = _code(org_type, ORG_TYPE_LABELS, "单位类型") if org_type else None
+    with _session() as session:
+        target = find_org(session, name_or_id=org) if org else None
+        set_deadline(
+            session,
+            year=year,
+            due=due_date,
+            org_id=target.id if target else None,
+            org_type=type_code,
+            actor=_actor(),
+        )
+    if target is not None:
+        scope = f"{target.name}及其下级单位"
+    elif type_code is not None:
+        scope = f"全部{ORG_TYPE_LABELS[type_code]}"
+    else:
+        scope = "全部单位"
+    typer.echo(f"已设置：{scope}{year}年度报告的报送截止日期为 {due_date.isoformat()}")

@@ -1,0 +1,156 @@
+"""The administrators' commands, run as an administrator runs them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.config import get_settings
+from storage.db import dispose_engines
+from storage.members import get_member, redeem_invite
+from storage.models import AuditLog, Deadline
+
+SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
+runner = CliRunner()
+
+
+@pytest.fixture
+def nianbao(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """Run `nianbao …` against the test database; returns the result."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("NIANBAO_BOT_USERNAME", raising=False)
+    get_settings.cache_clear()
+
+    def run(*args: str, code: int = 0):
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, result.output
+        return result
+
+    yield run
+    dispose_engines()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def orgs(nianbao) -> None:
+    nianbao("org", "add", "淮安市人民政府", "--type", "市级政府")
+    nianbao("org", "add", "洪泽区人民政府", "--type", "county_gov", "--parent", "淮安市人民政府")
+    nianbao("org", "add", "洪泽区科技局", "--type", "部门", "--parent", "2")
+
+
+def test_db_upgrade_is_idempotent(nianbao) -> None:
+    assert "数据库已升级到最新版本" in nianbao("db", "upgrade").output
+
+
+def test_org_tree(nianbao, orgs) -> None:
+    listing = nianbao("org", "list").output
+    assert listing.splitlines() == [
+        "[1] 淮安市人民政府（市级政府）",
+        "    [2] 洪泽区人民政府（县级政府）",
+        "        [3] 洪泽区科技局（部门）",
+    ]
+    assert "单位类型「局」无效" in nianbao("org", "add", "某局", "--type", "局", code=2).output
+    assert "已存在" in nianbao("org", "add", "洪泽区科技局", "--type", "部门", code=1).output
+    assert (
+        "未找到单位「不存在」"
+        in nianbao("org", "add", "x", "--type", "部门", "--parent", "不存在", code=1).output
+    )
+
+
+def test_invite_member_list_and_remove(nianbao, orgs, engine: Engine, monkeypatch) -> None:
+    output = nianbao(
+        "invite", "create", "--org", "洪泽区科技局", "--role", "staff", "--days", "3"
+    ).output
+    code = re.search(r"邀请码（仅显示这一次，请妥善转交本人）：(\S+)", output).group(1)
+    assert "加入链接" not in output and "角色：填报人员" in output
+    monkeypatch.setenv("NIANBAO_BOT_USERNAME", "@nianbao_bot")
+    output = nianbao("invite", "create", "--org", "3", "--role", "督导人员").output
+    assert re.search(r"加入链接：https://t\.me/nianbao_bot\?start=[a-z0-9]{12}\n", output)
+    with Session(engine, expire_on_commit=False) as session:
+        member = redeem_invite(session, code=code, telegram_user_id=123456789012, name="王芳")
+    assert (
+        "[1] 王芳  填报人员  洪泽区科技局  Telegram 123456789012  在用"
+        in nianbao("member", "list").output
+    )
+    assert nianbao("member", "list", "--org", "淮安市人民政府").output == "尚无成员。\n"
+    assert (
+        "已停用成员：王芳（编号 1），立即生效" in nianbao("member", "remove", str(member.id)).output
+    )
+    assert "已停用" in nianbao("member", "list", "--org", "3").output
+    assert "成员（编号 9）不存在" in nianbao("member", "remove", "9", code=1).output
+    with Session(engine) as session:
+        assert get_member(session, telegram_user_id=123456789012) is None
+        actions = [a.action for a in session.exec(select(AuditLog).order_by(AuditLog.id))]
+    assert actions == ["org.add"] * 3 + ["invite.create"] * 2 + ["member.deactivate"]
+
+
+def test_report_import_export_round_trip(nianbao, orgs, tmp_path: Path) -> None:
+    sample = SAMPLES / "hongze-qzf-2024.yaml"
+    assert (
+        "已导入：洪泽区人民政府 2024年度报告，共 203 项"
+        in nianbao("report", "import", str(sample), "--org", "洪泽区人民政府").output
+    )
+    exported = nianbao("report", "export", "--org", "2", "--year", "2024").output
+    assert yaml.safe_load(exported) == yaml.safe_load(sample.read_text(encoding="utf-8"))
+    out = tmp_path / "out" / "hongze.yaml"
+    nianbao("report", "export", "--org", "2", "--year", "2024", "-o", str(out))
+    assert out.read_text(encoding="utf-8") == exported
+    nianbao("report", "import", str(SAMPLES / "tongjiang-gxkjj-2020.yaml"), "--org", "洪泽区科技局")
+    assert (
+        "已导出 2 份报告"
+        in nianbao("report", "export", "--all", "-o", str(tmp_path / "all")).output
+    )
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
+        "2020-3-洪泽区科技局.yaml",
+        "2024-2-洪泽区人民政府.yaml",
+    ]
+    assert (
+        "尚无2023年度报告"
+        in nianbao("report", "export", "--org", "2", "--year", "2023", code=1).output
+    )
+    assert "请指定 --org 与 --year" in nianbao("report", "export", "--org", "2", code=2).output
+    assert (
+        "文件不存在"
+        in nianbao("report", "import", str(tmp_path / "none.yaml"), "--org", "2", code=2).output
+    )
+
+
+def test_deadline_set(nianbao, orgs, engine: Engine) -> None:
+    assert (
+        "全部部门2024年度报告的报送截止日期为 2025-01-20"
+        in nianbao(
+            "deadline", "set", "--year", "2024", "--date", "2025-01-20", "--org-type", "部门"
+        ).output
+    )
+    assert (
+        "洪泽区人民政府及其下级单位"
+        in nianbao("deadline", "set", "--year", "2024", "--date", "2025-01-15", "--org", "2").output
+    )
+    assert (
+        "格式有误"
+        in nianbao("deadline", "set", "--year", "2024", "--date", "2025年1月15日", code=2).output
+    )
+    with Session(engine) as session:
+        assert len(session.exec(select(Deadline)).all()) == 2
+
+
+def test_commands_before_upgrade_say_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/empty.db")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["org", "list"])
+        assert result.exit_code == 1
+        assert "请先运行 nianbao db upgrade" in result.output
+    finally:
+        dispose_engines()
+        get_settings.cache_clear()
