@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.chat.service import ReportChat
 from bot.config import get_settings
 from bot.core.answers import AnswersFile, AnswersFileError, load_answers, parse_answers
 from bot.core.checks import Finding, check_answers, has_errors
@@ -15,8 +17,15 @@ from bot.core.form import available_kinds, load_form
 from bot.core.reader import ReadResult, read_findings
 from bot.core.render import render_report
 from bot.core.template_builder import build_template
+from bot.demo import run_demo
 from bot.reader_cli import is_docx, read_command, read_or_exit
+from bot.telegram.runner import BotStartError, run_bot
+from bot.terminal import TerminalChat, terminal_member
 from storage.cli import SUB_APPS, report_app
+from storage.db import get_engine, upgrade_database
+
+# One line per event; never the token or answer contents (see docs/operations.md).
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 app = typer.Typer(
     help="nianbao：政府信息公开工作年度报告助手",
@@ -29,8 +38,6 @@ app.add_typer(template_app, name="template")
 for name, sub_app in SUB_APPS.items():
     app.add_typer(sub_app, name=name)
 report_app.command("read")(read_command)
-
-DEMO_SAMPLE = Path(__file__).resolve().parent / "demo" / "tongjiang-gxkjj-2020.yaml"
 
 
 def _load_or_exit(path: Path) -> AnswersFile:
@@ -118,25 +125,42 @@ def render(
 
 @app.command()
 def demo() -> None:
-    """演示：用同江市工业信息化科技局2020年报告的数据生成 Word 报告，写入 out/。"""
-    answers = _load_or_exit(DEMO_SAMPLE)
-    findings = check_answers(answers)
-    _print_findings(findings)
-    out_dir = get_settings().output_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = (
-        out_dir
-        / f"{answers.form.document_title_for(agency=answers.agency, year=answers.year)}.docx"
-    )
-    path.write_bytes(
-        render_report(
-            answers.form,
-            agency=answers.agency,
-            year=answers.year,
-            values=parse_answers(answers).values,
-        )
-    )
-    typer.echo(f"已生成：{path.resolve()}")
+    """演示：以终端对话逐项填写同江市工业信息化科技局2020年报告，生成 Word 报告写入 out/。"""
+    documents = run_demo(get_settings().output_dir)
+    if not documents:
+        typer.echo("演示未能生成报告。", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def chat(
+    agency: Annotated[str, typer.Option("--agency", help="本机关名称（报告标题中的机关名）")],
+    year: Annotated[int | None, typer.Option("--year", help="报告年度；缺省为当前填报年度")] = None,
+) -> None:
+    """在终端中逐项填写年度报告（与 Telegram 机器人相同的流程和校验）。"""
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    engine = get_engine()
+    member = terminal_member(engine, agency=agency)
+    terminal = TerminalChat(ReportChat(engine), member, output_dir=settings.output_dir)
+    terminal.open(year=year)
+    try:
+        terminal.run(iter(lambda: input("> "), None))
+    except (EOFError, KeyboardInterrupt):
+        typer.echo("\n已退出，填写内容均已保存。")
+
+
+@app.command()
+def run() -> None:
+    """启动 Telegram 机器人（长轮询）。需要 TELEGRAM_BOT_TOKEN。"""
+    logging.basicConfig(format=LOG_FORMAT, level=logging.INFO)
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        run_bot(get_settings())
+    except BotStartError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(exc.exit_code) from exc
 
 
 @template_app.command("build")

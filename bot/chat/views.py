@@ -122,7 +122,7 @@ def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) 
                 )
                 lines.append(f"{row.label}：{cells}")
         return "\n".join(lines)
-    headers = [c.label[:2] for c in section.columns]
+    headers = [c.label.removeprefix("结果")[:2] for c in section.columns]
     rows = []
     for row in section.rows:
         cells = [

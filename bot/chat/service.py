@@ -1,0 +1,377 @@
+"""The walkthrough over the database: what every front end calls, one event at a time.
+
+Each call opens its own session, reads the member's report and position, runs one event
+through the walkthrough and commits the answers before the position. Calls are synchronous;
+the Telegram front end runs them in a worker thread (see docs/storage.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.chat import walkthrough
+from bot.chat.state import Button, Position, Reply, ReportState
+from bot.chat.views import findings_text, jump_buttons, status_text, table_view
+from bot.config import get_settings
+from bot.core.calendar import report_year_for
+from bot.core.checks import check_values
+from bot.core.form import load_form
+from bot.core.render import render_report
+from storage import members, positions, reports
+from storage.db import session_scope
+from storage.errors import StorageError, VersionConflict
+from storage.models import ROLE_LABELS, STATUS_LABELS, Member, Organisation, Report
+
+# Actions that act on the question they were shown for; a stale one must not touch another.
+RELATIVE_ACTIONS = frozenset("bszdcp")
+# A button outside the walkthrough (a reminder, the welcome): open the member's report.
+OPEN_REPORT = "R"
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What to send back: replies whose buttons carry `report_id`/`question`, maybe a file."""
+
+    replies: tuple[Reply, ...]
+    report_id: int | None = None
+    question: int = 0
+    document: Document | None = None
+    notice: str | None = None
+
+    def callback_data(self, action: str) -> str:
+        return encode_button(self.report_id or 0, self.question, action)
+
+
+def encode_button(report_id: int, question: int, action: str) -> str:
+    data = f"{report_id}:{question}:{action}"
+    if len(data.encode()) > 64:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def decode_button(data: str) -> tuple[int, int, str] | None:
+    parts = data.split(":", 2)
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
+        return None
+    return int(parts[0]), int(parts[1]), parts[2]
+
+
+def document_filename(agency: str, year: int) -> str:
+    return f"{agency}{year}年政府信息公开工作年度报告.docx"
+
+
+HELP_TEXT = (
+    "本助手协助填写《政府信息公开工作年度报告》，每填一项即自动保存。\n"
+    "/report 开始或继续填写本年度报告\n"
+    "/status 查看各部分填写进度和待处理问题\n"
+    "/preview 预览已填写的表格\n"
+    "/generate 全面校验并生成 Word 报告\n"
+    "/cancel 暂停填写（已填内容不会丢失）\n"
+    "/help 显示本说明\n"
+    "表格可一次填写一整行，如“3 0 1 0 0 0”；全部为 0 可只填“0”。"
+)
+
+NOT_A_MEMBER = (
+    "您好！本助手仅供已登记的政府信息公开工作人员使用。\n"
+    "请向本单位或上级政务公开办索取邀请码，然后发送“/start 邀请码”完成登记。"
+)
+
+
+def today_in_settings_zone() -> date:
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+class ReportChat:
+    """The conversation for members, backed by storage."""
+
+    def __init__(self, engine: Engine, *, today: Callable[[], date] = today_in_settings_zone):
+        self.engine = engine
+        self.today = today
+
+    def member(self, telegram_user_id: int) -> Member | None:
+        with session_scope(self.engine) as session:
+            return members.get_member(session, telegram_user_id=telegram_user_id)
+
+    def join(self, *, telegram_user_id: int, name: str, chat_id: int, code: str) -> Turn:
+        with session_scope(self.engine) as session:
+            try:
+                member = members.redeem_invite(
+                    session,
+                    code=code,
+                    telegram_user_id=telegram_user_id,
+                    name=name,
+                    chat_id=chat_id,
+                )
+            except StorageError as exc:
+                return Turn((Reply(f"登记未成功：{exc}"),))
+            org = session.get(Organisation, member.org_id)
+        role = ROLE_LABELS.get(member.role, member.role)
+        welcome = f"登记成功！您已作为“{org.name if org else ''}”的{role}加入。\n\n{HELP_TEXT}"
+        return Turn((Reply(welcome, buttons=((Button("开始填写", OPEN_REPORT),),)),))
+
+    def open(self, member: Member, *, year: int | None = None) -> Turn:
+        """/report: this year's report, created or resumed where the member left off."""
+        with session_scope(self.engine) as session:
+            try:
+                report = self._report(session, member, year=year, switch=True)
+            except StorageError as exc:
+                return Turn((Reply(str(exc)),))
+            state = self._state(session, member, report)
+            outcome = walkthrough.start(state)
+            self._save_position(session, member, report, outcome.position, active=True)
+        return self._turn(report, outcome.replies, outcome.position)
+
+    def text(self, member: Member, text: str) -> Turn:
+        with session_scope(self.engine) as session:
+            report = self._active_report(session, member)
+            if report is None:
+                return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
+            state = self._state(session, member, report)
+            return self._run(session, member, report, state, walkthrough.handle_text, text)
+
+    def press(self, member: Member, data: str) -> Turn:
+        """A button press; stale or foreign buttons get a notice and the current prompt."""
+        decoded = decode_button(data)
+        if decoded is not None and decoded[2] == OPEN_REPORT:
+            return self.open(member)
+        with session_scope(self.engine) as session:
+            report = self._active_report(session, member, wake=True)
+            if decoded is None or report is None or decoded[0] != report.id:
+                if report is None:
+                    return Turn((), notice="该按钮已失效，请发送 /report 继续填写。")
+                state = self._state(session, member, report)
+                return self._turn(
+                    report,
+                    (walkthrough.ask(state),),
+                    state.position,
+                    "该按钮已失效，已显示当前问题。",
+                )
+            _, question, action = decoded
+            state = self._state(session, member, report)
+            if action in RELATIVE_ACTIONS and question != state.position.question:
+                return self._turn(
+                    report,
+                    (walkthrough.ask(state),),
+                    state.position,
+                    "该按钮已过期，已显示当前问题。",
+                )
+            if action == "G":
+                return self._generate(session, member, report, state)
+            try:
+                return self._run(session, member, report, state, walkthrough.handle_action, action)
+            except walkthrough.UnknownAction:
+                return self._turn(
+                    report,
+                    (walkthrough.ask(state),),
+                    state.position,
+                    "无法识别该按钮，已显示当前问题。",
+                )
+
+    def status(self, member: Member) -> Turn:
+        with session_scope(self.engine) as session:
+            report = self._report(session, member)
+            state = self._state(session, member, report)
+            findings = check_values(state.form, state.values, previous=state.previous)
+            text = status_text(state, findings)
+            status = STATUS_LABELS.get(report.status, report.status)
+            text = f"{text}\n报告状态：{status}"
+            buttons = tuple(jump_buttons(state, [f for f in findings if f.severity == "error"]))
+            return self._turn(report, (Reply(text, buttons=buttons),), state.position)
+
+    def preview(self, member: Member) -> Turn:
+        with session_scope(self.engine) as session:
+            report = self._report(session, member)
+            state = self._state(session, member, report)
+            replies = tuple(
+                Reply(
+                    f"{section.table}（{section.title}）",
+                    pre=table_view(state.form, section, state.values),
+                )
+                for section in state.form.sections
+                if section.layout != "text"
+            )
+            return self._turn(report, replies, state.position)
+
+    def generate(self, member: Member) -> Turn:
+        with session_scope(self.engine) as session:
+            report = self._report(session, member)
+            state = self._state(session, member, report)
+            return self._generate(session, member, report, state)
+
+    def cancel(self, member: Member) -> Turn:
+        with session_scope(self.engine) as session:
+            position = positions.get_position(session, member_id=member.id)
+            if position is not None and position.report_id is not None:
+                state = dict(position.state, active=False)
+                positions.save_position(
+                    session,
+                    member_id=member.id,
+                    report_id=position.report_id,
+                    question_id=position.question_id,
+                    state=state,
+                )
+        return Turn((Reply("已暂停填写，已填写的内容均已保存。发送 /report 可随时从原处继续。"),))
+
+    def _generate(
+        self, session: Session, member: Member, report: Report, state: ReportState
+    ) -> Turn:
+        findings = check_values(state.form, state.values, previous=state.previous)
+        errors = [f for f in findings if f.severity == "error"]
+        if errors:
+            text = findings_text(
+                findings,
+                title=f"暂不能生成：尚有 {len(errors)} 项错误需要修改（点击按钮直接修改）。",
+            )
+            reply = Reply(text, buttons=tuple(jump_buttons(state, errors)))
+            return self._turn(report, (reply,), state.position)
+        position_row = positions.get_position(session, member_id=member.id)
+        generated = (position_row.state if position_row else {}).get("generated")
+        if generated == report.version:
+            return self._turn(
+                report,
+                (Reply("本版本的报告已经生成并发送，内容未变更。修改后可重新生成。"),),
+                state.position,
+            )
+        content = render_report(
+            state.form, agency=report.agency, year=report.year, values=state.values
+        )
+        self._save_position(session, member, report, state.position, generated=report.version)
+        warnings = [f for f in findings if f.severity == "warning"]
+        text = "报告已生成，校验通过。"
+        if warnings:
+            text = findings_text(warnings, title="报告已生成。以下提示请核对：")
+        document = Document(
+            document_filename(report.agency, report.year),
+            content,
+            f"{report.agency}{report.year}年政府信息公开工作年度报告",
+        )
+        return replace(self._turn(report, (Reply(text),), state.position), document=document)
+
+    def _run(
+        self,
+        session: Session,
+        member: Member,
+        report: Report,
+        state: ReportState,
+        handler: Callable[[ReportState, str], Any],
+        event: str,
+    ) -> Turn:
+        outcome = handler(state, event)
+        if outcome.changes:
+            seen = self._position_state(session, member).get("seen", report.version)
+            try:
+                report = reports.save_answers(
+                    session,
+                    actor=member,
+                    report_id=report.id,
+                    values=dict(outcome.changes),
+                    raw=dict(outcome.raw) or None,
+                    expected_version=seen,
+                )
+            except VersionConflict as exc:
+                fresh = self._state(session, member, self._reload(session, member, report))
+                self._save_position(session, member, report, fresh.position, seen=report.version)
+                return self._turn(report, (Reply(str(exc)), walkthrough.ask(fresh)), fresh.position)
+            except StorageError as exc:
+                return self._turn(report, (Reply(str(exc)),), state.position)
+        self._save_position(
+            session, member, report, outcome.position, seen=report.version, active=True
+        )
+        return self._turn(report, outcome.replies, outcome.position)
+
+    def _turn(
+        self,
+        report: Report,
+        replies: tuple[Reply, ...],
+        position: Position,
+        notice: str | None = None,
+    ) -> Turn:
+        return Turn(replies, report.id, position.question, notice=notice)
+
+    def _report(
+        self, session: Session, member: Member, *, year: int | None = None, switch: bool = False
+    ) -> Report:
+        """The member's current report: the one their position is on, else this year's."""
+        position = positions.get_position(session, member_id=member.id)
+        if year is None and position is not None and position.report_id is not None:
+            try:
+                return reports.get_report(session, actor=member, report_id=position.report_id)
+            except StorageError:
+                pass
+        year = year or report_year_for(self.today())
+        report = reports.get_or_create_report(session, actor=member, year=year)
+        if switch and (position is None or position.report_id != report.id):
+            positions.save_position(
+                session,
+                member_id=member.id,
+                report_id=report.id,
+                question_id=None,
+                state={"active": True},
+            )
+        return report
+
+    def _reload(self, session: Session, member: Member, report: Report) -> Report:
+        session.expire_all()
+        return reports.get_report(session, actor=member, report_id=report.id)
+
+    def _active_report(
+        self, session: Session, member: Member, *, wake: bool = False
+    ) -> Report | None:
+        position = positions.get_position(session, member_id=member.id)
+        if position is None or position.report_id is None:
+            return None
+        if not wake and not position.state.get("active", True):
+            return None
+        try:
+            return reports.get_report(session, actor=member, report_id=position.report_id)
+        except StorageError:
+            return None
+
+    def _position_state(self, session: Session, member: Member) -> dict[str, Any]:
+        position = positions.get_position(session, member_id=member.id)
+        return dict(position.state) if position is not None else {}
+
+    def _state(self, session: Session, member: Member, report: Report) -> ReportState:
+        form = load_form(report.kind)
+        values = reports.report_values(session, actor=member, report_id=report.id)
+        saved = positions.get_position(session, member_id=member.id)
+        raw = saved.state if saved is not None and saved.report_id == report.id else None
+        position = Position.from_dict(raw, questions=len(form.questions))
+        previous = self._previous_values(session, member, report)
+        return ReportState(form, report.agency, report.year, values, position, previous)
+
+    def _previous_values(
+        self, session: Session, member: Member, report: Report
+    ) -> dict[str, Any] | None:
+        for candidate in reports.list_reports(session, actor=member, year=report.year - 1):
+            if candidate.org_id == report.org_id:
+                return reports.report_values(session, actor=member, report_id=candidate.id)
+        return None
+
+    def _save_position(
+        self, session: Session, member: Member, report: Report, position: Position, **extra: Any
+    ) -> None:
+        state = self._position_state(session, member)
+        state.update(position.to_dict())
+        state.setdefault("active", True)
+        state.update(extra)
+        question = None
+        if position.question < len(load_form(report.kind).questions):
+            question = load_form(report.kind).questions[position.question].id
+        positions.save_position(
+            session, member_id=member.id, report_id=report.id, question_id=question, state=state
+        )

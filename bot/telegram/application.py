@@ -1,0 +1,57 @@
+"""Building and running the Telegram application from the settings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.chat.service import ReportChat
+from bot.config import Settings
+from bot.telegram.handlers import COMMANDS, add_handlers
+
+logger = logging.getLogger(__name__)
+
+# RetryAfter from Telegram: wait as told and try again, up to this many times.
+RATE_LIMIT_RETRIES = 5
+
+
+class LoggingApplication(Application):  # type: ignore[type-arg]
+    """One log line per update: its id and how long it took, never its contents."""
+
+    async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            update_id = update.update_id if isinstance(update, Update) else None
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.info("update %s handled in %.1f ms", update_id, elapsed)
+
+
+async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS.items()])
+
+
+def build_application(
+    settings: Settings, chat: ReportChat
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    application = (
+        ApplicationBuilder()
+        .application_class(LoggingApplication)
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(True)
+        .post_init(register_commands)
+        .build()
+    )
+    application.bot_data["chat"] = chat
+    add_handlers(application)
+    return application

@@ -1,0 +1,202 @@
+"""Typed async handlers: each looks the member up, runs one call of `ReportChat` in a worker
+thread under the member's lock, and sends the turn back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from weakref import WeakValueDictionary
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, ReportChat, Turn
+from bot.chat.state import Reply
+from bot.telegram.replies import send_turn, with_retries
+from storage.models import Member
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = {
+    "report": "开始或继续填写年度报告",
+    "status": "查看填写进度和待处理问题",
+    "preview": "预览已填写的表格",
+    "generate": "全面校验并生成 Word 报告",
+    "cancel": "暂停填写（已填内容不会丢失）",
+    "help": "使用说明",
+}
+
+# One lock per user: updates of different members run concurrently, one member's in order.
+_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+
+
+def _lock(user_id: int) -> asyncio.Lock:
+    lock = _locks.get(user_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _locks[user_id] = lock
+    return lock
+
+
+def _chat(context: ContextTypes.DEFAULT_TYPE) -> ReportChat:
+    return context.bot_data["chat"]
+
+
+async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
+    assert update.effective_chat is not None
+    await send_turn(context.bot, update.effective_chat.id, turn)
+
+
+async def _member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Member | None:
+    assert update.effective_user is not None
+    member = await asyncio.to_thread(_chat(context).member, update.effective_user.id)
+    if member is None:
+        await _reply(update, context, Turn((Reply(NOT_A_MEMBER),)))
+    return member
+
+
+MemberCall = Callable[[ReportChat, Member], Turn]
+
+
+def member_command(
+    call: MemberCall,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """A command for registered members; it wins over the walkthrough (handler group 0)."""
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_user is not None
+        async with _lock(update.effective_user.id):
+            member = await _member(update, context)
+            if member is not None:
+                turn = await asyncio.to_thread(call, _chat(context), member)
+                await _reply(update, context, turn)
+        raise ApplicationHandlerStop
+
+    return handler
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start [code]: join with an invite (also as a t.me deep link), or say hello again."""
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None
+    async with _lock(user.id):
+        service = _chat(context)
+        member = await asyncio.to_thread(service.member, user.id)
+        if context.args:
+            if member is not None:
+                turn = Turn((Reply(f"您已登记，无需再次使用邀请码。\n\n{HELP_TEXT}"),))
+            else:
+                turn = await asyncio.to_thread(
+                    lambda: service.join(
+                        telegram_user_id=user.id,
+                        name=user.full_name,
+                        chat_id=chat.id,
+                        code=context.args[0] if context.args else "",
+                    )
+                )
+        elif member is None:
+            turn = Turn((Reply(NOT_A_MEMBER),))
+        else:
+            turn = Turn((Reply(f"您好，{member.name}！\n\n{HELP_TEXT}"),))
+        await _reply(update, context, turn)
+    raise ApplicationHandlerStop
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _reply(update, context, Turn((Reply(HELP_TEXT),)))
+    raise ApplicationHandlerStop
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other text is an answer to the current question."""
+    assert update.effective_user is not None and update.message is not None
+    text = update.message.text or ""
+    async with _lock(update.effective_user.id):
+        member = await _member(update, context)
+        if member is not None:
+            turn = await asyncio.to_thread(_chat(context).text, member, text)
+            await _reply(update, context, turn)
+
+
+async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _reply(
+        update, context, Turn((Reply("请发送文字回答当前问题；如需帮助，请发送 /help。"),))
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _reply(update, context, Turn((Reply(f"无法识别该命令。\n\n{HELP_TEXT}"),)))
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    async with _lock(update.effective_user.id):
+        service = _chat(context)
+        member = await asyncio.to_thread(service.member, update.effective_user.id)
+        if member is None:
+            await with_retries(
+                lambda: query.answer("您尚未登记或已被移出，无法使用此按钮。", show_alert=True)
+            )
+            return
+        turn = await asyncio.to_thread(service.press, member, query.data or "")
+        await with_retries(lambda: query.answer(turn.notice))
+        if query.message is not None and turn.replies:
+            # The pressed message keeps its text but loses its buttons: no second press.
+            try:
+                await with_retries(lambda: query.edit_message_reply_markup(reply_markup=None))
+            except BadRequest as exc:  # already without buttons (a double tap), or too old
+                logger.debug("buttons not removed: %s", exc)
+        await _reply(update, context, turn)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with the update id; tell the member something went wrong, their answers are safe."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("update %s failed", update_id, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "抱歉，处理您的消息时出现故障，已填写的内容均已保存。"
+                "请稍后重试或发送 /report 继续。",
+            )
+        except Exception:  # the member's chat may be the very thing that failed
+            logger.warning("could not tell chat about the failure of update %s", update_id)
+
+
+def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("start", start), group=0)
+    application.add_handler(CommandHandler("help", help_command), group=0)
+    member_calls: dict[str, MemberCall] = {
+        "report": lambda service, member: service.open(member),
+        "status": lambda service, member: service.status(member),
+        "preview": lambda service, member: service.preview(member),
+        "generate": lambda service, member: service.generate(member),
+        "cancel": lambda service, member: service.cancel(member),
+    }
+    for name, call in member_calls.items():
+        application.add_handler(CommandHandler(name, member_command(call)), group=0)
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, text_message),
+        group=1,
+    )
+    application.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command), group=1
+    )
+    application.add_handler(CallbackQueryHandler(button), group=1)
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, unsupported_message), group=1
+    )
+    application.add_error_handler(on_error)

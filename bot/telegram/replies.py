@@ -1,0 +1,125 @@
+"""Turning walkthrough replies into Telegram messages within Telegram's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.ext import ExtBot
+
+from bot.chat.service import Turn
+from bot.chat.state import Reply
+
+logger = logging.getLogger(__name__)
+
+# Telegram counts UTF-16 code units after entity parsing; leave room for the <pre> entity.
+TEXT_BUDGET = MessageLimit.MAX_TEXT_LENGTH - 96
+NETWORK_ATTEMPTS = 3
+
+T = TypeVar("T")
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, budget: int = TEXT_BUDGET) -> list[str]:
+    """Pieces of at most `budget` UTF-16 units, cut at line ends where possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while utf16_len(line) > budget:
+            head, line = _cut(line, budget)
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        candidate = f"{current}\n{line}" if current else line
+        if utf16_len(candidate) > budget:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def _cut(line: str, budget: int) -> tuple[str, str]:
+    size = 0
+    for index, char in enumerate(line):
+        size += utf16_len(char)
+        if size > budget:
+            return line[:index], line[index:]
+    return line, ""
+
+
+def message_parts(reply: Reply) -> list[str]:
+    """HTML message texts for one reply; the monospace block goes whole into one part if it can."""
+    parts = [html.escape(p) for p in split_text(reply.text)] if reply.text else []
+    if reply.pre:
+        blocks = split_text(reply.pre)
+        if len(blocks) == 1 and parts and utf16_len(reply.text + reply.pre) + 1 <= TEXT_BUDGET:
+            parts[-1] += f"\n<pre>{html.escape(blocks[0])}</pre>"
+        else:
+            parts += [f"<pre>{html.escape(block)}</pre>" for block in blocks]
+    return parts or ["…"]
+
+
+def keyboard(turn: Turn, reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=turn.callback_data(b.action)) for b in row]
+            for row in reply.buttons
+        ]
+    )
+
+
+async def with_retries(send: Callable[[], Awaitable[T]]) -> T:
+    """Retry a send after a network error (RetryAfter is retried by the AIORateLimiter)."""
+    for attempt in range(1, NETWORK_ATTEMPTS):
+        try:
+            return await send()
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest):  # a subclass of NetworkError, but final
+                raise
+            logger.warning("network error on send (attempt %d): %s", attempt, exc)
+            await asyncio.sleep(0.2 * attempt)
+    return await send()
+
+
+async def send_turn(bot: ExtBot[None], chat_id: int, turn: Turn) -> list[Message]:
+    sent: list[Message] = []
+    for reply in turn.replies:
+        parts = message_parts(reply)
+        markup = keyboard(turn, reply)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            send = partial(
+                bot.send_message,
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+            )
+            sent.append(await with_retries(send))
+    if turn.document is not None:
+        document = turn.document
+        upload = partial(
+            bot.send_document,
+            chat_id,
+            document.content,
+            filename=document.filename,
+            caption=document.caption,
+        )
+        sent.append(await with_retries(upload))
+    return sent

@@ -1,0 +1,121 @@
+"""The walkthrough in a terminal: same service, same checks, same messages as in Telegram.
+
+Buttons are printed as ``[#1 完成]``; typing ``#1`` (or ``#完成``) presses one. Commands are
+the bot's: /status, /preview, /generate, /cancel, /help; /quit (or end of input) leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.chat.service import HELP_TEXT, ReportChat, Turn
+from storage import members, orgs
+from storage.db import session_scope
+from storage.models import Member, Organisation
+
+Output = Callable[[str], None]
+
+
+def terminal_member(engine: Engine, *, agency: str, org_type: str = "department") -> Member:
+    """The terminal's member for `agency`, creating the organisation and joining it if needed.
+
+    Telegram user ids are positive, so the terminal uses the organisation's id negated.
+    """
+    with session_scope(engine) as session:
+        org = session.exec(select(Organisation).where(Organisation.name == agency)).first()
+        if org is None:
+            org = orgs.create_org(session, name=agency, org_type=org_type)
+        local_id = -int(org.id or 0)
+        member = members.get_member(session, telegram_user_id=local_id)
+        if member is not None:
+            return member
+        _, code = members.create_invite(session, org_id=org.id, role="staff", created_by="terminal")
+        return members.redeem_invite(
+            session, code=code, telegram_user_id=local_id, name=f"{agency}（终端）"
+        )
+
+
+class TerminalChat:
+    def __init__(
+        self, chat: ReportChat, member: Member, *, output_dir: Path, write: Output = print
+    ) -> None:
+        self.chat = chat
+        self.member = member
+        self.output_dir = output_dir
+        self.write = write
+        self.buttons: list[tuple[str, str]] = []
+        self.documents: list[Path] = []
+
+    def open(self, *, year: int | None = None) -> None:
+        self.show(self.chat.open(self.member, year=year))
+
+    def handle(self, line: str) -> bool:
+        """One line typed by the member; False when they leave."""
+        text = line.rstrip("\n")
+        command = text.strip()
+        if command in ("/quit", "/exit"):
+            return False
+        if command.startswith("#"):
+            data = self._button(command[1:].strip())
+            if data is None:
+                self.write("（没有这个按钮，请输入 # 加按钮编号或按钮文字）")
+            else:
+                self.show(self.chat.press(self.member, data))
+            return True
+        commands: dict[str, Callable[[], Turn]] = {
+            "/report": lambda: self.chat.open(self.member),
+            "/status": lambda: self.chat.status(self.member),
+            "/preview": lambda: self.chat.preview(self.member),
+            "/generate": lambda: self.chat.generate(self.member),
+            "/cancel": lambda: self.chat.cancel(self.member),
+        }
+        if command == "/help":
+            self.write(HELP_TEXT)
+        elif command in commands:
+            self.show(commands[command]())
+        elif command.startswith("/"):
+            self.write(f"无法识别该命令。\n{HELP_TEXT}")
+        else:
+            self.show(self.chat.text(self.member, text))
+        return True
+
+    def run(self, lines: Iterable[str], *, echo: bool = False) -> None:
+        for line in lines:
+            if echo:
+                self.write(f"\n>>> {line.rstrip()}")
+            if not self.handle(line):
+                break
+
+    def _button(self, choice: str) -> str | None:
+        if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
+            return self.buttons[int(choice) - 1][1]
+        for text, data in self.buttons:
+            if text == choice:
+                return data
+        return None
+
+    def show(self, turn: Turn) -> None:
+        if turn.notice:
+            self.write(f"（{turn.notice}）")
+        self.buttons = []
+        for reply in turn.replies:
+            self.write(reply.text)
+            if reply.pre:
+                self.write("\n".join("    " + line for line in reply.pre.splitlines()))
+            labels = []
+            for row in reply.buttons:
+                for button in row:
+                    self.buttons.append((button.text, turn.callback_data(button.action)))
+                    labels.append(f"[#{len(self.buttons)} {button.text}]")
+            if labels:
+                self.write(" ".join(labels))
+        if turn.document is not None:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            path = self.output_dir / turn.document.filename
+            path.write_bytes(turn.document.content)
+            self.documents.append(path)
+            self.write(f"📄 已生成：{path.resolve()}")

@@ -1,0 +1,151 @@
+"""The walkthrough over the database: what survives restarts, conflicts, stale buttons."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from docx import Document
+from sqlalchemy.engine import Engine
+
+from bot.chat.service import ReportChat, Turn
+from bot.core.answers import load_answers
+from storage import members, orgs, reports
+from storage.db import session_scope
+from storage.models import Member
+
+SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
+JANUARY_2026 = date(2026, 1, 10)  # the 2025 report is being prepared
+
+
+@pytest.fixture
+def service(engine: Engine) -> ReportChat:
+    return ReportChat(engine, today=lambda: JANUARY_2026)
+
+
+@pytest.fixture
+def org_id(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return orgs.create_org(session, name="某某市某某局", org_type="department").id
+
+
+def join(engine: Engine, service: ReportChat, org_id: int, user_id: int) -> Member:
+    with session_scope(engine) as session:
+        _, code = members.create_invite(session, org_id=org_id, role="staff", created_by="test")
+    turn = service.join(telegram_user_id=user_id, name=f"用户{user_id}", chat_id=user_id, code=code)
+    assert "登记成功" in turn.replies[0].text
+    member = service.member(user_id)
+    assert member is not None
+    return member
+
+
+@pytest.fixture
+def member(engine: Engine, service: ReportChat, org_id: int) -> Member:
+    return join(engine, service, org_id, 1001)
+
+
+def texts(turn: Turn) -> str:
+    return "\n".join(r.text for r in turn.replies)
+
+
+def skip_to_table_three(service: ReportChat, member: Member) -> Turn:
+    turn = service.open(member)
+    turn = service.press(member, turn.callback_data("d"))  # 总体情况 left for later
+    turn = service.press(member, turn.callback_data("z"))  # 表二 all zero
+    assert "表三「一、本年新收政府信息公开申请数量」" in texts(turn)
+    return turn
+
+
+def test_open_creates_this_years_report_in_the_current_format(service, member) -> None:
+    turn = service.open(member)
+    assert "某某市某某局2025年政府信息公开工作年度报告" in texts(turn)
+    assert "第一部分 总体情况" in texts(turn)
+
+
+def test_answers_and_position_survive_a_restart(engine, service, member) -> None:
+    skip_to_table_three(service, member)
+    service.text(member, "3 0 1 0 0 0")
+    restarted = ReportChat(engine, today=lambda: JANUARY_2026)
+    turn = restarted.open(member)
+    assert "接着上次的位置继续" in texts(turn)
+    assert "表三「二、上年结转政府信息公开申请数量」" in texts(turn)
+    with session_scope(engine) as session:
+        values = reports.report_values(session, actor=member, report_id=turn.report_id)
+    assert values["s3.new.natural"] == 3 and values["s3.new.research"] == 1
+
+
+def test_a_stale_button_does_not_act_on_another_question(service, member) -> None:
+    turn = skip_to_table_three(service, member)
+    old_skip = turn.callback_data("s")
+    service.text(member, "3 0 1 0 0 0")
+    after = service.press(member, old_skip)
+    assert after.notice and "过期" in after.notice
+    assert "表三「二、上年结转政府信息公开申请数量」" in texts(after)
+
+
+def test_a_button_for_another_report_is_refused(engine, service, member, org_id) -> None:
+    turn = service.open(member)
+    forged = f"{turn.report_id + 999}:0:z"
+    after = service.press(member, forged)
+    assert after.notice and "失效" in after.notice
+
+
+def test_two_members_changing_the_same_row_are_told_what_changed(
+    engine, service, member, org_id
+) -> None:
+    colleague = join(engine, service, org_id, 1002)
+    skip_to_table_three(service, member)
+    skip_to_table_three(service, colleague)
+    service.text(colleague, "5 0 0 0 0 0")
+    turn = service.text(member, "3 0 1 0 0 0")
+    assert "用户1002" in texts(turn)
+    assert "「自然人」" in texts(turn) and "5" in texts(turn)
+    with session_scope(engine) as session:
+        values = reports.report_values(session, actor=member, report_id=turn.report_id)
+    assert values["s3.new.natural"] == 5  # nothing silently overwritten
+    retry = service.text(member, "3 0 1 0 0 0")  # having seen it, the member may overwrite
+    assert "已保存" in texts(retry)
+
+
+def test_generate_lists_errors_with_jump_buttons(service, member) -> None:
+    service.open(member)
+    turn = service.generate(member)
+    assert "暂不能生成" in texts(turn)
+    assert turn.document is None
+    assert any(b.action.startswith("f") for r in turn.replies for row in r.buttons for b in row)
+
+
+def test_generate_sends_the_docx_once_per_version(engine, service, member, org_id) -> None:
+    answers = load_answers(SAMPLES / "huaian-szf-2024.yaml")
+    with session_scope(engine) as session:
+        report = reports.import_answers(session, org_id=org_id, answers=answers)
+    service.open(member, year=report.year)
+    turn = service.generate(member)
+    assert turn.document is not None
+    assert turn.document.filename == "淮安市人民政府2024年政府信息公开工作年度报告.docx"
+    assert Document(BytesIO(turn.document.content)).paragraphs[0].text.startswith("淮安市人民政府")
+    again = service.press(member, turn.callback_data("G"))
+    assert again.document is None
+    assert "已经生成" in texts(again)
+
+
+def test_last_years_report_feeds_the_carry_over(engine, service, member, org_id) -> None:
+    last_year = load_answers(SAMPLES / "huaian-szf-2024.yaml")
+    with session_scope(engine) as session:
+        reports.import_answers(
+            session, org_id=org_id, answers=last_year.__class__(
+                kind=last_year.kind, agency="某某市某某局", year=2024, values=last_year.values
+            ),
+        )
+    skip_to_table_three(service, member)
+    turn = service.text(member, "3 0 1 0 0 0")
+    assert "上年报告“结转下年度继续办理”为" in texts(turn)
+
+
+def test_cancel_pauses_and_report_resumes(service, member) -> None:
+    skip_to_table_three(service, member)
+    service.cancel(member)
+    assert "/report" in texts(service.text(member, "3 0 1 0 0 0"))
+    assert "表三「一、本年新收" in texts(service.open(member))

@@ -1,0 +1,38 @@
+from bot.chat.service import Turn, decode_button, encode_button
+from bot.chat.state import Button, Reply
+from bot.telegram.replies import TEXT_BUDGET, keyboard, message_parts, split_text, utf16_len
+
+
+def test_long_text_is_split_at_line_ends_within_telegrams_limit() -> None:
+    text = "\n".join(f"第{i}行：" + "政" * 50 for i in range(200))
+    pieces = split_text(text)
+    assert len(pieces) > 1
+    assert all(utf16_len(p) <= TEXT_BUDGET for p in pieces)
+    assert "\n".join(pieces) == text
+
+
+def test_a_single_huge_line_is_cut_without_losing_characters() -> None:
+    text = "😀" * 5000  # two UTF-16 units each
+    pieces = split_text(text)
+    assert all(utf16_len(p) <= TEXT_BUDGET for p in pieces)
+    assert "".join(pieces) == text
+
+
+def test_user_text_is_escaped_and_the_table_is_monospace() -> None:
+    parts = message_parts(Reply("已保存 <b>&</b>", pre="1 2 3"))
+    assert parts == ["已保存 &lt;b&gt;&amp;&lt;/b&gt;\n<pre>1 2 3</pre>"]
+
+
+def test_buttons_carry_report_question_and_action_within_64_bytes() -> None:
+    turn = Turn((), report_id=123456789, question=35)
+    markup = keyboard(turn, Reply("x", buttons=((Button("修改：一、本年新收政府信息公…", "f35"),),)))
+    assert markup is not None
+    data = markup.inline_keyboard[0][0].callback_data
+    assert isinstance(data, str) and len(data.encode()) <= 64
+    assert decode_button(data) == (123456789, 35, "f35")
+
+
+def test_forged_button_data_is_not_decoded() -> None:
+    assert decode_button("x:y:z") is None
+    assert decode_button("12:3") is None
+    assert decode_button(encode_button(1, 2, "b")) == (1, 2, "b")
