@@ -5,10 +5,16 @@ the sqlite3 module, emits BEGIN, so a writer can ask for BEGIN IMMEDIATE: in WAL
 transaction that reads first and writes later fails outright ("database is locked") if another
 writer committed in between, whereas IMMEDIATE takes the write lock up front and simply waits
 its turn under the busy timeout.
+
+Within one process, write transactions on an SQLite engine also queue on a Python lock:
+SQLite makes a blocked writer poll, sleeping up to 100 ms between tries, which with dozens of
+threads gives second-long tails; the lock hands over the moment the previous commit is done.
+Other processes still wait through the busy timeout.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -39,10 +45,52 @@ def make_engine(url: str) -> Engine:
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    # One write lock per engine, shared by all its connections.
+    factory = type("SQLiteConnection", (_SerialisedWrites,), {"write_lock": threading.Lock()})
+    engine = sa.create_engine(url, pool_size=10, max_overflow=20, connect_args={"factory": factory})
     sa.event.listen(engine, "connect", _sqlite_on_connect)
     sa.event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+class _SerialisedWrites(sqlite3.Connection):
+    """An sqlite3 connection whose BEGIN IMMEDIATE first takes its engine's write lock."""
+
+    write_lock: threading.Lock
+    holds_write_lock = False
+
+    def begin_immediate(self) -> None:
+        if not self.write_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked")
+        self.holds_write_lock = True
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self.holds_write_lock:
+            self.holds_write_lock = False
+            self.write_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -56,8 +104,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: sa.Connection) -> None:
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    if connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+        connection.connection.dbapi_connection.begin_immediate()  # type: ignore[union-attr]
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 _engines: dict[str, Engine] = {}
