@@ -135,15 +135,18 @@ class ReportChat:
             self._save_position(session, member, report, outcome.position, active=True)
         return self._turn(report, outcome.replies, outcome.position)
 
-    def text(self, member: Member, text: str) -> Turn:
+    def text(self, member: Member, text: str, *, update_id: int | None = None) -> Turn:
+        """An answer. `update_id` (Telegram's) makes a redelivered update a no-op."""
         with session_scope(self.engine) as session:
             report = self._active_report(session, member)
             if report is None:
                 return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
             state = self._state(session, member, report)
-            return self._run(session, member, report, state, walkthrough.handle_text, text)
+            return self._run(
+                session, member, report, state, walkthrough.handle_text, text, update_id
+            )
 
-    def press(self, member: Member, data: str) -> Turn:
+    def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""
         decoded = decode_button(data)
         if decoded is not None and decoded[2] == OPEN_REPORT:
@@ -172,7 +175,9 @@ class ReportChat:
             if action == "G":
                 return self._generate(session, member, report, state)
             try:
-                return self._run(session, member, report, state, walkthrough.handle_action, action)
+                return self._run(
+                    session, member, report, state, walkthrough.handle_action, action, update_id
+                )
             except walkthrough.UnknownAction:
                 return self._turn(
                     report,
@@ -269,10 +274,15 @@ class ReportChat:
         state: ReportState,
         handler: Callable[[ReportState, str], Any],
         event: str,
+        update_id: int | None = None,
     ) -> Turn:
+        saved = self._position_state(session, member)
+        # After a crash Telegram delivers the last unconfirmed update again: already applied.
+        if update_id is not None and update_id <= saved.get("last_update", -1):
+            return self._turn(report, (), state.position)
         outcome = handler(state, event)
         if outcome.changes:
-            seen = self._position_state(session, member).get("seen", report.version)
+            seen = saved.get("seen", report.version)
             try:
                 report = reports.save_answers(
                     session,
@@ -288,9 +298,10 @@ class ReportChat:
                 return self._turn(report, (Reply(str(exc)), walkthrough.ask(fresh)), fresh.position)
             except StorageError as exc:
                 return self._turn(report, (Reply(str(exc)),), state.position)
-        self._save_position(
-            session, member, report, outcome.position, seen=report.version, active=True
-        )
+        extra: dict[str, Any] = {"seen": report.version, "active": True}
+        if update_id is not None:
+            extra["last_update"] = update_id
+        self._save_position(session, member, report, outcome.position, **extra)
         return self._turn(report, outcome.replies, outcome.position)
 
     def _turn(

@@ -217,7 +217,5 @@ def menu_buttons(state: ReportState) -> list[tuple[Button, ...]]:
     for section in state.form.sections:
         answered, count = section_progress(state, section)
         mark = "✅" if answered == count else f"{answered}/{count}"
-        rows.append(
-            (Button(f"{section.number} {_short(section.title, 10)}（{mark}）", f"m{section.id}"),)
-        )
+        rows.append((Button(f"{section.number} {section.title}（{mark}）", f"m{section.id}"),))
     return rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from weakref import WeakValueDictionary
 
 from telegram import Update
@@ -125,7 +126,9 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     async with _lock(update.effective_user.id):
         member = await _member(update, context)
         if member is not None:
-            turn = await asyncio.to_thread(_chat(context).text, member, text)
+            turn = await asyncio.to_thread(
+                partial(_chat(context).text, member, text, update_id=update.update_id)
+            )
             await _reply(update, context, turn)
 
 
@@ -150,7 +153,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 lambda: query.answer("您尚未登记或已被移出，无法使用此按钮。", show_alert=True)
             )
             return
-        turn = await asyncio.to_thread(service.press, member, query.data or "")
+        turn = await asyncio.to_thread(
+            partial(service.press, member, query.data or "", update_id=update.update_id)
+        )
         await with_retries(lambda: query.answer(turn.notice))
         if query.message is not None and turn.replies:
             # The pressed message keeps its text but loses its buttons: no second press.
