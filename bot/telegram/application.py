@@ -10,6 +10,7 @@ from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.chat.service import ReportChat
+from bot.chat.uploads import ReportUploads
 from bot.config import Settings
 from bot.telegram.handlers import COMMANDS, add_handlers
 
@@ -53,5 +54,6 @@ def build_application(
         .build()
     )
     application.bot_data["chat"] = chat
+    application.bot_data["uploads"] = ReportUploads(chat.engine, today=chat.today)
     add_handlers(application)
     return application

@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, ReportChat, Turn
 from bot.chat.state import Reply
+from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS, ReportUploads
 from bot.telegram.replies import send_turn, with_retries
 from storage.models import Member
 
@@ -132,9 +133,54 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await _reply(update, context, turn)
 
 
+async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A Word report sent into the chat: read, checked, offered as last year's report."""
+    assert update.effective_user is not None and update.message is not None
+    document = update.message.document
+    assert document is not None
+    async with _lock(update.effective_user.id):
+        member = await _member(update, context)
+        if member is None:
+            return
+        uploads: ReportUploads = context.bot_data["uploads"]
+        if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
+            turn = Turn((Reply("文件过大（超过 20 MB），请压缩图片或删除附件后重新发送。"),))
+        else:
+            file = await with_retries(lambda: context.bot.get_file(document.file_id))
+            content = bytes(await with_retries(file.download_as_bytearray))
+            turn = await asyncio.to_thread(
+                uploads.receive, member, content, document.file_name or ""
+            )
+        await _reply(update, context, turn)
+
+
+async def use_as_previous(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    async with _lock(update.effective_user.id):
+        member = await asyncio.to_thread(_chat(context).member, update.effective_user.id)
+        if member is None:
+            await with_retries(lambda: query.answer("您尚未登记或已被移出。", show_alert=True))
+            raise ApplicationHandlerStop
+        uploads: ReportUploads = context.bot_data["uploads"]
+        turn = await asyncio.to_thread(uploads.use_as_previous, member)
+        await with_retries(lambda: query.answer(turn.notice))
+        await _reply(update, context, turn)
+    raise ApplicationHandlerStop
+
+
 async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _reply(
-        update, context, Turn((Reply("请发送文字回答当前问题；如需帮助，请发送 /help。"),))
+        update,
+        context,
+        Turn(
+            (
+                Reply(
+                    "请发送文字回答当前问题，或发送 Word（.docx）格式的年度报告；"
+                    "如需帮助，请发送 /help。"
+                ),
+            )
+        ),
     )
 
 
@@ -183,6 +229,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start), group=0)
+    application.add_handler(
+        CallbackQueryHandler(use_as_previous, pattern=rf"^\d+:\d+:{USE_AS_PREVIOUS}$"), group=0
+    )
     application.add_handler(CommandHandler("help", help_command), group=0)
     member_calls: dict[str, MemberCall] = {
         "report": lambda service, member: service.open(member),
@@ -201,6 +250,9 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command), group=1
     )
     application.add_handler(CallbackQueryHandler(button), group=1)
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, document_message), group=1
+    )
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, unsupported_message), group=1
     )

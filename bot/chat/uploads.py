@@ -1,0 +1,115 @@
+"""A Word report sent into the chat: read it, show every finding, and put it to use.
+
+Staff can adopt last year's report (it then feeds 上年结转, last year's texts and the
+cross-year checks); a supervisor gets a review of a draft with its errors listed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.chat.service import Turn, today_in_settings_zone
+from bot.chat.state import Button, Reply
+from bot.chat.views import findings_text
+from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
+from bot.core.calendar import report_year_for
+from bot.core.reader import DocxReadError, read_findings, read_report
+from storage import positions, reports
+from storage.db import session_scope
+from storage.errors import StorageError
+from storage.models import Member
+
+# The Bot API lets bots download files up to 20 MB; a report is far smaller.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+USE_AS_PREVIOUS = "U"
+
+
+class ReportUploads:
+    def __init__(self, engine: Engine, *, today: Callable[[], date] = today_in_settings_zone):
+        self.engine = engine
+        self.today = today
+
+    def receive(self, member: Member, content: bytes, filename: str) -> Turn:
+        if not filename.lower().endswith(".docx"):
+            return Turn(
+                (Reply("请发送 Word（.docx）格式的年度报告；.doc、PDF 等格式请先另存为 .docx。"),)
+            )
+        try:
+            result = read_report(content)
+        except DocxReadError as exc:
+            return Turn((Reply(f"无法读取该文件：{exc}"),))
+        findings = read_findings(result)
+        errors = [f for f in findings if f.severity == "error"]
+        replies = [Reply(result.summary())]
+        if findings:
+            title = f"校验结果：错误 {len(errors)} 项，提示 {len(findings) - len(errors)} 项。"
+            if member.role in ("supervisor", "admin"):
+                title = (
+                    f"审阅意见（{result.answers.agency}{result.answers.year}年度报告）：" + title
+                )
+            replies.append(Reply(findings_text(findings, title=title)))
+        else:
+            replies.append(Reply("校验结果：勾稽关系和各项检查均未发现问题。"))
+        current_year = report_year_for(self.today())
+        if result.answers.year == current_year - 1 and member.role in ("staff", "admin"):
+            with session_scope(self.engine) as session:
+                position = positions.get_position(session, member_id=member.id)
+                state = dict(position.state) if position is not None else {}
+                state["upload"] = _answers_payload(result.answers)
+                positions.save_position(
+                    session,
+                    member_id=member.id,
+                    report_id=position.report_id if position is not None else None,
+                    question_id=position.question_id if position is not None else None,
+                    state=state,
+                )
+            replies.append(
+                Reply(
+                    f"这是上一年度（{current_year - 1}年）的报告。用作上年报告后，"
+                    "“上年结转”将按其“结转下年度继续办理”预填，文字部分可沿用上年内容，"
+                    "并启用跨年度校验。",
+                    buttons=((Button("用作上年报告", USE_AS_PREVIOUS),),),
+                )
+            )
+        return Turn(tuple(replies))
+
+    def use_as_previous(self, member: Member) -> Turn:
+        """Adopt the last uploaded report as the organisation's report for that year."""
+        with session_scope(self.engine) as session:
+            position = positions.get_position(session, member_id=member.id)
+            payload = (position.state if position is not None else {}).get("upload")
+            if payload is None:
+                return Turn((), notice="没有待使用的上年报告，请重新发送 Word 文件。")
+            answers = answers_from_mapping(payload, source="上传的报告")
+            try:
+                report = reports.import_answers(
+                    session, org_id=member.org_id, answers=answers, actor=member
+                )
+            except StorageError as exc:
+                return Turn((Reply(f"未能用作上年报告：{exc}"),))
+            state = {k: v for k, v in position.state.items() if k != "upload"}
+            positions.save_position(
+                session,
+                member_id=member.id,
+                report_id=position.report_id,
+                question_id=position.question_id,
+                state=state,
+            )
+        return Turn(
+            (
+                Reply(
+                    f"已将其保存为本单位{report.year}年度报告。"
+                    "填写本年度报告时将据此预填“上年结转”并进行跨年度校验。发送 /report 继续填写。"
+                ),
+            )
+        )
+
+
+def _answers_payload(answers: AnswersFile) -> dict[str, Any]:
+    """The answers as plain JSON, the way an answers file holds them."""
+    return json.loads(dump_answers(answers, fmt="json"))

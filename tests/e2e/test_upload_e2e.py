@@ -1,0 +1,77 @@
+"""A Word report sent into the chat: read, checked, and adopted as last year's report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.answers import load_answers, parse_answers
+from bot.core.render import render_report
+
+SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "samples" / "huaian-szf-2024.yaml"
+
+
+def rendered_sample(**changes: int) -> bytes:
+    answers = load_answers(SAMPLE)
+    values = {**parse_answers(answers).values, **changes}
+    return render_report(
+        answers.form, agency=answers.agency, year=answers.year, values=values, draft=bool(changes)
+    )
+
+
+async def test_last_years_docx_feeds_this_years_carry_over(
+    tg, running_bot, make_org, make_invite
+) -> None:
+    org_id = make_org("淮安市人民政府", org_type="city_gov")
+    user = tg.user(id=6001, first_name="周")
+    user.send_command("start", make_invite(org_id))
+    await user.wait_for_text_async("登记成功")
+    user.send_document(rendered_sample(), filename="淮安市人民政府2024年报.docx")
+    summary = await user.wait_for_text_async("已读取：淮安市人民政府，2024年度")
+    assert "全部内容均已读取" in summary["text"]
+    await user.wait_for_text_async("这是上一年度（2024年）的报告")
+    user.tap("用作上年报告")
+    await user.wait_for_text_async("已将其保存为本单位2024年度报告")
+    user.send_command("report")
+    await user.wait_for_text_async("第一部分 总体情况")
+    assert any(
+        b["text"] == "沿用上年内容"
+        for row in user.last_message["reply_markup"]["inline_keyboard"]
+        for b in row
+    )
+    user.tap("目录")
+    await user.wait_for_text_async("目录：请选择")
+    user.tap("三 收到和处理政府信息公开申请情况（0/24）")
+    await user.wait_for_text_async("表三「一、本年新收")
+    user.send_text("0")
+    prompt = await user.wait_for_text_async("表三「二、上年结转")
+    carried = parse_answers(load_answers(SAMPLE)).values
+    expected = " ".join(
+        str(carried[f"s3.carried_out.{c}"])
+        for c in ["natural", "commercial", "research", "nonprofit", "legal", "other"]
+    )
+    assert f"上年报告“结转下年度继续办理”为：{expected}" in prompt["text"]
+    user.tap("沿用上年结转数")
+    await user.wait_for_text_async("表三「（一）予以公开」")
+
+
+async def test_supervisor_gets_a_review_of_a_draft(tg, running_bot, make_org, make_invite) -> None:
+    office = make_org("某某市政务公开办", org_type="city_gov")
+    supervisor = tg.user(id=6101, first_name="吴")
+    supervisor.send_command("start", make_invite(office, role="supervisor"))
+    await supervisor.wait_for_text_async("登记成功")
+    supervisor.send_document(rendered_sample(**{"s3.new.natural": 1}), filename="送审稿.docx")
+    review = await supervisor.wait_for_text_async("审阅意见（淮安市人民政府2024年度报告）")
+    assert "错误1：" in review["text"] and "表三「自然人」列" in review["text"]
+
+
+async def test_a_file_that_is_not_a_report_is_refused_clearly(
+    tg, running_bot, make_org, make_invite
+) -> None:
+    user = tg.user(id=6201, first_name="郑")
+    user.send_command("start", make_invite(make_org("某某局")))
+    await user.wait_for_text_async("登记成功")
+    user.send_document(b"just text", filename="notes.docx")
+    refusal = await user.wait_for_text_async("无法读取该文件")
+    assert "docx" in refusal["text"].lower() or "Word" in refusal["text"]
+    user.send_document(b"%PDF-1.4", filename="report.pdf")
+    await user.wait_for_text_async("请发送 Word（.docx）格式的年度报告")
