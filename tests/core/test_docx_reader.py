@@ -217,6 +217,20 @@ def test_a_heading_numbered_by_word_itself_is_found(huaian: AnswersFile) -> None
     assert squash(result.answers.values["s1.text"]) == squash(huaian.values["s1.text"])
 
 
+def test_a_table_in_the_narrative_is_left_to_the_narrative(huaian: AnswersFile) -> None:
+    document = Document(io.BytesIO(handmade(huaian)))
+    table = document.add_table(rows=2, cols=3)
+    for cell, text in zip(table.rows[0].cells, ["类别", "其他", "总计"], strict=True):
+        cell.text = text
+    for cell, text in zip(table.rows[1].cells, ["自然人", "5", "9"], strict=True):
+        cell.text = text
+    (heading,) = [p for p in document.paragraphs if p.text == "一、总体情况"]
+    heading._p.addnext(table._tbl)
+    out = io.BytesIO()
+    document.save(out)
+    assert_reads_back(read_report(out.getvalue()), huaian)
+
+
 # --- which format --------------------------------------------------------------------------
 
 

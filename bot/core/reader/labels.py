@@ -26,6 +26,7 @@ _ITEM_NUMBER = re.compile(r"^(\d+)[、.,，]")
 _HEADING_NUMBER = re.compile(r"^([一二三四五六七八九十]+)[、.,，]")
 _MIN_FUZZY_CHARS = 5
 _FUZZY_RATIO = 0.8
+_MARGIN = 0.05
 
 
 def normalise_label(text: str) -> str:
@@ -43,6 +44,7 @@ class LabelMatcher(Generic[T]):
 
     def __init__(self, labels: Iterable[tuple[str, T]]) -> None:
         self._labels: dict[str, T] = {}
+        self._cache: dict[str, T | None] = {}
         for label, value in labels:
             self._labels.setdefault(normalise_label(label), value)
 
@@ -51,22 +53,30 @@ class LabelMatcher(Generic[T]):
 
     def match(self, text: str) -> T | None:
         key = normalise_label(text)
+        if key not in self._cache:
+            self._cache[key] = self._match(key)
+        return self._cache[key]
+
+    def _match(self, key: str) -> T | None:
         if not key:
             return None
         if key in self._labels:
             return self._labels[key]
         if len(key) < _MIN_FUZZY_CHARS:
             return None
-        scored = sorted(
-            (
-                (difflib.SequenceMatcher(None, key, label, autojunk=False).ratio(), label)
-                for label in self._labels
-                if len(label) >= _MIN_FUZZY_CHARS
-            ),
-            reverse=True,
-        )
+        scored = []
+        for label in self._labels:
+            if len(label) < _MIN_FUZZY_CHARS:
+                continue
+            matcher = difflib.SequenceMatcher(None, key, label, autojunk=False)
+            # Upper bounds first; near misses are kept to tell when two labels fit alike.
+            floor = _FUZZY_RATIO - _MARGIN
+            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+                continue
+            scored.append((matcher.ratio(), label))
+        scored.sort(reverse=True)
         if not scored or scored[0][0] < _FUZZY_RATIO:
             return None
-        if len(scored) > 1 and scored[1][0] > scored[0][0] - 0.05:
+        if len(scored) > 1 and scored[1][0] > scored[0][0] - _MARGIN:
             return None  # two labels fit about equally well: do not pick one
         return self._labels[scored[0][1]]

@@ -95,7 +95,7 @@ class _Attempt:
     def run(cls, form: ReportForm, blocks: list[Paragraph | Grid]) -> _Attempt:
         headings = _headings(form, blocks)
         texts, text_problems = _texts(form, blocks, headings)
-        sections = _tables(form, blocks)
+        sections = _tables(form, blocks, headings)
         values, cell_problems = values_from_cells(form, sections)
         row_problems = [p for s in sections for p in s.problems]
         located = sum(1 for s in sections for cells in s.located.values() if cells)
@@ -224,13 +224,24 @@ def _texts(
 # --- tables -----------------------------------------------------------------------------------
 
 
-def _tables(form: ReportForm, blocks: list[Paragraph | Grid]) -> list[SectionCells]:
-    """Each table given to the section whose official labels it carries most of, in order."""
+def _tables(
+    form: ReportForm, blocks: list[Paragraph | Grid], headings: dict[str, int]
+) -> list[SectionCells]:
+    """Each table given to the section whose official labels it carries most of, in order.
+
+    A table under the heading of a narrative section (a table of figures in 一、总体情况, say)
+    belongs to that narrative and is left alone.
+    """
     table_sections = [s for s in form.sections if s.layout in ("list", "grid", "wide")]
+    narrative = {s.id for s in form.sections if s.layout == "text"}
+    region_starts = sorted((index, sid) for sid, index in headings.items())
     matchers = {s.id: section_labels(s) for s in table_sections}
     assigned: dict[str, list[Grid]] = {s.id: [] for s in table_sections}
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if not isinstance(block, Grid):
+            continue
+        region = next((sid for start, sid in reversed(region_starts) if start < index), None)
+        if region in narrative:
             continue
         scores = {sid: table_score(m, block) for sid, m in matchers.items()}
         best = max(scores, key=lambda sid: scores[sid])
