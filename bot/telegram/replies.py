@@ -97,21 +97,31 @@ async def with_retries(send: Callable[[], Awaitable[T]]) -> T:
     return await send()
 
 
-async def send_turn(bot: ExtBot[None], chat_id: int, turn: Turn) -> list[Message]:
-    sent: list[Message] = []
+def compose(turn: Turn) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """The turn as Telegram messages: replies without buttons are joined to the next one when
+    the result fits, so an answer gets one message back (saved + table + next question)."""
+    messages: list[tuple[str, int, InlineKeyboardMarkup | None]] = []
     for reply in turn.replies:
         parts = message_parts(reply)
         markup = keyboard(turn, reply)
+        visible = utf16_len(reply.text) + utf16_len(reply.pre or "") + 1
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            send = partial(
-                bot.send_message,
-                chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None,
-            )
-            sent.append(await with_retries(send))
+            size = visible if len(parts) == 1 else TEXT_BUDGET
+            if messages and messages[-1][2] is None and messages[-1][1] + size + 2 <= TEXT_BUDGET:
+                previous, previous_size, _ = messages.pop()
+                part, size = f"{previous}\n\n{part}", previous_size + size + 2
+            messages.append((part, size, markup if last else None))
+    return [(text, markup) for text, _, markup in messages]
+
+
+async def send_turn(bot: ExtBot[None], chat_id: int, turn: Turn) -> list[Message]:
+    sent: list[Message] = []
+    for text, markup in compose(turn):
+        send = partial(
+            bot.send_message, chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+        sent.append(await with_retries(send))
     if turn.document is not None:
         document = turn.document
         upload = partial(

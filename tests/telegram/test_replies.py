@@ -1,6 +1,13 @@
 from bot.chat.service import Turn, decode_button, encode_button
 from bot.chat.state import Button, Reply
-from bot.telegram.replies import TEXT_BUDGET, keyboard, message_parts, split_text, utf16_len
+from bot.telegram.replies import (
+    TEXT_BUDGET,
+    compose,
+    keyboard,
+    message_parts,
+    split_text,
+    utf16_len,
+)
 
 
 def test_long_text_is_split_at_line_ends_within_telegrams_limit() -> None:
@@ -36,3 +43,29 @@ def test_forged_button_data_is_not_decoded() -> None:
     assert decode_button("x:y:z") is None
     assert decode_button("12:3") is None
     assert decode_button(encode_button(1, 2, "b")) == (1, 2, "b")
+
+
+def test_an_answer_gets_one_message_saved_table_and_next_question() -> None:
+    turn = Turn(
+        (
+            Reply("已保存。表三当前填写情况：", pre="3 0 1"),
+            Reply("【第三部分】 表三「二、上年结转」", buttons=((Button("跳过", "s"),),)),
+        ),
+        report_id=1,
+        question=8,
+    )
+    ((text, markup),) = compose(turn)
+    assert text == "已保存。表三当前填写情况：\n<pre>3 0 1</pre>\n\n【第三部分】 表三「二、上年结转」"
+    assert markup is not None and markup.inline_keyboard[0][0].callback_data == "1:8:s"
+
+
+def test_a_reply_with_buttons_is_not_joined_to_the_next() -> None:
+    turn = Turn(
+        (Reply("发现问题", buttons=((Button("修改", "f7"),),)), Reply("下一题")), report_id=1
+    )
+    assert [text for text, _ in compose(turn)] == ["发现问题", "下一题"]
+
+
+def test_replies_too_long_together_stay_apart() -> None:
+    turn = Turn((Reply("甲" * 3000), Reply("乙" * 3000)), report_id=1)
+    assert len(compose(turn)) == 2
