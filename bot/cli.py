@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -18,14 +17,12 @@ from bot.core.reader import ReadResult, read_findings
 from bot.core.render import render_report
 from bot.core.template_builder import build_template
 from bot.demo import run_demo
+from bot.logging_setup import configure_logging
 from bot.reader_cli import is_docx, read_command, read_or_exit
 from bot.telegram.runner import BotStartError, run_bot
 from bot.terminal import TerminalChat, terminal_member
 from storage.cli import SUB_APPS, report_app
 from storage.db import get_engine, upgrade_database
-
-# One line per event; never the token or answer contents (see docs/operations.md).
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 app = typer.Typer(
     help="nianbao：政府信息公开工作年度报告助手",
@@ -151,13 +148,48 @@ def chat(
 
 
 @app.command()
-def run() -> None:
-    """启动 Telegram 机器人（长轮询）。需要 TELEGRAM_BOT_TOKEN。"""
-    logging.basicConfig(format=LOG_FORMAT, level=logging.INFO)
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+def run(
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook",
+            help="Webhook 模式：Telegram 推送更新的公开地址（https://域名/路径）；"
+            "缺省为 NIANBAO_WEBHOOK_URL，均未设置则使用长轮询",
+        ),
+    ] = None,
+    listen: Annotated[
+        str | None,
+        typer.Option("--listen", help="Webhook 服务监听地址（缺省 NIANBAO_WEBHOOK_LISTEN）"),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="Webhook 服务监听端口（缺省 NIANBAO_WEBHOOK_PORT）"),
+    ] = None,
+    secret_token: Annotated[
+        str | None,
+        typer.Option(
+            "--secret-token",
+            help="Webhook 密钥（缺省 TELEGRAM_WEBHOOK_SECRET；均未设置则每次启动随机生成）",
+        ),
+    ] = None,
+) -> None:
+    """启动 Telegram 机器人：长轮询，或使用 --webhook 以 Webhook 方式接收更新。
+
+    需要 TELEGRAM_BOT_TOKEN。退出码：0 正常停止（SIGTERM/Ctrl-C），2 配置缺失或有误，
+    3 令牌被 Telegram 拒绝，1 其他启动失败。
+    """
+    overrides = {
+        "webhook_url": webhook,
+        "webhook_listen": listen,
+        "webhook_port": port,
+        "telegram_webhook_secret": secret_token,
+    }
+    settings = get_settings().model_copy(
+        update={key: value for key, value in overrides.items() if value is not None}
+    )
+    configure_logging(settings.log_level, secrets=[settings.telegram_bot_token])
     try:
-        run_bot(get_settings())
+        run_bot(settings)
     except BotStartError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(exc.exit_code) from exc

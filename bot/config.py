@@ -26,6 +26,19 @@ class Settings(BaseSettings):
     )
     output_dir: Path = Field(default=Path("out"), validation_alias="NIANBAO_OUTPUT_DIR")
 
+    # Running the bot (`nianbao run`, docs/operations.md). Webhook mode when a URL is set.
+    webhook_url: str | None = Field(default=None, validation_alias="NIANBAO_WEBHOOK_URL")
+    webhook_listen: str = Field(default="0.0.0.0", validation_alias="NIANBAO_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, validation_alias="NIANBAO_WEBHOOK_PORT")
+    # Telegram repeats it in X-Telegram-Bot-Api-Secret-Token; generated per start when unset.
+    telegram_webhook_secret: str | None = Field(
+        default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
+    )
+    # GET /healthz on its own port (also in polling mode); unset: only on the webhook server.
+    health_port: int | None = Field(default=None, validation_alias="NIANBAO_HEALTH_PORT")
+    health_listen: str = Field(default="127.0.0.1", validation_alias="NIANBAO_HEALTH_LISTEN")
+    log_level: str = Field(default="INFO", validation_alias="NIANBAO_LOG_LEVEL")
+
 
 @lru_cache
 def get_settings() -> Settings:
