@@ -26,6 +26,25 @@ class Settings(BaseSettings):
     )
     output_dir: Path = Field(default=Path("out"), validation_alias="NIANBAO_OUTPUT_DIR")
 
+    # Deadline reminders (docs/reminders.md). Quiet hours are local times; a window may span
+    # midnight, equal start and end switch quiet hours off.
+    reminders_enabled: bool = Field(default=True, validation_alias="NIANBAO_REMINDERS")
+    reminder_quiet_start: str = Field(
+        default="21:00", pattern=r"^\d{1,2}:\d{2}$", validation_alias="NIANBAO_REMINDER_QUIET_START"
+    )
+    reminder_quiet_end: str = Field(
+        default="08:00", pattern=r"^\d{1,2}:\d{2}$", validation_alias="NIANBAO_REMINDER_QUIET_END"
+    )
+    reminder_sweep_minutes: int = Field(
+        default=15, ge=1, le=720, validation_alias="NIANBAO_REMINDER_SWEEP_MINUTES"
+    )
+    reminder_messages_per_second: float = Field(
+        default=30.0, gt=0, le=30, validation_alias="NIANBAO_REMINDER_RATE"
+    )
+    reminder_max_attempts: int = Field(
+        default=5, ge=1, validation_alias="NIANBAO_REMINDER_MAX_ATTEMPTS"
+    )
+
     # Running the bot (`nianbao run`, docs/operations.md). Webhook mode when a URL is set.
     webhook_url: str | None = Field(default=None, validation_alias="NIANBAO_WEBHOOK_URL")
     webhook_listen: str = Field(default="0.0.0.0", validation_alias="NIANBAO_WEBHOOK_LISTEN")
