@@ -19,6 +19,7 @@ from bot.core.template_builder import build_template
 from bot.demo import run_demo
 from bot.logging_setup import configure_logging
 from bot.reader_cli import is_docx, read_command, read_or_exit
+from bot.reminders.cli import remind_command
 from bot.telegram.runner import BotStartError, run_bot
 from bot.terminal import TerminalChat, terminal_member
 from storage.cli import SUB_APPS, report_app
@@ -35,6 +36,7 @@ app.add_typer(template_app, name="template")
 for name, sub_app in SUB_APPS.items():
     app.add_typer(sub_app, name=name)
 report_app.command("read")(read_command)
+app.command("remind")(remind_command)
 
 
 def _load_or_exit(path: Path) -> AnswersFile:
