@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/storage.py
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache

@@ -8,7 +8,8 @@ its turn under the busy timeout.
 
 Within one process, write transactions on an SQLite engine also queue on a Python lock:
 SQLite makes a blocked writer poll, sleeping up to 100 ms between tries, which with dozens of
-threads gives second-long tails; the lock hands over the moment the previous commit is done.
+threads gives second-long tails; the lock hands over, in arrival order, the moment the
+previous commit is done.
 Other processes still wait through the busy timeout.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,29 +40,64 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 def make_engine(url: str) -> Engine:
     """An engine for `url`; for an SQLite file, its directory is created first."""
     parsed = make_url(url)
+    # Up to 50 connections per process: a thread waiting for a pooled connection waits in no
+    # particular order, which shows as multi-second tails under load (bench/storage.py).
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800
+            url, pool_pre_ping=True, pool_size=10, max_overflow=40, pool_recycle=1800
         )
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     # One write lock per engine, shared by all its connections.
-    factory = type("SQLiteConnection", (_SerialisedWrites,), {"write_lock": threading.Lock()})
-    engine = sa.create_engine(url, pool_size=10, max_overflow=20, connect_args={"factory": factory})
+    factory = type("SQLiteConnection", (_SerialisedWrites,), {"write_lock": _FifoLock()})
+    engine = sa.create_engine(url, pool_size=10, max_overflow=40, connect_args={"factory": factory})
     sa.event.listen(engine, "connect", _sqlite_on_connect)
     sa.event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
+class _FifoLock:
+    """A lock granted in arrival order (threading.Lock lets a releasing thread barge back in,
+    which starves the others when every thread writes in a loop)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return True
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        if waiter.acquire(timeout=timeout):
+            return True  # handed over by release()
+        with self._guard:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+                return False
+        return True  # handed over just as the wait timed out
+
+    def release(self) -> None:
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+
 class _SerialisedWrites(sqlite3.Connection):
     """An sqlite3 connection whose BEGIN IMMEDIATE first takes its engine's write lock."""
 
-    write_lock: threading.Lock
+    write_lock: _FifoLock
     holds_write_lock = False
 
     def begin_immediate(self) -> None:
-        if not self.write_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        if not self.write_lock.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise sqlite3.OperationalError("database is locked")
         self.holds_write_lock = True
         try:
