@@ -32,7 +32,6 @@ class FieldChange:
     new: Any
     member_name: str | None
     at: datetime
-    label: str = ""
 
 
 class VersionConflict(StorageError):
