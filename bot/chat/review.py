@@ -1,0 +1,779 @@
+"""Submission and review, free of any front end.
+
+Staff submit their organisation's report once no error remains; the supervisors nearest above
+the organisation are told and get the Word document; a supervisor approves, or returns it with
+a comment that goes to the organisation's staff. Supervisors also look over every organisation
+in their scope (`overview`) and roll up the approved reports below them (`summary`).
+
+`ReviewDesk` works like `ReportChat`: each call opens its own session and returns a
+`DeskResult`, the turn for the member who acted plus `Notification`s for other members, which
+the front end delivers. Buttons carry actions beginning with "V" (the walkthrough uses none);
+each names the report it acts on (and the version the member was shown), and every press is
+checked against the database and the member's scope as it is now, so a stale or forged button
+can neither show nor change another organisation's report.
+
+A supervisor's pending return comment lives in their chat position (`PENDING_KEY`), so it
+survives a restart: the next text message is the comment.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.chat.service import (
+    OPEN_REPORT,
+    Document,
+    Turn,
+    document_filename,
+    today_in_settings_zone,
+)
+from bot.chat.state import Button, Position, Reply, ReportState
+from bot.chat.views import findings_text, jump_buttons, progress
+from bot.config import get_settings
+from bot.core.calendar import report_year_for
+from bot.core.checks import Finding, check_values
+from bot.core.form import form_for_year, load_form
+from bot.core.render import render_report
+from bot.core.rollup import RollupError, summary_text
+from storage import access, audit, clock, positions, reports
+from storage.db import session_scope
+from storage.errors import NotFound, PermissionDenied, StorageError
+from storage.models import STATUS_LABELS, Member, Report
+from storage.orgs import get_org
+from storage.overview import (
+    EventRow,
+    OrgReport,
+    build_rollup,
+    can_review,
+    overview,
+    report_events,
+    require_reviewer,
+    reviewers_for,
+    staff_of,
+    submitted_for_review,
+)
+
+logger = logging.getLogger(__name__)
+
+# Button actions: a letter after "V", then numbers separated by dots.
+SUBMIT = "s"  # Vs<report>.<version>: confirm submission
+KEEP = "n"  # Vn: not now
+OPEN = "o"  # Vo<report>: show a submitted report for review
+APPROVE = "a"  # Va<report>.<version>
+RETURN = "t"  # Vt<report>.<version>: ask for the return comment
+CANCEL_RETURN = "q"  # Vq
+LIST = "l"  # Vl: the reports awaiting review
+PAGE = "p"  # Vp<year>.<page>: a page of the overview
+_ARITY = {SUBMIT: 2, KEEP: 0, OPEN: 1, APPROVE: 2, RETURN: 2, CANCEL_RETURN: 0, LIST: 0, PAGE: 2}
+_ACTION = re.compile(r"^V([a-z])(\d{1,12}(?:\.\d{1,12})*)?$")
+
+# Callback data of the desk's buttons (`encode_button(report, question, action)`).
+CALLBACK_PATTERN = r"^\d+:\d+:V[a-z]"
+
+PENDING_KEY = "review_comment_for"
+PENDING_VERSION_KEY = "review_version"
+
+PAGE_SIZE = 10
+MAX_LISTED = 30
+MAX_COMMENT_CHARS = 1000
+
+UNAVAILABLE = "该报告不存在或您无权查看。"
+STALE = "该按钮已失效。"
+
+
+def action(code: str, *numbers: int) -> str:
+    return "V" + code + ".".join(str(n) for n in numbers)
+
+
+def parse_action(data: str) -> tuple[str, tuple[int, ...]] | None:
+    """The desk's action in callback data ("report:question:V…"), or None if not one."""
+    parts = data.split(":", 2)
+    if len(parts) != 3:
+        return None
+    match = _ACTION.match(parts[2])
+    if match is None:
+        return None
+    code, numbers = match.group(1), match.group(2)
+    args = tuple(int(n) for n in numbers.split(".")) if numbers else ()
+    if _ARITY.get(code) != len(args):
+        return None
+    return code, args
+
+
+def parse_year_argument(args: Sequence[str]) -> int | None:
+    """`/overview 2025`: the year given, None if none; ValueError if it is not a year."""
+    if not args:
+        return None
+    text = args[0].strip().removesuffix("年度").removesuffix("年")
+    if len(args) > 1 or not text.isdigit() or len(text) != 4:
+        raise ValueError(args[0])
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A turn for another member's private chat."""
+
+    chat_id: int
+    turn: Turn
+    member_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DeskResult:
+    turn: Turn
+    notifications: tuple[Notification, ...] = ()
+
+
+class _Refusal(Exception):
+    def __init__(self, message: str, notice: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.notice = notice
+
+
+def _said(text: str, notice: str | None = None, buttons: tuple = ()) -> DeskResult:
+    return DeskResult(Turn((Reply(text, buttons=buttons),), notice=notice))
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _title(report: Report) -> str:
+    return f"{report.agency}{report.year}年度报告"
+
+
+def _names(people: Iterable[Member]) -> str:
+    return "、".join(p.name for p in people)
+
+
+def _notify(people: Iterable[Member], turn: Turn) -> list[Notification]:
+    return [Notification(p.chat_id, turn, p.id) for p in people if p.chat_id is not None]
+
+
+def _audit(session: Session, actor: Member, action_name: str, **detail: object) -> None:
+    """Administrators' actions through the bot go to the audit log like CLI actions do."""
+    if actor.role == "admin":
+        audit.record(
+            session,
+            actor=f"telegram:{actor.telegram_user_id}",
+            action=action_name,
+            detail={"member_id": actor.id, **detail},
+        )
+        session.commit()
+
+
+@dataclass(frozen=True)
+class OrgLine:
+    """One organisation in the overview."""
+
+    name: str
+    status: str  # a report status, or "none" if not begun
+    done: int
+    total: int
+    errors: int | None
+    last_activity: datetime | None
+    due: date
+    days_left: int
+
+    @property
+    def percent(self) -> int:
+        return self.done * 100 // self.total if self.total else 0
+
+    @property
+    def urgency(self) -> tuple[int, int, int, str]:
+        """Reports still being written first (overdue, then fewest days left, then least
+        progress); then those awaiting review; approved ones last."""
+        rank = {"submitted": 1, "approved": 2}.get(self.status, 0)
+        return rank, self.days_left, self.percent, self.name
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, "未开始")
+
+    def deadline_text(self) -> str:
+        if self.days_left < 0:
+            return f"已逾期 {-self.days_left} 天"
+        if self.days_left == 0:
+            return "今天截止"
+        return f"距截止 {self.days_left} 天"
+
+    def text(self, number: int) -> str:
+        errors = "—" if self.errors is None else f"{self.errors} 项"
+        last = _local(self.last_activity)[5:] if self.last_activity else "—"
+        return (
+            f"{number}. {self.name}（{self.status_label}）\n"
+            f"    进度 {self.percent}%｜错误 {errors}｜{self.deadline_text()}"
+            f"（{self.due:%m月%d日}）｜最近更新 {last}"
+        )
+
+
+class ReviewDesk:
+    """Submission, review, overview and roll-up over the database."""
+
+    def __init__(self, engine: Engine, *, today: Callable[[], date] = today_in_settings_zone):
+        self.engine = engine
+        self.today = today
+
+    # Staff -------------------------------------------------------------------------------
+
+    def submit(self, member: Member) -> DeskResult:
+        """/submit: check the member's current report and ask to confirm the submission."""
+        with session_scope(self.engine) as session:
+            try:
+                actor = access.current(session, member)
+                if actor.role == "supervisor":
+                    return _said(
+                        "督导人员负责审核下级单位的报告，不能提交报告；"
+                        "本单位的报告由本单位填报人员提交。"
+                    )
+                report = self._own_report(session, actor)
+                if report is None:
+                    year = report_year_for(self.today())
+                    return _said(f"本单位尚未开始填写{year}年度报告，请发送 /report 开始填写。")
+                return self._submit_view(session, actor, report)
+            except StorageError as exc:
+                return _said(str(exc))
+
+    # Supervisors ---------------------------------------------------------------------------
+
+    def review(self, member: Member) -> DeskResult:
+        """/review: the submitted reports the member may review."""
+        with session_scope(self.engine) as session:
+            try:
+                return self._review_list(session, member)
+            except StorageError as exc:
+                return _said(str(exc))
+
+    def overview(self, member: Member, *, year: int | None = None, page: int = 0) -> DeskResult:
+        """/overview: every organisation in scope, most urgent first, a page at a time."""
+        year = year or report_year_for(self.today())
+        with session_scope(self.engine) as session:
+            try:
+                actor = access.current(session, member)
+                rows = overview(session, actor=actor, year=year)
+                scope = "全部单位"
+                if actor.role != "admin":
+                    scope = f"{get_org(session, org_id=actor.org_id).name}及所辖单位"
+            except StorageError as exc:
+                return _said(str(exc))
+        lines = sorted((self._org_line(row, year) for row in rows), key=lambda x: x.urgency)
+        return DeskResult(self._overview_turn(lines, year, scope, page))
+
+    def summary(self, member: Member, *, year: int | None = None) -> DeskResult:
+        """/summary: the approved reports below the member's organisation, summed."""
+        year = year or report_year_for(self.today())
+        with session_scope(self.engine) as session:
+            try:
+                actor = require_reviewer(session, member, "汇总")
+                rollup = build_rollup(session, org_id=actor.org_id, year=year, actor=actor)
+            except (StorageError, RollupError) as exc:
+                return _said(str(exc))
+            _audit(session, actor, "report.summary", org_id=actor.org_id, year=year)
+        document = Document(
+            rollup.filename,
+            rollup.render(),
+            f"{rollup.agency}{year}年度报告汇总表（文字部分待撰写）",
+        )
+        return DeskResult(Turn((Reply(summary_text(rollup)),), document=document))
+
+    # Buttons and the return comment --------------------------------------------------------
+
+    def press(self, member: Member, data: str) -> DeskResult:
+        """A desk button; stale, foreign or forged ones are refused with a notice."""
+        parsed = parse_action(data)
+        if parsed is None:
+            return _said("无法识别该按钮。", notice=STALE)
+        code, args = parsed
+        with session_scope(self.engine) as session:
+            try:
+                actor = access.current(session, member)
+                if code == SUBMIT:
+                    return self._confirm_submit(session, actor, *args)
+                if code == KEEP:
+                    return _said("好的，暂不提交。报告仍可继续修改，准备好后发送 /submit 提交。")
+                if code == OPEN:
+                    report = self._for_review(session, actor, args[0])
+                    return self._review_view(session, actor, report)
+                if code == APPROVE:
+                    return self._approve(session, actor, *args)
+                if code == RETURN:
+                    return self._ask_comment(session, actor, *args)
+                if code == CANCEL_RETURN:
+                    self._set_pending(session, actor, None)
+                    return _said("已取消退回，报告仍在待审核状态。")
+                if code == LIST:
+                    return self._review_list(session, actor)
+                year, page = args
+                return self.overview(actor, year=year, page=page)
+            except _Refusal as refusal:
+                return _said(refusal.message, notice=refusal.notice or refusal.message[:200])
+            except StorageError as exc:
+                return _said(str(exc), notice=str(exc)[:200])
+
+    def pending_comment(self, member: Member) -> int | None:
+        """The report the member is about to return (their next text is the comment)."""
+        with session_scope(self.engine) as session:
+            return self._pending(session, member)[0]
+
+    def comment(self, member: Member, text: str) -> DeskResult | None:
+        """The return comment, if one is pending; None lets the text go to the walkthrough."""
+        with session_scope(self.engine) as session:
+            report_id, version = self._pending(session, member)
+            if report_id is None:
+                return None
+            comment = text.strip()
+            if not comment:
+                return _said("请发送退回意见（文字）。")
+            if len(comment) > MAX_COMMENT_CHARS:
+                return _said(
+                    f"退回意见共 {len(comment)} 字，"
+                    f"请精简到 {MAX_COMMENT_CHARS} 字以内后重新发送。",
+                    buttons=((Button("取消退回", action(CANCEL_RETURN)),),),
+                )
+            try:
+                actor = access.current(session, member)
+                self._set_pending(session, actor, None)
+                report = self._for_review(session, actor, report_id)
+                if report.version != version:
+                    return self._review_view(
+                        session, actor, report, heading="报告内容已有变更，退回未执行，请重新审核。"
+                    )
+                return self._return(session, actor, report, comment)
+            except _Refusal as refusal:
+                return _said(f"退回未执行：{refusal.message}")
+            except StorageError as exc:
+                return _said(f"退回未执行：{exc}")
+
+    # Submission ----------------------------------------------------------------------------
+
+    def _own_report(self, session: Session, actor: Member) -> Report | None:
+        """The report the member is working on: the walkthrough's, else this year's."""
+        position = positions.get_position(session, member_id=actor.id)
+        if position is not None and position.report_id is not None:
+            try:
+                report = reports.get_report(session, actor=actor, report_id=position.report_id)
+            except StorageError:
+                report = None
+            if report is not None and report.org_id == actor.org_id:
+                return report
+        year = report_year_for(self.today())
+        return session.exec(
+            select(Report).where(Report.org_id == actor.org_id, Report.year == year)
+        ).first()
+
+    def _state(self, session: Session, actor: Member, report: Report) -> ReportState:
+        form = load_form(report.kind)
+        values = reports.report_values(session, actor=actor, report_id=report.id)
+        saved = positions.get_position(session, member_id=actor.id)
+        raw = saved.state if saved is not None and saved.report_id == report.id else None
+        position = Position.from_dict(raw, questions=len(form.questions))
+        previous = None
+        for candidate in reports.list_reports(session, actor=actor, year=report.year - 1):
+            if candidate.org_id == report.org_id:
+                previous = reports.report_values(session, actor=actor, report_id=candidate.id)
+        return ReportState(form, report.agency, report.year, values, position, previous)
+
+    def _check(self, state: ReportState) -> list[Finding]:
+        return check_values(state.form, state.values, previous=state.previous)
+
+    def _submit_view(
+        self, session: Session, actor: Member, report: Report, notice: str | None = None
+    ) -> DeskResult:
+        if report.status == "submitted":
+            return _said(
+                f"{_title(report)}已提交，正在等待上级审核；审核期间报告已锁定，不能修改。",
+                notice,
+            )
+        if report.status == "approved":
+            return _said(f"{_title(report)}已审核通过，不能再修改或重新提交。", notice)
+        state = self._state(session, actor, report)
+        findings = self._check(state)
+        errors = [f for f in findings if f.severity == "error"]
+        if errors:
+            text = findings_text(
+                findings,
+                title=f"暂不能提交：尚有 {len(errors)} 项错误需要修改（点击按钮直接修改）。",
+            )
+            reply = Reply(text, buttons=tuple(jump_buttons(state, errors)))
+            return DeskResult(Turn((reply,), report.id, state.position.question, notice=notice))
+        reviewers = reviewers_for(session, org_id=report.org_id)
+        if reviewers:
+            unit = get_org(session, org_id=reviewers[0].org_id).name
+            who = f"提交后将送{unit}审核人员（{_names(reviewers)}）审核。"
+        else:
+            who = "上级单位尚无审核人员登记，提交后请联系管理员安排审核。"
+        done, total = progress(state)
+        lines = [
+            f"{_title(report)}校验通过（填写进度 {done}/{total}），可以提交。",
+            who,
+            "提交后报告将锁定，不能再修改；如需修改，须由审核人员退回。",
+        ]
+        warnings = [f for f in findings if f.severity == "warning"]
+        if warnings:
+            lines.append(findings_text(warnings, title="以下提示请核对后再提交："))
+        lines.append("确认提交吗？")
+        buttons = (
+            (
+                Button("确认提交", action(SUBMIT, report.id, report.version)),
+                Button("暂不提交", action(KEEP)),
+            ),
+        )
+        reply = Reply("\n".join(lines), buttons=buttons)
+        return DeskResult(Turn((reply,), report.id, state.position.question, notice=notice))
+
+    def _confirm_submit(
+        self, session: Session, actor: Member, report_id: int, version: int
+    ) -> DeskResult:
+        report = self._readable(session, actor, report_id)
+        if report.org_id != actor.org_id and actor.role != "admin":
+            raise _Refusal(UNAVAILABLE, STALE)
+        if report.status not in access.WRITABLE_STATUSES:
+            return self._submit_view(session, actor, report, notice=STALE)
+        if report.version != version:
+            return self._submit_view(
+                session, actor, report, notice="报告内容已有变更，请重新核对后再提交。"
+            )
+        state = self._state(session, actor, report)
+        if any(f.severity == "error" for f in self._check(state)):
+            return self._submit_view(session, actor, report, notice="尚有错误，暂不能提交。")
+        report = reports.set_status(
+            session, actor=actor, report_id=report.id, to_status="submitted"
+        )
+        _audit(session, actor, "report.submit", report_id=report.id)
+        reviewers = reviewers_for(session, org_id=report.org_id)
+        org = get_org(session, org_id=report.org_id)
+        # What was locked, read after the transition (a save may have landed just before it).
+        values = reports.report_values(session, actor=actor, report_id=report.id)
+        content = render_report(state.form, agency=report.agency, year=report.year, values=values)
+        document = Document(
+            document_filename(report.agency, report.year),
+            content,
+            f"{_title(report)}（待审核）",
+        )
+        to_reviewers = Turn(
+            (
+                Reply(
+                    f"{org.name}的{actor.name}于{_local(clock.utcnow())}提交了"
+                    f"{_title(report)}，请审核。报告 Word 文档见下。",
+                    buttons=((Button("开始审核", action(OPEN, report.id)),),),
+                ),
+            ),
+            document=document,
+        )
+        colleagues = [m for m in staff_of(session, org_id=report.org_id) if m.id != actor.id]
+        to_colleagues = Turn(
+            (
+                Reply(
+                    f"{actor.name}已提交本单位{report.year}年度报告，"
+                    "报告已锁定，审核期间不能修改；审核结果将通过本助手通知。"
+                ),
+            )
+        )
+        if reviewers:
+            unit = get_org(session, org_id=reviewers[0].org_id).name
+            sent = f"已通知{unit}审核人员（{_names(reviewers)}）审核。"
+        else:
+            sent = "上级单位尚无审核人员登记，请联系管理员安排审核。"
+        reply = Reply(
+            f"已提交{_title(report)}。{sent}\n"
+            "报告已锁定，审核期间不能修改；审核结果将通过本助手通知您。"
+        )
+        return DeskResult(
+            Turn((reply,), report.id),
+            (*_notify(reviewers, to_reviewers), *_notify(colleagues, to_colleagues)),
+        )
+
+    # Review --------------------------------------------------------------------------------
+
+    def _readable(self, session: Session, actor: Member, report_id: int) -> Report:
+        """The report if the actor may read it; the same refusal whether absent or foreign."""
+        try:
+            return reports.get_report(session, actor=actor, report_id=report_id)
+        except (NotFound, PermissionDenied) as exc:
+            raise _Refusal(UNAVAILABLE, STALE) from exc
+
+    def _for_review(self, session: Session, actor: Member, report_id: int) -> Report:
+        report = self._readable(session, actor, report_id)
+        if not can_review(session, actor, report):
+            if actor.role == "supervisor" and report.org_id == actor.org_id:
+                raise _Refusal("本单位的报告应由上级单位的审核人员审核。", STALE)
+            raise _Refusal("只有上级单位的审核人员可以审核该报告。", STALE)
+        if report.status != "submitted":
+            label = STATUS_LABELS.get(report.status, report.status)
+            raise _Refusal(f"{_title(report)}当前状态为「{label}」，不在待审核状态。", STALE)
+        return report
+
+    def _review_list(self, session: Session, actor: Member) -> DeskResult:
+        waiting = submitted_for_review(session, actor=actor)
+        if not waiting:
+            return _said("目前没有待审核的报告。发送 /overview 可查看所辖单位的填报情况。")
+        submitted = self._submitted_at(session, actor, waiting[:MAX_LISTED])
+        lines = [f"待审核的报告共 {len(waiting)} 份（按提交先后排列），点击按钮查看并审核："]
+        buttons = []
+        for number, report in enumerate(waiting[:MAX_LISTED], start=1):
+            when, who = submitted.get(report.id, (None, None))
+            by = f"，{who}于{_local(when)}提交" if when is not None else ""
+            lines.append(f"{number}. {_title(report)}{by}")
+            buttons.append((Button(f"{number}. {report.agency}", action(OPEN, report.id)),))
+        if len(waiting) > MAX_LISTED:
+            lines.append(f"仅列出最早提交的 {MAX_LISTED} 份，审核后发送 /review 查看其余报告。")
+        return DeskResult(Turn((Reply("\n".join(lines), buttons=tuple(buttons)),)))
+
+    def _submitted_at(
+        self, session: Session, actor: Member, waiting: list[Report]
+    ) -> dict[int, tuple[datetime, str | None]]:
+        found: dict[int, tuple[datetime, str | None]] = {}
+        for report in waiting:
+            events = [
+                row
+                for row in report_events(session, actor=actor, report_id=report.id)
+                if row.event.to_status == "submitted"
+            ]
+            if events:
+                found[report.id] = (events[-1].event.at, events[-1].member_name)
+        return found
+
+    def _review_view(
+        self, session: Session, actor: Member, report: Report, heading: str | None = None
+    ) -> DeskResult:
+        state = self._state(session, actor, report)
+        findings = self._check(state)
+        errors = [f for f in findings if f.severity == "error"]
+        warnings = [f for f in findings if f.severity == "warning"]
+        events = report_events(session, actor=actor, report_id=report.id)
+        done, total = progress(state)
+        lines = [heading] if heading else []
+        lines.append(f"【审核】{_title(report)}")
+        submits = [e for e in events if e.event.to_status == "submitted"]
+        if submits:
+            last = submits[-1]
+            lines.append(
+                f"报告状态：已提交（{last.member_name or '管理员'}，{_local(last.event.at)}）"
+            )
+        lines.append(f"填写进度：{done}/{total}")
+        if not findings:
+            lines.append("校验结果：未发现错误和提示。")
+        else:
+            lines.append(
+                findings_text(
+                    findings, title=f"校验结果：错误 {len(errors)} 项、提示 {len(warnings)} 项。"
+                )
+            )
+        history = _history_lines(events)
+        if len(events) > 1:
+            lines.append("审核记录：")
+            lines.extend(history)
+        if errors:
+            lines.append("报告尚有错误，不能审核通过，请退回修改。")
+            decision: tuple[Button, ...] = (
+                Button("退回", action(RETURN, report.id, report.version)),
+            )
+        else:
+            lines.append("请审阅 Word 文档后选择“通过”或“退回”。")
+            decision = (
+                Button("通过", action(APPROVE, report.id, report.version)),
+                Button("退回", action(RETURN, report.id, report.version)),
+            )
+        content = render_report(
+            state.form,
+            agency=report.agency,
+            year=report.year,
+            values=state.values,
+            draft=bool(errors),
+            draft_errors=len(errors),
+        )
+        document = Document(
+            document_filename(report.agency, report.year), content, f"{_title(report)}（待审核）"
+        )
+        buttons = (decision, (Button("返回待审列表", action(LIST)),))
+        reply = Reply("\n".join(lines), buttons=buttons)
+        return DeskResult(Turn((reply,), report.id, document=document))
+
+    def _approve(self, session: Session, actor: Member, report_id: int, version: int) -> DeskResult:
+        report = self._for_review(session, actor, report_id)
+        if report.version != version:
+            return self._review_view(
+                session, actor, report, heading="报告内容已有变更，已显示最新内容，请重新审核。"
+            )
+        state = self._state(session, actor, report)
+        if any(f.severity == "error" for f in self._check(state)):
+            return self._review_view(session, actor, report, heading="报告尚有错误，不能审核通过。")
+        report = reports.set_status(session, actor=actor, report_id=report_id, to_status="approved")
+        _audit(session, actor, "report.approve", report_id=report_id)
+        staff = staff_of(session, org_id=report.org_id)
+        reviewer_org = get_org(session, org_id=actor.org_id).name
+        notice = Turn(
+            (
+                Reply(
+                    f"本单位{report.year}年度报告已审核通过。\n"
+                    f"审核人：{reviewer_org} {actor.name}，{_local(clock.utcnow())}。\n"
+                    "可发送 /generate 生成正式 Word 文档，并按规定时限公开发布。"
+                ),
+            )
+        )
+        remaining = len(submitted_for_review(session, actor=actor))
+        lines = [f"已审核通过：{_title(report)}。"]
+        lines.append(
+            f"已通知填报人员（{_names(staff)}）。" if staff else "该单位暂无登记的填报人员。"
+        )
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if remaining:
+            lines.append(f"尚有 {remaining} 份报告待审核。")
+            buttons = ((Button("查看待审列表", action(LIST)),),)
+        return DeskResult(
+            Turn((Reply("\n".join(lines), buttons=buttons),), report.id),
+            tuple(_notify(staff, notice)),
+        )
+
+    def _ask_comment(
+        self, session: Session, actor: Member, report_id: int, version: int
+    ) -> DeskResult:
+        report = self._for_review(session, actor, report_id)
+        if report.version != version:
+            return self._review_view(
+                session, actor, report, heading="报告内容已有变更，已显示最新内容，请重新审核。"
+            )
+        self._set_pending(session, actor, report)
+        return _said(
+            f"请发送退回{_title(report)}的意见：您发送的下一条文字消息将作为退回意见，"
+            "原样转给该单位填报人员，报告随即退回修改。",
+            buttons=((Button("取消退回", action(CANCEL_RETURN)),),),
+        )
+
+    def _return(self, session: Session, actor: Member, report: Report, comment: str) -> DeskResult:
+        report = reports.set_status(
+            session,
+            actor=actor,
+            report_id=report.id,
+            to_status="returned",
+            comment=comment,
+        )
+        _audit(session, actor, "report.return", report_id=report.id)
+        staff = staff_of(session, org_id=report.org_id)
+        reviewer_org = get_org(session, org_id=actor.org_id).name
+        notice = Turn(
+            (
+                Reply(
+                    f"本单位{report.year}年度报告已被退回修改。\n"
+                    f"退回意见（{reviewer_org} {actor.name}）：\n{comment}\n\n"
+                    "报告已解锁，可以修改。修改完成后请发送 /submit 重新提交。",
+                    buttons=((Button("修改报告", OPEN_REPORT),),),
+                ),
+            ),
+            report.id,
+        )
+        lines = [f"已退回{_title(report)}。"]
+        lines.append(
+            f"退回意见已转给填报人员（{_names(staff)}）。"
+            if staff
+            else "该单位暂无登记的填报人员。"
+        )
+        return DeskResult(
+            Turn((Reply("\n".join(lines)),), report.id), tuple(_notify(staff, notice))
+        )
+
+    def _pending(self, session: Session, member: Member) -> tuple[int | None, int | None]:
+        position = positions.get_position(session, member_id=member.id)
+        state = position.state if position is not None else {}
+        report_id, version = state.get(PENDING_KEY), state.get(PENDING_VERSION_KEY)
+        if not isinstance(report_id, int) or not isinstance(version, int):
+            return None, None
+        return report_id, version
+
+    def _set_pending(self, session: Session, member: Member, report: Report | None) -> None:
+        """Remember (or forget) the report awaiting a return comment, keeping the rest."""
+        position = positions.get_position(session, member_id=member.id)
+        state = dict(position.state) if position is not None else {}
+        if report is None:
+            if PENDING_KEY not in state and PENDING_VERSION_KEY not in state:
+                return
+            state.pop(PENDING_KEY, None)
+            state.pop(PENDING_VERSION_KEY, None)
+        else:
+            state[PENDING_KEY] = report.id
+            state[PENDING_VERSION_KEY] = report.version
+        positions.save_position(
+            session,
+            member_id=member.id,
+            report_id=position.report_id if position is not None else None,
+            question_id=position.question_id if position is not None else None,
+            state=state,
+        )
+
+    # Overview ------------------------------------------------------------------------------
+
+    def _org_line(self, row: OrgReport, year: int) -> OrgLine:
+        if row.report is None:
+            total = len(form_for_year(year).questions)
+            done, errors = 0, None
+        else:
+            form = load_form(row.report.kind)
+            state = ReportState(form, row.report.agency, year, row.values)
+            done, total = progress(state)
+            findings = check_values(form, row.values, previous=row.previous)
+            errors = sum(f.severity == "error" for f in findings)
+        return OrgLine(
+            name=row.org.name,
+            status=row.report.status if row.report is not None else "none",
+            done=done,
+            total=total,
+            errors=errors,
+            last_activity=row.last_activity,
+            due=row.due,
+            days_left=(row.due - self.today()).days,
+        )
+
+    def _overview_turn(self, lines: list[OrgLine], year: int, scope: str, page: int) -> Turn:
+        if not lines:
+            return Turn((Reply(f"{scope}尚无单位。"),))
+        pages = (len(lines) + PAGE_SIZE - 1) // PAGE_SIZE
+        page = min(max(page, 0), pages - 1)
+        counts = {status: 0 for status in ("approved", "submitted", "returned", "draft", "none")}
+        for line in lines:
+            counts[line.status] = counts.get(line.status, 0) + 1
+        overdue = sum(1 for line in lines if line.urgency[0] == 0 and line.days_left < 0)
+        text = [
+            f"{year}年度报告填报总览：{scope}，共 {len(lines)} 个单位",
+            "｜".join(
+                f"{STATUS_LABELS.get(status, '未开始')} {count}" for status, count in counts.items()
+            )
+            + f"｜逾期未提交 {overdue}",
+            "按紧迫程度排列：逾期未提交的在前，其次为剩余天数少、进度低的单位；"
+            "已提交和已通过的在后。",
+        ]
+        if pages > 1:
+            text.append(f"第 {page + 1}/{pages} 页")
+        text.append("")
+        start = page * PAGE_SIZE
+        for number, line in enumerate(lines[start : start + PAGE_SIZE], start=start + 1):
+            text.append(line.text(number))
+        row: list[Button] = []
+        if page > 0:
+            row.append(Button("上一页", action(PAGE, year, page - 1)))
+        if page < pages - 1:
+            row.append(Button("下一页", action(PAGE, year, page + 1)))
+        buttons = (tuple(row),) if row else ()
+        return Turn((Reply("\n".join(text), buttons=buttons),))
+
+
+def _history_lines(events: list[EventRow]) -> list[str]:
+    verbs = {"submitted": "提交", "returned": "退回", "approved": "审核通过"}
+    lines = []
+    for row in events:
+        who = row.member_name or "管理员"
+        verb = verbs.get(row.event.to_status, STATUS_LABELS.get(row.event.to_status, ""))
+        line = f"· {_local(row.event.at)} {who} {verb}"
+        if row.event.comment:
+            line += f"：{row.event.comment}"
+        lines.append(line)
+    return lines
