@@ -27,7 +27,14 @@ from bot.core.render import render_report
 from storage import members, positions, reports
 from storage.db import session_scope
 from storage.errors import StorageError, VersionConflict
-from storage.models import ROLE_LABELS, STATUS_LABELS, Member, Organisation, Report
+from storage.models import (
+    ROLE_LABELS,
+    STATUS_LABELS,
+    ChatPosition,
+    Member,
+    Organisation,
+    Report,
+)
 
 # Actions that act on the question they were shown for; a stale one must not touch another.
 RELATIVE_ACTIONS = frozenset("bszdcp")
@@ -219,7 +226,7 @@ class ReportChat:
 
     def cancel(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
-            position = positions.get_position(session, member_id=member.id)
+            position = self._position(session, member)
             if position is not None and position.report_id is not None:
                 state = dict(position.state, active=False)
                 positions.save_position(
@@ -243,7 +250,7 @@ class ReportChat:
             )
             reply = Reply(text, buttons=tuple(jump_buttons(state, errors)))
             return self._turn(report, (reply,), state.position)
-        position_row = positions.get_position(session, member_id=member.id)
+        position_row = self._position(session, member)
         generated = (position_row.state if position_row else {}).get("generated")
         if generated == report.version:
             return self._turn(
@@ -317,7 +324,7 @@ class ReportChat:
         self, session: Session, member: Member, *, year: int | None = None, switch: bool = False
     ) -> Report:
         """The member's current report: the one their position is on, else this year's."""
-        position = positions.get_position(session, member_id=member.id)
+        position = self._position(session, member)
         if year is None and position is not None and position.report_id is not None:
             try:
                 return reports.get_report(session, actor=member, report_id=position.report_id)
@@ -326,7 +333,7 @@ class ReportChat:
         year = year or report_year_for(self.today())
         report = reports.get_or_create_report(session, actor=member, year=year)
         if switch and (position is None or position.report_id != report.id):
-            positions.save_position(
+            session.info["position"] = positions.save_position(
                 session,
                 member_id=member.id,
                 report_id=report.id,
@@ -342,7 +349,7 @@ class ReportChat:
     def _active_report(
         self, session: Session, member: Member, *, wake: bool = False
     ) -> Report | None:
-        position = positions.get_position(session, member_id=member.id)
+        position = self._position(session, member)
         if position is None or position.report_id is None:
             return None
         if not wake and not position.state.get("active", True):
@@ -352,14 +359,20 @@ class ReportChat:
         except StorageError:
             return None
 
+    def _position(self, session: Session, member: Member) -> ChatPosition | None:
+        """The member's saved position, read once per call (session.info holds it)."""
+        if "position" not in session.info:
+            session.info["position"] = positions.get_position(session, member_id=member.id)
+        return session.info["position"]
+
     def _position_state(self, session: Session, member: Member) -> dict[str, Any]:
-        position = positions.get_position(session, member_id=member.id)
+        position = self._position(session, member)
         return dict(position.state) if position is not None else {}
 
     def _state(self, session: Session, member: Member, report: Report) -> ReportState:
         form = load_form(report.kind)
         values = reports.report_values(session, actor=member, report_id=report.id)
-        saved = positions.get_position(session, member_id=member.id)
+        saved = self._position(session, member)
         raw = saved.state if saved is not None and saved.report_id == report.id else None
         position = Position.from_dict(raw, questions=len(form.questions))
         previous = self._previous_values(session, member, report)
@@ -383,6 +396,6 @@ class ReportChat:
         question = None
         if position.question < len(load_form(report.kind).questions):
             question = load_form(report.kind).questions[position.question].id
-        positions.save_position(
+        session.info["position"] = positions.save_position(
             session, member_id=member.id, report_id=report.id, question_id=question, state=state
         )

@@ -38,21 +38,24 @@ async def register_commands(application: Application) -> None:  # type: ignore[t
 
 
 def build_application(
-    settings: Settings, chat: ReportChat
+    settings: Settings, chat: ReportChat, *, rate_limited: bool = True
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot. `rate_limited=False` drops the pacing to Telegram's limits: only for
+    benchmarks against a fake server that does not enforce them."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    application = (
+    builder = (
         ApplicationBuilder()
         .application_class(LoggingApplication)
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(True)
         .post_init(register_commands)
-        .build()
     )
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+    application = builder.build()
     application.bot_data["chat"] = chat
     application.bot_data["uploads"] = ReportUploads(chat.engine, today=chat.today)
     add_handlers(application)
