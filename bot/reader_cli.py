@@ -60,4 +60,3 @@ def read_command(
         typer.echo(text, nl=False)
     typer.echo(result.summary(limit=len(result.problems)), err=True)
     raise typer.Exit(1 if result.problems else 0)
-

@@ -82,18 +82,37 @@ def _field_ids(form: ReportForm, section: Section) -> dict[tuple[str | None, str
     return {(f.row, f.column): f.id for f in form.fields.values() if f.section == section.id}
 
 
-def _table(document, rows: int, cols: int) -> Table:  # type: ignore[no-untyped-def]
+class _Sheet:
+    """A python-docx table with its cell list kept between merges (table.cell() rebuilds it
+    on every call, which makes filling a table quadratic)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.cols = len(table.columns)
+        self._cells: list | None = None
+
+    def cell(self, r: int, c: int):  # type: ignore[no-untyped-def]
+        if self._cells is None:
+            self._cells = self.table._cells
+        return self._cells[r * self.cols + c]
+
+    def merge(self, r0: int, c0: int, r1: int, c1: int) -> None:
+        if (r0, c0) != (r1, c1):
+            self.cell(r0, c0).merge(self.cell(r1, c1))
+            self._cells = None
+
+
+def _table(document, rows: int, cols: int) -> _Sheet:  # type: ignore[no-untyped-def]
     table = document.add_table(rows=rows, cols=cols)
     table.style = document.styles["Table Grid"]
-    return table
+    return _Sheet(table)
 
 
-def _merge(table: Table, r0: int, c0: int, r1: int, c1: int) -> None:
-    if (r0, c0) != (r1, c1):
-        table.cell(r0, c0).merge(table.cell(r1, c1))
+def _merge(table: _Sheet, r0: int, c0: int, r1: int, c1: int) -> None:
+    table.merge(r0, c0, r1, c1)
 
 
-def _put(table: Table, r: int, c: int, text: str) -> None:
+def _put(table: _Sheet, r: int, c: int, text: str) -> None:
     table.cell(r, c).text = text
 
 
@@ -193,7 +212,7 @@ def _flat_rows(  # type: ignore[no-untyped-def]
             _put(table, r, 1 + i, cells.get(ids[row.display, column.label], ""))
 
 
-def _merge_runs(table: Table, rows, positions, *, col: int, key) -> None:  # type: ignore[no-untyped-def]
+def _merge_runs(table: _Sheet, rows, positions, *, col: int, key) -> None:  # type: ignore[no-untyped-def]
     index = 0
     while index < len(rows):
         value = key(rows[index])

@@ -131,9 +131,13 @@ def test_a_label_typo_seen_in_published_reports_is_read(huaian: AnswersFile) -> 
     assert result.answers.values["s3.partial.natural"] == 447
 
 
-def test_the_title_over_two_paragraphs_and_in_full_width_digits(tongjiang: AnswersFile) -> None:
-    layout = Layout(title=("同江市工业信息化科技局２０２０年政府", "信息公开工作年度报告"))
-    result = read_report(handmade(tongjiang, layout))
+@pytest.mark.parametrize("title", [
+    ("同江市工业信息化科技局２０２０年政府", "信息公开工作年度报告"),
+    ("同江市工业信息化科技局", "二〇二〇年度政府信息公开工作年度报告"),
+    ("政务公开", "同江市工业信息化科技局 2020 年政府信息公开工作年度报告"),
+])
+def test_title_variants(tongjiang: AnswersFile, title: tuple[str, ...]) -> None:
+    result = read_report(handmade(tongjiang, Layout(title=title)))
     assert (result.answers.agency, result.answers.year) == ("同江市工业信息化科技局", 2020)
 
 
@@ -316,6 +320,17 @@ def test_the_uncompressed_size_is_enforced_while_reading(
     monkeypatch.setattr(reader_package, "MAX_DOCUMENT_XML_BYTES", 10_000)
     with pytest.raises(DocxReadError, match="正文部分过大"):
         read_report(rendered(huaian))
+
+
+def test_a_table_declaring_a_huge_grid_is_not_expanded() -> None:
+    row = "<w:tr><w:tc><w:tcPr><w:gridSpan w:val=\"100000000\"/></w:tcPr><w:p/></w:tc></w:tr>"
+    cells = "<w:tc><w:p><w:r><w:t>总计</w:t></w:r></w:p></w:tc>" * 3
+    data = docx_with(
+        f"<w:document {W}><w:body><w:tbl>{row * 5000}</w:tbl>"
+        f"<w:tbl><w:tr>{cells * 200}</w:tr></w:tbl></w:body></w:document>".encode()
+    )
+    with pytest.raises(DocxReadError, match="不是年度报告"):
+        read_report(data)
 
 
 def test_huge_files_are_refused_unread(

@@ -29,6 +29,10 @@ _T, _TAB = qn("w:t"), qn("w:tab")
 # Cell keys are unique across all tables read by the process, so that cells of different
 # tables never compare equal.
 _keys = itertools.count()
+# Far beyond any table of the report (table 三 is about 30 x 10); larger grids, which a
+# hostile file can declare with a few bytes of gridSpan, are not expanded.
+MAX_GRID_COLUMNS = 100
+MAX_GRID_CELLS = 50_000
 
 
 @dataclass(frozen=True)
@@ -114,11 +118,15 @@ def table_grid(tbl: etree._Element) -> Grid:
     raw_rows: list[dict[int, Cell]] = []
     vertical: dict[int, Cell] = {}  # grid column -> the cell a vMerge continues
     for tr in (c for c in _children(tbl) if c.tag == _TR):
+        if len(raw_rows) * MAX_GRID_COLUMNS > MAX_GRID_CELLS:
+            return Grid(())
         tr_pr = tr.find(qn("w:trPr"))
         col = _int_attr(tr_pr, "w:gridBefore", 0)
         row: dict[int, Cell] = {}
         previous: Cell | None = None
         for tc in (c for c in _children(tr) if c.tag == _TC):
+            if col >= MAX_GRID_COLUMNS:
+                return Grid(())
             tc_pr = tc.find(qn("w:tcPr"))
             span = max(1, _int_attr(tc_pr, "w:gridSpan", 1))
             v_merge = tc_pr.find(qn("w:vMerge")) if tc_pr is not None else None
