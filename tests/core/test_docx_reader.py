@@ -260,6 +260,25 @@ def test_a_report_without_a_title_is_read_and_the_title_listed(huaian: AnswersFi
     assert "机关名称" in problem.message
 
 
+@pytest.mark.parametrize(("title", "kind"), [
+    ("某县某局2020年政府信息公开工作年度报告", "gov-disclosure-2019"),
+    ("某县某局2024年政府信息公开工作年度报告", "gov-disclosure-2021"),
+])
+def test_without_tables_the_year_decides_and_every_cell_is_listed(title: str, kind: str) -> None:
+    document = Document()
+    document.add_paragraph(title)
+    for heading in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+        document.add_paragraph(heading)
+        document.add_paragraph("内容。")
+    out = io.BytesIO()
+    document.save(out)
+    result = read_report(out.getvalue())
+    assert result.kind == kind
+    assert result.cells_read == 0 and result.texts_read == 3
+    missing = [p for p in result.problems if "未找到该单元格" in p.message]
+    assert len(missing) == result.cells_total
+
+
 def test_summary_names_format_agency_year_and_counts(tongjiang: AnswersFile) -> None:
     summary = read_report(rendered(tongjiang)).summary()
     assert "同江市工业信息化科技局" in summary and "2020年度" in summary

@@ -117,7 +117,8 @@ class _Attempt:
 
 def _choose(attempts: list[_Attempt], year: int | None) -> _Attempt:
     """The kind whose labels the tables follow; the title's year settles a close call."""
-    ranked = sorted(attempts, key=lambda a: a.score, reverse=True)
+    # On equal scores (a report without tables, say) the newer format comes first.
+    ranked = sorted(attempts, key=lambda a: (a.score, a.form.first_year), reverse=True)
     best = ranked[0]
     if year is not None:
         close = [a for a in ranked if best.score - a.score < 0.02 and a.form.applies_to(year)]
