@@ -186,6 +186,24 @@ def test_unreadable_cells_are_listed_by_official_label_never_taken_as_zero(
     assert field.label in result.summary()
 
 
+@pytest.mark.parametrize(("other", "fields"), [
+    ((3, 4), ("s3.new.natural", "s3.new.commercial")),
+    ((4, 3), ("s3.new.natural", "s3.carried_in.natural")),
+])
+def test_figures_in_merged_cells_are_listed_not_guessed(
+    huaian: AnswersFile, other: tuple[int, int], fields: tuple[str, ...]
+) -> None:
+    document = Document(io.BytesIO(handmade(huaian)))
+    table = document.tables[1]
+    merged = table.cell(3, 3).merge(table.cell(*other))
+    merged.text = "3001"
+    out = io.BytesIO()
+    document.save(out)
+    result = read_report(out.getvalue())
+    assert sorted(p.field_id for p in result.problems) == sorted(fields)
+    assert all("合并" in p.message for p in result.problems)
+
+
 def test_a_row_that_matches_no_official_row_is_listed(huaian: AnswersFile) -> None:
     layout = Layout(extra_s3_rows=[("（八）其他情形", ["1", "0", "0", "0", "0", "0", "1"])])
     result = read_report(handmade(huaian, layout))
