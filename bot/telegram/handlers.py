@@ -25,6 +25,7 @@ from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, ReportChat, Turn
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS, ReportUploads
 from bot.telegram.replies import send_turn, with_retries
+from bot.telegram.review_handlers import add_review_handlers
 from storage.models import Member
 
 logger = logging.getLogger(__name__)
@@ -242,6 +243,7 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     }
     for name, call in member_calls.items():
         application.add_handler(CommandHandler(name, member_command(call)), group=0)
+    add_review_handlers(application)
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, text_message),
         group=1,

@@ -1,0 +1,195 @@
+"""Telegram handlers for submission and review: /submit, /review, /overview, /summary, the
+review desk's buttons and a supervisor's return comment.
+
+Everything is registered in handler group 0, ahead of the walkthrough (group 1). Commands
+and the desk's buttons (callback data matching `CALLBACK_PATTERN`) end the update's
+processing; a text message is claimed only when its sender has a return comment pending,
+otherwise it falls through to the walkthrough untouched. Each handler looks the member up
+afresh, so a removed member is refused on their very next update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.chat.review import (
+    CALLBACK_PATTERN,
+    DeskResult,
+    Notification,
+    ReviewDesk,
+    parse_year_argument,
+)
+from bot.chat.service import NOT_A_MEMBER, ReportChat, Turn
+from bot.chat.state import Reply
+from bot.telegram.replies import send_turn, with_retries
+from storage import members
+from storage.db import session_scope
+from storage.models import Member
+
+logger = logging.getLogger(__name__)
+
+DESK_KEY = "review"
+
+
+def _lock(user_id: int) -> asyncio.Lock:
+    """The walkthrough's per-user lock, so one member's updates never interleave.
+
+    Imported here, not at the top: `bot.telegram.handlers` imports this module.
+    """
+    from bot.telegram.handlers import _lock as member_lock
+
+    return member_lock(user_id)
+
+
+def _chat(context: ContextTypes.DEFAULT_TYPE) -> ReportChat:
+    return context.bot_data["chat"]
+
+
+def _desk(context: ContextTypes.DEFAULT_TYPE) -> ReviewDesk:
+    desk = context.bot_data.get(DESK_KEY)
+    if desk is None:
+        chat = _chat(context)
+        desk = context.bot_data[DESK_KEY] = ReviewDesk(chat.engine, today=chat.today)
+    return desk
+
+
+async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, turn: Turn) -> None:
+    await send_turn(context.bot, chat_id, turn)
+
+
+def _mark_blocked(desk: ReviewDesk, member_id: int) -> None:
+    with session_scope(desk.engine) as session:
+        members.mark_blocked(session, member_id=member_id, blocked=True)
+
+
+async def deliver(
+    context: ContextTypes.DEFAULT_TYPE, notifications: Iterable[Notification]
+) -> None:
+    """Send each notification; one member's blocked chat does not stop the others."""
+    for note in notifications:
+        try:
+            await _send(context, note.chat_id, note.turn)
+        except Forbidden:
+            logger.info("member %s has blocked the bot; notification not delivered", note.member_id)
+            if note.member_id is not None:
+                await asyncio.to_thread(_mark_blocked, _desk(context), note.member_id)
+        except TelegramError as exc:
+            logger.warning("notification to member %s failed: %s", note.member_id, exc)
+
+
+async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, result: DeskResult) -> None:
+    assert update.effective_chat is not None
+    await _send(context, update.effective_chat.id, result.turn)
+    await deliver(context, result.notifications)
+
+
+async def _member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Member | None:
+    assert update.effective_user is not None
+    return await asyncio.to_thread(_chat(context).member, update.effective_user.id)
+
+
+DeskCall = Callable[[ReviewDesk, Member, list[str]], DeskResult]
+
+
+def desk_command(
+    call: DeskCall,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_user is not None and update.effective_chat is not None
+        async with _lock(update.effective_user.id):
+            member = await _member(update, context)
+            if member is None:
+                await _send(context, update.effective_chat.id, Turn((Reply(NOT_A_MEMBER),)))
+            else:
+                args = list(context.args or [])
+                result = await asyncio.to_thread(call, _desk(context), member, args)
+                await _respond(update, context, result)
+        raise ApplicationHandlerStop
+
+    return handler
+
+
+def _with_year(
+    method: Callable[..., DeskResult], command: str
+) -> Callable[[ReviewDesk, Member, list[str]], DeskResult]:
+    def call(desk: ReviewDesk, member: Member, args: list[str]) -> DeskResult:
+        try:
+            year = parse_year_argument(args)
+        except ValueError:
+            return DeskResult(
+                Turn((Reply(f"年度请用四位数字，如“/{command} 2025”；不写年度时为当前填报年度。"),))
+            )
+        return method(desk, member, year=year)
+
+    return call
+
+
+async def desk_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    async with _lock(update.effective_user.id):
+        member = await _member(update, context)
+        if member is None:
+            await with_retries(
+                lambda: query.answer("您尚未登记或已被移出，无法使用此按钮。", show_alert=True)
+            )
+            raise ApplicationHandlerStop
+        result = await asyncio.to_thread(_desk(context).press, member, query.data or "")
+        await with_retries(lambda: query.answer(result.turn.notice))
+        if query.message is not None and result.turn.replies:
+            # The pressed message keeps its text but loses its buttons: no second press.
+            try:
+                await with_retries(lambda: query.edit_message_reply_markup(reply_markup=None))
+            except BadRequest as exc:  # already without buttons (a double tap), or too old
+                logger.debug("buttons not removed: %s", exc)
+        await _respond(update, context, result)
+    raise ApplicationHandlerStop
+
+
+async def return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A supervisor's return comment, if one is pending; any other text falls through."""
+    assert update.effective_user is not None and update.message is not None
+    async with _lock(update.effective_user.id):
+        member = await _member(update, context)
+        if member is None:
+            return
+        text = update.message.text or ""
+        result = await asyncio.to_thread(_desk(context).comment, member, text)
+        if result is None:
+            return
+        await _respond(update, context, result)
+    raise ApplicationHandlerStop
+
+
+def add_review_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Register the review desk in group 0 (call from `add_handlers`)."""
+    chat = application.bot_data.get("chat")
+    if isinstance(chat, ReportChat):
+        application.bot_data[DESK_KEY] = ReviewDesk(chat.engine, today=chat.today)
+    commands: dict[str, DeskCall] = {
+        "submit": lambda desk, member, args: desk.submit(member),
+        "review": lambda desk, member, args: desk.review(member),
+        "overview": _with_year(ReviewDesk.overview, "overview"),
+        "summary": _with_year(ReviewDesk.summary, "summary"),
+    }
+    for name, call in commands.items():
+        application.add_handler(CommandHandler(name, desk_command(call)), group=0)
+    application.add_handler(CallbackQueryHandler(desk_button, pattern=CALLBACK_PATTERN), group=0)
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, return_comment),
+        group=0,
+    )
