@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -15,6 +16,16 @@ def get_position(session: Session, *, member_id: int) -> ChatPosition | None:
     return session.get(ChatPosition, member_id, populate_existing=True)
 
 
+@dataclass(frozen=True)
+class PositionWrite:
+    """A position to store in the same transaction as answers (see reports.save_answers)."""
+
+    member_id: int
+    report_id: int | None
+    question_id: str | None
+    state: dict[str, Any]
+
+
 def save_position(
     session: Session,
     *,
@@ -25,13 +36,21 @@ def save_position(
 ) -> ChatPosition:
     """Remember the member's report, question and chat state (JSON-able). Commits."""
     begin_write(session)
-    position = session.get(ChatPosition, member_id) or ChatPosition(member_id=member_id)
-    position.report_id = report_id
-    position.question_id = question_id
-    position.state = dict(state)
+    position = stage_position(session, PositionWrite(member_id, report_id, question_id, state))
+    session.commit()
+    return position
+
+
+def stage_position(session: Session, write: PositionWrite) -> ChatPosition:
+    """Add the position to the caller's open write transaction; the caller commits."""
+    position = session.get(ChatPosition, write.member_id) or ChatPosition(
+        member_id=write.member_id
+    )
+    position.report_id = write.report_id
+    position.question_id = write.question_id
+    position.state = dict(write.state)
     position.updated_at = clock.utcnow()
     session.add(position)
-    session.commit()
     return position
 
 

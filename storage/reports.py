@@ -12,6 +12,7 @@ fields are merged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from storage.db import begin_write, insert_ignore
 from storage.errors import FieldChange, NotFound, PermissionDenied, StorageError, VersionConflict
 from storage.models import STATUS_LABELS, Answer, AnswerHistory, Member, Report, ReportEvent
 from storage.orgs import get_org, subtree_ids
+from storage.positions import PositionWrite, stage_position
 from storage.values import from_json, normalise, to_json
 
 TRANSITIONS = {
@@ -150,18 +152,30 @@ def save_answers(
     values: Mapping[str, Any | None],
     raw: Mapping[str, str] | None = None,
     expected_version: int | None = None,
+    position: PositionWrite | None = None,
 ) -> Report:
-    """Save answers (None clears one) and commit; `actor` None is the system (admin CLI)."""
+    """Save answers (None clears one) and commit; `actor` None is the system (admin CLI).
+
+    `position` (the chat's next question) commits atomically with the answers, so a crash
+    can neither lose an answer nor move past an unsaved one.
+    """
     begin_write(session)
     try:
         report = _load(session, report_id, lock=True)
         member = access.check_write(session, actor, report)
         _apply(session, report, member, values, raw or {}, expected_version)
+        if position is not None:
+            stage_position(session, _with_version(position, report.version))
     except BaseException:
         session.rollback()
         raise
     session.commit()
     return report
+
+
+def _with_version(position: PositionWrite, version: int) -> PositionWrite:
+    """The position records the report version it was saved at: what the member has seen."""
+    return replace(position, state={**position.state, "report_version": version})
 
 
 def _apply(

@@ -35,7 +35,11 @@ from storage.models import (
     Organisation,
     Report,
 )
+from storage.positions import PositionWrite
 
+# The report version the member's current prompt was built from (storage records it with
+# every position saved together with answers); a save against an older one may conflict.
+SEEN_VERSION = "report_version"
 # Actions that act on the question they were shown for; a stale one must not touch another.
 RELATIVE_ACTIONS = frozenset("bszdcp")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
@@ -288,27 +292,33 @@ class ReportChat:
         if update_id is not None and update_id <= saved.get("last_update", -1):
             return self._turn(report, (), state.position)
         outcome = handler(state, event)
-        if outcome.changes:
-            seen = saved.get("seen", report.version)
-            try:
-                report = reports.save_answers(
-                    session,
-                    actor=member,
-                    report_id=report.id,
-                    values=dict(outcome.changes),
-                    raw=dict(outcome.raw) or None,
-                    expected_version=seen,
-                )
-            except VersionConflict as exc:
-                fresh = self._state(session, member, self._reload(session, member, report))
-                self._save_position(session, member, report, fresh.position, seen=report.version)
-                return self._turn(report, (Reply(str(exc)), walkthrough.ask(fresh)), fresh.position)
-            except StorageError as exc:
-                return self._turn(report, (Reply(str(exc)),), state.position)
-        extra: dict[str, Any] = {"seen": report.version, "active": True}
+        extra: dict[str, Any] = {"active": True}
         if update_id is not None:
             extra["last_update"] = update_id
-        self._save_position(session, member, report, outcome.position, **extra)
+        if not outcome.changes:
+            extra[SEEN_VERSION] = report.version  # this call's prompt shows that version
+            self._save_position(session, member, report, outcome.position, **extra)
+            return self._turn(report, outcome.replies, outcome.position)
+        try:
+            reports.save_answers(
+                session,
+                actor=member,
+                report_id=report.id,
+                values=dict(outcome.changes),
+                raw=dict(outcome.raw) or None,
+                expected_version=saved.get(SEEN_VERSION, report.version),
+                position=self._position_write(member, report, outcome.position, saved, extra),
+            )
+        except VersionConflict as exc:
+            report = self._reload(session, member, report)
+            fresh = self._state(session, member, report)
+            self._save_position(
+                session, member, report, fresh.position, **{SEEN_VERSION: report.version}
+            )
+            return self._turn(report, (Reply(str(exc)), walkthrough.ask(fresh)), fresh.position)
+        except StorageError as exc:
+            return self._turn(report, (Reply(str(exc)),), state.position)
+        session.info.pop("position", None)
         return self._turn(report, outcome.replies, outcome.position)
 
     def _turn(
@@ -389,13 +399,28 @@ class ReportChat:
     def _save_position(
         self, session: Session, member: Member, report: Report, position: Position, **extra: Any
     ) -> None:
-        state = self._position_state(session, member)
-        state.update(position.to_dict())
-        state.setdefault("active", True)
-        state.update(extra)
-        question = None
-        if position.question < len(load_form(report.kind).questions):
-            question = load_form(report.kind).questions[position.question].id
-        session.info["position"] = positions.save_position(
-            session, member_id=member.id, report_id=report.id, question_id=question, state=state
+        write = self._position_write(
+            member, report, position, self._position_state(session, member), extra
         )
+        session.info["position"] = positions.save_position(
+            session,
+            member_id=write.member_id,
+            report_id=write.report_id,
+            question_id=write.question_id,
+            state=write.state,
+        )
+
+    def _position_write(
+        self,
+        member: Member,
+        report: Report,
+        position: Position,
+        saved: dict[str, Any],
+        extra: dict[str, Any],
+    ) -> PositionWrite:
+        questions = load_form(report.kind).questions
+        question = questions[position.question].id if position.question < len(questions) else None
+        state = {**saved, **position.to_dict(), **extra}
+        state.setdefault("active", True)
+        assert member.id is not None and report.id is not None
+        return PositionWrite(member.id, report.id, question, state)
