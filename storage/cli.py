@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from bot.config import get_settings
 from bot.core.answers import AnswersFileError, dump_answers, load_answers
+from bot.core.rollup import RollupError, summary_text
 from storage import audit
 from storage.db import alembic_config, get_engine, session_scope, upgrade_database
 from storage.deadlines import set_deadline
@@ -30,6 +31,7 @@ from storage.errors import NotFound, StorageError
 from storage.members import create_invite, deactivate_member, list_members
 from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Organisation, Report
 from storage.orgs import create_org, find_org, list_orgs
+from storage.overview import build_rollup
 from storage.reports import export_answers, import_answers
 
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
@@ -298,6 +300,43 @@ def _export_all(directory: Path) -> None:
             detail={"directory": str(directory), "reports": len(reports)},
         )
     typer.echo(f"已导出 {len(reports)} 份报告到：{directory}")
+
+
+@report_app.command("summary")
+def report_summary(
+    org: Annotated[str, typer.Option("--org", help="本级政府（汇总单位）的编号或名称")],
+    year: Annotated[int, typer.Option("--year", help="报告年度")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="输出的 Word 文件")] = None,
+) -> None:
+    """汇总所辖单位已审核通过的报告，生成本级政府年度报告的表格（文字部分留待撰写）。
+
+    表格逐格相加、合计重新计算，并按同样的规则校验；汇总表格有错误时仍生成文档（标注草稿），
+    退出码为 1。
+    """
+    with _session() as session:
+        target = find_org(session, name_or_id=org)
+        try:
+            rollup = build_rollup(session, org_id=target.id, year=year)
+        except RollupError as exc:
+            raise _fail(str(exc)) from exc
+        path = output or get_settings().output_dir / rollup.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(rollup.render())
+        audit.record(
+            session,
+            actor=_actor(),
+            action="report.summary",
+            detail={
+                "org_id": target.id,
+                "year": year,
+                "reports": len(rollup.sources),
+                "file": str(path),
+            },
+        )
+    typer.echo(summary_text(rollup))
+    typer.echo(f"已生成：{path}")
+    if rollup.errors:
+        raise typer.Exit(1)
 
 
 @deadline_app.command("set")

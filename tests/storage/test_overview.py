@@ -7,14 +7,20 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
+from typer.testing import CliRunner
 
-from bot.core.answers import AnswersFile, load_answers
+from bot.cli import app
+from bot.config import get_settings
+from bot.core.answers import AnswersFile, load_answers, parse_answers
+from bot.core.checks import complete_values
+from bot.core.reader import read_report
 from bot.core.rollup import RollupError
+from storage.db import dispose_engines
 from storage.deadlines import set_deadline
 from storage.errors import PermissionDenied, StorageError
 from storage.members import create_invite, deactivate_member, redeem_invite
-from storage.models import Member, Organisation
+from storage.models import AuditLog, Member, Organisation
 from storage.overview import (
     build_rollup,
     can_review,
@@ -164,3 +170,46 @@ def test_rollup_refuses_mixed_kinds(session: Session, tree, staff, supervisor, h
     approve(session, b.id, township_staff, supervisor)
     with pytest.raises(RollupError, match="只能汇总同一格式的报告"):
         build_rollup(session, org_id=tree.county.id, year=2020, actor=supervisor)
+
+
+@pytest.fixture
+def nianbao(database_url: str, monkeypatch: pytest.MonkeyPatch):
+    """Run `nianbao …` against the test database, as an administrator does."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+
+    def run(*args: str, code: int = 0):
+        result = CliRunner().invoke(app, list(args))
+        assert result.exit_code == code, result.output
+        return result
+
+    yield run
+    dispose_engines()
+    get_settings.cache_clear()
+
+
+def test_summary_command_writes_the_rolled_up_docx(
+    nianbao, session: Session, tree, staff, supervisor, huaian, hongze, tmp_path: Path
+) -> None:
+    township_staff = add_member(session, tree.township, "staff", "镇填报")
+    empty = nianbao("report", "summary", "--org", "洪泽区人民政府", "--year", "2024", code=1)
+    assert "尚无2024年度已审核通过的报告" in empty.output
+    a = import_answers(session, org_id=tree.bureau.id, answers=as_org(huaian, "洪泽区科技局"))
+    b = import_answers(session, org_id=tree.township.id, answers=as_org(hongze, "高良涧街道"))
+    approve(session, a.id, staff, supervisor)
+    approve(session, b.id, township_staff, supervisor)
+    out = tmp_path / "汇总.docx"
+    result = nianbao(
+        "report", "summary", "--org", str(tree.county.id), "--year", "2024", "-o", str(out)
+    )
+    assert "已汇总 2 份已审核通过的报告：洪泽区科技局、高良涧街道" in result.output
+    assert f"已生成：{out}" in result.output
+    read = parse_answers(read_report(out.read_bytes()).answers).values
+    form = huaian.form
+    parts = [complete_values(form, parse_answers(x).values) for x in (huaian, hongze)]
+    assert {f: read[f] for f in form.numeric_fields} == {
+        f: parts[0][f] + parts[1][f] for f in form.numeric_fields
+    }
+    session.expire_all()
+    logged = session.exec(select(AuditLog).where(AuditLog.action == "report.summary")).all()
+    assert [(e.detail["org_id"], e.detail["reports"]) for e in logged] == [(tree.county.id, 2)]
