@@ -12,6 +12,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from bot.chat.service import ReportChat
 from bot.chat.uploads import ReportUploads
 from bot.config import Settings
+from bot.reminders.service import start_reminders, stop_reminders
 from bot.telegram.handlers import COMMANDS, add_handlers
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,12 @@ def build_application(
     benchmarks against a fake server that does not enforce them."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await register_commands(application)
+        # Deadline reminders: a scheduler on this event loop (docs/reminders.md).
+        await start_reminders(application, settings, chat.engine)
+
     builder = (
         ApplicationBuilder()
         .application_class(LoggingApplication)
@@ -51,7 +58,8 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .concurrent_updates(True)
-        .post_init(register_commands)
+        .post_init(post_init)
+        .post_shutdown(stop_reminders)
     )
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
