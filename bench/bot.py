@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import threading
@@ -80,7 +79,11 @@ def serve(application: Application, ready: threading.Event, stop: threading.Even
 
 
 def drive(
-    name: str, application: Application, users: list[FakeUser], answers: int, row: Callable[[int], str]
+    name: str,
+    application: Application,
+    users: list[FakeUser],
+    answers: int,
+    row: Callable[[int], str],
 ) -> Result:
     ready, stop = threading.Event(), threading.Event()
     thread = threading.Thread(target=serve, args=(application, ready, stop), daemon=True)
@@ -133,8 +136,12 @@ def nianbao_bot(tg: FakeTelegram, database_url: str, users: list[FakeUser]) -> A
     for user in users:
         with session_scope(engine) as session:
             org = orgs.create_org(session, name=f"测试单位{user.id}", org_type="department")
-            _, code = members.create_invite(session, org_id=org.id, role="staff", created_by="bench")
-            members.redeem_invite(session, code=code, telegram_user_id=user.id, name=f"成员{user.id}")
+            _, code = members.create_invite(
+                session, org_id=org.id, role="staff", created_by="bench"
+            )
+            members.redeem_invite(
+                session, code=code, telegram_user_id=user.id, name=f"成员{user.id}"
+            )
         member = service.member(user.id)
         assert member is not None
         turn = service.open(member)
@@ -160,7 +167,9 @@ def report(results: list[Result]) -> None:
     for other in others:
         ratio = other.ms_per_update / echo_result.ms_per_update
         verdict = "met" if ratio <= 2 else "NOT met"
-        print(f"\n{other.name}: {ratio:.2f} x the echo bot's cost per update (target <= 2): {verdict}")
+        print(
+            f"\n{other.name}: {ratio:.2f} x the echo bot's cost per update (target <= 2): {verdict}"
+        )
 
 
 def main() -> None:
@@ -178,7 +187,9 @@ def main() -> None:
         results = [drive("PTB echo bot", echo_bot(tg), users, args.answers, lambda i: f"消息 {i}")]
         application = nianbao_bot(tg, database_url, users)
         results.append(drive("nianbao", application, users, args.answers, lambda i: "0"))
-    print(f"{args.members} members x {args.answers} answers, database {database_url.split(':')[0]}\n")
+    print(
+        f"{args.members} members x {args.answers} answers, database {database_url.split(':')[0]}\n"
+    )
     report(results)
 
 
