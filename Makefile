@@ -28,6 +28,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache

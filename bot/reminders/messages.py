@@ -43,10 +43,8 @@ class ReportSummary:
     state: ReportState | None
     errors: tuple[Finding, ...] = ()
     returned_comment: str | None = None
-
-    @property
-    def answered(self) -> tuple[int, int] | None:
-        return progress(self.state) if self.state is not None else None
+    # Questions answered / questions, computed once (digests list it for every organisation).
+    answered: tuple[int, int] | None = None
 
 
 def staff_text(
@@ -67,7 +65,7 @@ def staff_text(
     if state is None:
         lines.append("本单位尚未开始填写本年度报告。")
     else:
-        done, total = progress(state)
+        done, total = summary.answered or progress(state)
         left = []
         for section in state.form.sections:
             answered, count = section_progress(state, section)

@@ -31,10 +31,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot.chat.state import ReportState
+from bot.chat.views import progress
 from bot.core.calendar import report_year_for
 from bot.core.checks import check_values
 from bot.core.form import ReportForm, form_for_year, load_form
 from bot.reminders.messages import (
+    COVERED_BY_PROGRESS,
     DigestEntry,
     ReportSummary,
     blocked_text,
@@ -143,7 +145,8 @@ class Forms:
     def __init__(self) -> None:
         self._by_kind: dict[str, ReportForm] = {}
         self._by_year: dict[int, ReportForm | None] = {}
-        self._questions: dict[str, int] = {}
+        self._checks: dict[str, set[str]] = {}
+        self._previous_fields: dict[str, list[str]] = {}
 
     def kind(self, kind: str) -> ReportForm:
         if kind not in self._by_kind:
@@ -160,6 +163,23 @@ class Forms:
             if form is not None:
                 self._by_kind.setdefault(form.kind, form)
         return self._by_year[year]
+
+    def error_checks(self, kind: str) -> set[str]:
+        """The checks a reminder quotes: all but blanks, which the sections left already say."""
+        if kind not in self._checks:
+            form = self.kind(kind)
+            ids = {r.check for r in form.relations} | set(form.content_checks)
+            self._checks[kind] = ids - COVERED_BY_PROGRESS
+        return self._checks[kind]
+
+    def previous_fields(self, kind: str) -> list[str]:
+        """Fields of last year's report the checks of `kind` read: carried-over figures (the
+        relations' previous terms) and the narratives."""
+        if kind not in self._previous_fields:
+            form = self.kind(kind)
+            fields = {t.field for r in form.relations for t in (*r.left, *r.right) if t.previous}
+            self._previous_fields[kind] = sorted(fields | set(form.text_fields))
+        return self._previous_fields[kind]
 
 
 @dataclass
@@ -370,6 +390,8 @@ class Planner:
         self.policy = policy
         self.forms = forms or Forms()
         self._summaries: dict[int, ReportSummary] = {}
+        # Colleagues in one organisation get the same text on the same day: rendered once.
+        self._staff_texts: dict[tuple[int, str], str] = {}
 
     def plan(self, now: datetime) -> Plan:
         local = self.policy.local(now)
@@ -487,14 +509,17 @@ class Planner:
         org = snapshot.orgs[candidate.org_id]
         if candidate.kind == "staff":
             assert candidate.staff_step is not None
-            report = snapshot.reports.get(org.id)
-            return staff_text(
-                agency=report.agency if report is not None else org.name,
-                year=year,
-                deadline=snapshot.deadlines[org.id],
-                step=candidate.staff_step,
-                summary=self._summaries.get(org.id, ReportSummary(None, None)),
-            )
+            cache_key = (org.id, candidate.step)
+            if cache_key not in self._staff_texts:
+                report = snapshot.reports.get(org.id)
+                self._staff_texts[cache_key] = staff_text(
+                    agency=report.agency if report is not None else org.name,
+                    year=year,
+                    deadline=snapshot.deadlines[org.id],
+                    step=candidate.staff_step,
+                    summary=self._summaries.get(org.id, ReportSummary(None, None)),
+                )
+            return self._staff_texts[cache_key]
         entries = []
         subtree = snapshot.subtree(org.id)
         for org_id in subtree:
@@ -551,20 +576,30 @@ class Planner:
             )
             errors: tuple[Any, ...] = ()
             if report.org_id in checked:
-                findings = check_values(form, state.values, previous=state.previous)
+                findings = check_values(
+                    form,
+                    state.values,
+                    previous=state.previous,
+                    checks=self.forms.error_checks(report.kind),
+                )
                 errors = tuple(f for f in findings if f.severity == "error")
             self._summaries[report.org_id] = ReportSummary(
-                report.status, state, errors, comments.get(report.id)
+                report.status, state, errors, comments.get(report.id), progress(state)
             )
 
-    def _values(self, reports: Sequence[_Report]) -> dict[int, dict[str, Any]]:
+    def _values(
+        self, reports: Sequence[_Report], fields: Sequence[str] | None = None
+    ) -> dict[int, dict[str, Any]]:
         kinds = {r.id: self.forms.kind(r.kind) for r in reports}
         values: dict[int, dict[str, Any]] = defaultdict(dict)
         for chunk in _chunks(list(kinds)):
+            query = sa.select(Answer.report_id, Answer.field_id, Answer.value).where(
+                Answer.report_id.in_(chunk)  # type: ignore[attr-defined]
+            )
+            if fields is not None:
+                query = query.where(Answer.field_id.in_(fields))  # type: ignore[attr-defined]
             for report_id, field_id, value in self.session.execute(
-                sa.select(Answer.report_id, Answer.field_id, Answer.value)
-                .where(Answer.report_id.in_(chunk))  # type: ignore[attr-defined]
-                .order_by(Answer.id)  # type: ignore[arg-type]
+                query.order_by(Answer.id)  # type: ignore[arg-type]
             ):
                 form = kinds[report_id]
                 values[report_id][field_id] = from_json(form.fields.get(field_id), value)
@@ -583,7 +618,8 @@ class Planner:
                 ).where(Report.year == snapshot.year - 1, Report.org_id.in_(chunk))  # type: ignore[attr-defined]
             ):
                 previous.append(_Report(*row))
-        values = self._values(previous)
+        fields = sorted({f for r in reports for f in self.forms.previous_fields(r.kind)})
+        values = self._values(previous, fields)
         return {r.org_id: values.get(r.id, {}) for r in previous}
 
     def _returned_comments(self, report_ids: Sequence[int]) -> dict[int, str]:

@@ -1,0 +1,393 @@
+"""Reminder sweeps at scale: deciding what is due over 10,000 organisations × 3 members, and
+the send rate against the fake Bot API with Telegram's limits enforced.
+
+    python bench/reminders.py [--orgs 10000] [--sample 1500] [--pg-url URL] [--no-pg]
+
+The tree: 1 city government, 99 county governments, the rest departments (80%) and townships
+spread evenly under the counties; 2 staff and 1 supervisor in every organisation. Reports for
+2024: none for 25% of the organisations, a draft filled up to a random question for 55%
+(about a fifth of them with an arithmetic error), returned 5%, submitted or approved 15%;
+every organisation has last year's approved report. Rows are bulk-inserted into a temporary
+SQLite file, and into a scratch PostgreSQL database if one is reachable (default URL:
+NIANBAO_TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test).
+
+Decide: `plan_reminders` a week before the departments' deadline (everything due), then the
+same after every planned key is in the log (the cost of each later sweep that day).
+Send: the first `--sample` planned messages through `Sweeper` (claims, pacing, sends, log),
+an `ExtBot` without rate limiter, against the fake with
+`configure_limits(global_per_second=30, per_chat_per_second=1)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.engine import Engine, make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+from telegram.ext import ExtBot  # noqa: E402
+
+from bot.core.answers import load_answers, parse_answers  # noqa: E402
+from bot.core.form import load_form  # noqa: E402
+from bot.reminders.plan import Forms, plan_reminders  # noqa: E402
+from bot.reminders.policy import ReminderPolicy  # noqa: E402
+from bot.reminders.sender import Pacer  # noqa: E402
+from bot.reminders.sweep import Sweeper  # noqa: E402
+from storage.db import make_engine, upgrade_database  # noqa: E402
+from storage.models import (  # noqa: E402
+    Answer,
+    Member,
+    Organisation,
+    ReminderLog,
+    Report,
+    ReportEvent,
+)
+from storage.values import to_json  # noqa: E402
+from tests.fake_telegram import FakeTelegram  # noqa: E402
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+YEAR = 2024
+NOW = datetime(2025, 1, 24, 9, 0, tzinfo=SHANGHAI)  # a week before 31 January
+USER_BASE = 5_000_000_000
+SAMPLE = PROJECT_ROOT / "tests" / "fixtures" / "samples" / "huaian-szf-2024.yaml"
+
+
+# --- building the database ---------------------------------------------------------------------
+
+
+def _insert(engine: Engine, table: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
+    with engine.begin() as connection:
+        for start in range(0, len(rows), chunk):
+            connection.execute(sa.insert(table), rows[start : start + chunk])
+
+
+def build(engine: Engine, orgs: int) -> dict[str, int]:
+    rng = random.Random(6)
+    now = datetime.now(UTC)
+    form = load_form("gov-disclosure-2021")
+    sample = {k: to_json(v) for k, v in parse_answers(load_answers(SAMPLE)).values.items()}
+    questions = [q.fields for q in form.questions]
+
+    counties = 99
+    org_rows = [
+        {
+            "id": 1,
+            "name": "基准市人民政府",
+            "org_type": "city_gov",
+            "parent_id": None,
+            "created_at": now,
+        }
+    ]
+    for c in range(counties):
+        org_rows.append(
+            {
+                "id": 2 + c,
+                "name": f"基准市第{c:02d}县人民政府",
+                "org_type": "county_gov",
+                "parent_id": 1,
+                "created_at": now,
+            }
+        )
+    for i in range(orgs - 1 - counties):
+        org_type = "township" if i % 5 == 4 else "department"
+        org_rows.append(
+            {
+                "id": 2 + counties + i,
+                "name": f"基准单位{i:05d}",
+                "org_type": org_type,
+                "parent_id": 2 + (i % counties),
+                "created_at": now,
+            }
+        )
+    _insert(engine, Organisation.__table__, org_rows)  # type: ignore[attr-defined]
+
+    member_rows = []
+    for org in org_rows:
+        for role in ("staff", "staff", "supervisor"):
+            n = len(member_rows) + 1
+            member_rows.append(
+                {
+                    "id": n,
+                    "telegram_user_id": USER_BASE + n,
+                    "name": f"成员{n}",
+                    "role": role,
+                    "org_id": org["id"],
+                    "active": True,
+                    "chat_id": USER_BASE + n,
+                    "blocked_at": None,
+                    "created_at": now,
+                }
+            )
+    _insert(engine, Member.__table__, member_rows)  # type: ignore[attr-defined]
+
+    report_rows, answer_rows, event_rows = [], [], []
+    report_id = 0
+    for org in org_rows:
+        # Last year's report, approved, complete.
+        report_id += 1
+        report_rows.append(_report(report_id, org, YEAR - 1, "approved", now))
+        answer_rows.extend(_answers(report_id, sample, now))
+        roll = rng.random()
+        if roll < 0.25:
+            continue
+        report_id += 1
+        if roll < 0.80:
+            filled = [f for fields in questions[: rng.randint(0, len(questions))] for f in fields]
+            values = {f: sample[f] for f in filled if f in sample}
+            if values and rng.random() < 0.2 and "s3.new.natural" in values:
+                values["s3.new.natural"] = values["s3.new.natural"] + 3
+            report_rows.append(_report(report_id, org, YEAR, "draft", now))
+            answer_rows.extend(_answers(report_id, values, now))
+        elif roll < 0.85:
+            report_rows.append(_report(report_id, org, YEAR, "returned", now))
+            answer_rows.extend(_answers(report_id, sample, now))
+            event_rows.append(
+                {
+                    "report_id": report_id,
+                    "from_status": "submitted",
+                    "to_status": "returned",
+                    "member_id": None,
+                    "comment": "请核对表三结转数",
+                    "at": now,
+                }
+            )
+        else:
+            status = "submitted" if roll < 0.93 else "approved"
+            report_rows.append(_report(report_id, org, YEAR, status, now))
+            answer_rows.extend(_answers(report_id, sample, now))
+    _insert(engine, Report.__table__, report_rows)  # type: ignore[attr-defined]
+    _insert(engine, Answer.__table__, answer_rows)  # type: ignore[attr-defined]
+    _insert(engine, ReportEvent.__table__, event_rows)  # type: ignore[attr-defined]
+    return {
+        "organisations": len(org_rows),
+        "members": len(member_rows),
+        "reports": len(report_rows),
+        "answers": len(answer_rows),
+    }
+
+
+def _report(report_id: int, org: dict[str, Any], year: int, status: str, now: datetime):
+    return {
+        "id": report_id,
+        "org_id": org["id"],
+        "year": year,
+        "kind": "gov-disclosure-2021",
+        "status": status,
+        "version": 1,
+        "agency": org["name"],
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _answers(report_id: int, values: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "report_id": report_id,
+            "field_id": f,
+            "value": v,
+            "raw": "",
+            "updated_by": None,
+            "updated_at": now,
+            "report_version": 1,
+        }
+        for f, v in values.items()
+    ]
+
+
+def fill_log(engine: Engine, keys: list[tuple[str, int, str]]) -> None:
+    now = datetime.now(UTC)
+    _insert(
+        engine,
+        ReminderLog.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "key": k,
+                "member_id": m,
+                "report_id": None,
+                "step": s,
+                "status": "sent",
+                "attempts": 1,
+                "sent_at": now,
+                "created_at": now,
+            }
+            for k, m, s in keys
+        ],
+    )
+
+
+# --- deciding ------------------------------------------------------------------------------------
+
+
+def time_plan(engine: Engine, policy: ReminderPolicy, rounds: int) -> tuple[list[float], Any]:
+    times, plan = [], None
+    for _ in range(rounds):
+        forms = Forms()
+        started = time.perf_counter()
+        with Session(engine) as session:
+            plan = plan_reminders(session, now=NOW, policy=policy, forms=forms)
+        times.append(time.perf_counter() - started)
+    return times, plan
+
+
+def decide(engine: Engine, label: str, orgs: int, rounds: int) -> Any:
+    policy = ReminderPolicy(timezone=SHANGHAI)
+    started = time.perf_counter()
+    counts = build(engine, orgs)
+    print(
+        f"[{label}] built in {time.perf_counter() - started:.1f} s: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
+        flush=True,
+    )
+    times, plan = time_plan(engine, policy, rounds)
+    kinds: dict[str, int] = {}
+    for d in plan.deliveries:
+        kinds[d.kind] = kinds.get(d.kind, 0) + 1
+    print(
+        f"[{label}] first sweep of the day: {len(plan.deliveries):,} messages due "
+        f"({', '.join(f'{v:,} {k}' for k, v in sorted(kinds.items()))}); "
+        f"decide median {statistics.median(times):.2f} s, max {max(times):.2f} s "
+        f"over {rounds} rounds",
+        flush=True,
+    )
+    fill_log(engine, [(d.key, d.member_id, d.step) for d in plan.deliveries])
+    later, again = time_plan(engine, policy, rounds)
+    print(
+        f"[{label}] later sweeps that day (all keys logged): {len(again.deliveries)} due; "
+        f"decide median {statistics.median(later):.2f} s",
+        flush=True,
+    )
+    with engine.begin() as connection:
+        connection.execute(sa.delete(ReminderLog))
+    return plan
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+async def send(engine: Engine, plan: Any, sample: int) -> None:
+    deliveries = plan.deliveries[:sample]
+    with FakeTelegram() as tg:
+        tg.configure_limits(enabled=True, global_per_second=30, per_chat_per_second=1)
+        for chat_id in {d.chat_id for d in deliveries}:
+            tg.user(id=chat_id, first_name="基准用户")
+        bot: ExtBot[None] = ExtBot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
+        async with bot:
+            policy = ReminderPolicy(timezone=SHANGHAI)
+            sweeper = Sweeper(engine, bot, policy, pacer=Pacer(policy.messages_per_second))
+            started = time.monotonic()
+            report = await sweeper.sweep(NOW, limit=sample)
+            total = time.monotonic() - started
+        delivered = sum(len(u.messages) for u in tg.users)
+        with Session(engine) as session:
+            logged = session.execute(
+                sa.select(sa.func.count())
+                .select_from(ReminderLog)
+                .where(
+                    ReminderLog.status == "sent"  # type: ignore[arg-type]
+                )
+            ).scalar_one()
+        # When the server accepted each message (its own clock).
+        accepted = sorted(r.received_at for r in tg.calls("sendMessage") if r.ok)
+        window = accepted[-1] - accepted[0]
+        rate = (len(accepted) - 1) / window if window > 0 else float("nan")
+        per_chat_max = max(
+            (sum(1 for d in deliveries if d.chat_id == c) for c in {d.chat_id for d in deliveries}),
+            default=0,
+        )
+        print(
+            f"[send] {report.claimed:,} claimed, {report.sent:,} sent, {delivered:,} delivered to "
+            f"fake users, {logged:,} logged as sent, {report.failed} failed; "
+            f"429s: {tg.rate_limited_count} from flood control, "
+            f"{report.retry_after_waits} waits",
+            flush=True,
+        )
+        print(
+            f"[send] {rate:.2f} messages/s between first and last send "
+            f"({window:.1f} s); whole sweep incl. planning {total:.1f} s; "
+            f"at most {per_chat_max} messages to one chat",
+            flush=True,
+        )
+        ok = delivered == report.claimed == logged and report.failed == 0
+        print(
+            f"[send] nothing lost: {'yes' if ok else 'NO'}; "
+            f"within 5% of 30/s: {'yes' if abs(rate - 30) <= 1.5 else 'NO'}",
+            flush=True,
+        )
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def _pg_reachable(url: str) -> bool:
+    try:
+        admin = sa.create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 3})
+        with admin.connect():
+            pass
+        admin.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orgs", type=int, default=10_000)
+    parser.add_argument("--sample", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("NIANBAO_TEST_DATABASE_URL") or DEFAULT_PG
+    )
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade_database(url)
+        engine = make_engine(url)
+        plan = decide(engine, "sqlite", args.orgs, args.rounds)
+        asyncio.run(send(engine, plan, args.sample))
+        engine.dispose()
+    if args.no_pg or not _pg_reachable(args.pg_url):
+        print("[postgresql] skipped (not reachable or --no-pg)")
+        return
+    name = f"nianbao_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+        upgrade_database(url)
+        engine = make_engine(url)
+        decide(engine, "postgresql", args.orgs, args.rounds)
+        engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
