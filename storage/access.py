@@ -10,6 +10,7 @@ their role takes effect on their very next action, even in a long-running chat p
 
 from __future__ import annotations
 
+from sqlalchemy import event, orm
 from sqlmodel import Session
 
 from storage.errors import PermissionDenied
@@ -17,13 +18,28 @@ from storage.models import STATUS_LABELS, Member, Report
 from storage.orgs import subtree_ids
 
 WRITABLE_STATUSES = ("draft", "returned")
+_CHECKED = "nianbao_current_members"
+
+
+@event.listens_for(orm.Session, "after_transaction_end")
+def _forget_checked_members(session: orm.Session, transaction: orm.SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CHECKED, None)
 
 
 def current(session: Session, actor: Member) -> Member:
-    """The acting member as the database has it now; refused if no longer active."""
-    fresh = session.get(Member, actor.id, populate_existing=True)
-    if fresh is None or not fresh.active:
-        raise PermissionDenied("您的账号已停用，如需继续填报请联系管理员")
+    """The acting member as the database has it now; refused if no longer active.
+
+    Read once per transaction rather than once per check: a transaction is one step of one
+    action, so a deactivation still takes effect at once.
+    """
+    checked: dict[int | None, Member] = session.info.setdefault(_CHECKED, {})
+    fresh = checked.get(actor.id)
+    if fresh is None:
+        fresh = session.get(Member, actor.id, populate_existing=True)
+        if fresh is None or not fresh.active:
+            raise PermissionDenied("您的账号已停用，如需继续填报请联系管理员")
+        checked[actor.id] = fresh
     return fresh
 
 

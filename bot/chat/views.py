@@ -130,14 +130,13 @@ def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) 
             for column in section.columns
         ]
         rows.append((cells, row.display))
-    widths = [
-        max(_width(h), *(_width(cells[i]) for cells, _ in rows)) for i, h in enumerate(headers)
-    ]
+    # Cells are digits, signs and "·" (one column each); headers are two CJK characters.
+    widths = [max(_width(h), *(len(cells[i]) for cells, _ in rows)) for i, h in enumerate(headers)]
     lines = [" ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]
     for cells, label in rows:
         short = label if len(label) <= 14 else label[:13] + "…"
         lines.append(
-            " ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + "  " + short
+            " ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)) + "  " + short
         )
     return "\n".join(lines)
 
