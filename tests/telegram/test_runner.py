@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 
 from bot.logging_setup import REDACTED, RedactingFormatter
 from tests.fake_telegram import FakeTelegram
-from tests.telegram.botproc import BotProcess, bot_env, free_port, run_once
+from tests.telegram.botproc import PROJECT_ROOT, BotProcess, bot_env, free_port, run_once
 
 
 @pytest.fixture
@@ -114,6 +117,10 @@ def test_idle_polling_bot_stops_promptly(tg: FakeTelegram, tmp_path: Path, db_ur
     bot = BotProcess(["run"], bot_env(tg, db_url, NIANBAO_HEALTH_PORT=str(health_port)), tmp_path)
     try:
         bot.wait_healthy(f"http://127.0.0.1:{health_port}/healthz")
+        # The Docker image's HEALTHCHECK command agrees.
+        env = {"NIANBAO_HEALTH_PORT": str(health_port), "PATH": os.environ.get("PATH", "")}
+        healthcheck = [sys.executable, str(PROJECT_ROOT / "deploy" / "healthcheck.py")]
+        assert subprocess.run(healthcheck, env=env, timeout=30).returncode == 0
         tg.wait_for_request(
             "getUpdates", lambda r: float(r.params.get("timeout") or 0) >= 10, finished=False
         )
@@ -121,6 +128,7 @@ def test_idle_polling_bot_stops_promptly(tg: FakeTelegram, tmp_path: Path, db_ur
         assert bot.terminate() == 0, bot.log
         assert time.monotonic() - started < 5
         assert "bot stopped" in bot.log
+        assert subprocess.run(healthcheck, env=env, capture_output=True, timeout=30).returncode == 1
     finally:
         bot.close()
 
