@@ -51,12 +51,15 @@ def parse_number(value_type: ValueType, raw: object) -> Number:
         raise ValueProblem("应填写数字")
     if isinstance(raw, int):
         return _check_range(value_type, raw, str(raw))
-    if isinstance(raw, float):
-        raw = repr(raw)
+    if isinstance(raw, float | Decimal):
+        raw = format(raw, "f") if isinstance(raw, Decimal) else repr(raw)
     if not isinstance(raw, str):
         raise ValueProblem("应填写数字")
     typed = raw.strip()
-    text = unicodedata.normalize("NFKC", typed).replace(" ", "").replace("，", ",")
+    text = unicodedata.normalize("NFKC", typed).strip().replace("，", ",")
+    if re.search(r"\d\s+\d", text):
+        raise ValueProblem(f"“{_clip(typed)}”中间有空格，一格只填写一个数字")
+    text = re.sub(r"\s+", "", text)
     if text in BLANK_MARKS:
         raise ValueProblem(f"不能为空或填“{typed}”，数量为零时请填写 0")
     for unit in _UNITS:

@@ -88,3 +88,12 @@ def test_text_keeps_markup_characters_literally() -> None:
 def test_overlong_text_is_refused_with_its_length() -> None:
     with pytest.raises(ValueProblem, match=str(MAX_TEXT_CHARS + 1)):
         normalise_text("字" * (MAX_TEXT_CHARS + 1))
+
+
+def test_digits_split_by_a_space_are_not_joined_into_one_number() -> None:
+    with pytest.raises(ValueProblem, match="中间有空格"):
+        parse_number(ValueType("count"), "1 2")
+
+
+def test_decimal_objects_are_accepted_for_amounts() -> None:
+    assert parse_number(ValueType("amount", "万元"), Decimal("96171.6")) == Decimal("96171.6")
