@@ -18,7 +18,7 @@ from bot.chat.state import Button, Reply
 from bot.chat.views import findings_text
 from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
 from bot.core.calendar import report_year_for
-from bot.core.reader import DocxReadError, read_findings, read_report
+from bot.core.reader import DocxReadError, ReadResult, read_findings, read_report
 from storage import positions, reports
 from storage.db import session_scope
 from storage.errors import StorageError
@@ -49,9 +49,7 @@ class ReportUploads:
         if findings:
             title = f"校验结果：错误 {len(errors)} 项，提示 {len(findings) - len(errors)} 项。"
             if member.role in ("supervisor", "admin"):
-                title = (
-                    f"审阅意见（{result.answers.agency}{result.answers.year}年度报告）：" + title
-                )
+                title = f"审阅意见（{_report_name(result)}）：" + title
             replies.append(Reply(findings_text(findings, title=title)))
         else:
             replies.append(Reply("校验结果：勾稽关系和各项检查均未发现问题。"))
@@ -113,3 +111,10 @@ class ReportUploads:
 def _answers_payload(answers: AnswersFile) -> dict[str, Any]:
     """The answers as plain JSON, the way an answers file holds them."""
     return json.loads(dump_answers(answers, fmt="json"))
+
+
+def _report_name(result: ReadResult) -> str:
+    answers = result.answers
+    if answers.agency and answers.year:
+        return f"{answers.agency}{answers.year}年度报告"
+    return "标题未能识别的报告"
