@@ -40,6 +40,10 @@ from storage.positions import PositionWrite
 # The report version the member's current prompt was built from (storage records it with
 # every position saved together with answers); a save against an older one may conflict.
 SEEN_VERSION = "report_version"
+LOCKED_STATUSES = ("submitted", "approved")
+# Walkthrough keys of a position; the rest (e.g. a supervisor's pending review comment) stays
+# when the member switches to another report.
+WALKTHROUGH_KEYS = frozenset({"q", "resume", "report_version", "generated"})
 # Actions that act on the question they were shown for; a stale one must not touch another.
 RELATIVE_ACTIONS = frozenset("bszdcp")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
@@ -91,6 +95,8 @@ HELP_TEXT = (
     "/status 查看各部分填写进度和待处理问题\n"
     "/preview 预览已填写的表格\n"
     "/generate 全面校验并生成 Word 报告\n"
+    "/submit 校验通过后提交报告，送上级审核\n"
+    "/review、/overview、/summary 审核、总览、汇总所辖单位报告（督导人员）\n"
     "/cancel 暂停填写（已填内容不会丢失）\n"
     "/help 显示本说明\n"
     "表格可一次填写一整行，如“3 0 1 0 0 0”；全部为 0 可只填“0”。"
@@ -144,7 +150,16 @@ class ReportChat:
             state = self._state(session, member, report)
             outcome = walkthrough.start(state)
             self._save_position(session, member, report, outcome.position, active=True)
-        return self._turn(report, outcome.replies, outcome.position)
+        replies = outcome.replies
+        if report.status in LOCKED_STATUSES:
+            status = STATUS_LABELS[report.status]
+            replies = (
+                Reply(
+                    f"本报告当前状态为「{status}」，只能查看，不能修改；如需修改，请联系审核人员退回。"
+                ),
+                *replies,
+            )
+        return self._turn(report, replies, outcome.position)
 
     def text(self, member: Member, text: str, *, update_id: int | None = None) -> Turn:
         """An answer. `update_id` (Telegram's) makes a redelivered update a no-op."""
@@ -348,7 +363,7 @@ class ReportChat:
                 member_id=member.id,
                 report_id=report.id,
                 question_id=None,
-                state={"active": True},
+                state={**_without_walkthrough(position), "active": True},
             )
         return report
 
@@ -424,3 +439,9 @@ class ReportChat:
         state.setdefault("active", True)
         assert member.id is not None and report.id is not None
         return PositionWrite(member.id, report.id, question, state)
+
+
+def _without_walkthrough(position: ChatPosition | None) -> dict[str, Any]:
+    if position is None:
+        return {}
+    return {k: v for k, v in position.state.items() if k not in WALKTHROUGH_KEYS}

@@ -149,3 +149,10 @@ def test_cancel_pauses_and_report_resumes(service, member) -> None:
     service.cancel(member)
     assert "/report" in texts(service.text(member, "3 0 1 0 0 0"))
     assert "表三「一、本年新收" in texts(service.open(member))
+
+
+def test_a_submitted_report_opens_read_only_with_a_clear_note(engine, service, member) -> None:
+    turn = service.open(member)
+    with session_scope(engine) as session:
+        reports.set_status(session, actor=member, report_id=turn.report_id, to_status="submitted")
+    assert "只能查看，不能修改" in texts(service.open(member))
