@@ -35,6 +35,7 @@ from bot.config import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITING = "nianbao_writing"
 
 
 def make_engine(url: str) -> Engine:
@@ -205,6 +206,18 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.info[WRITING] = True
+
+
+def is_writing(session: Session) -> bool:
+    """True inside a write transaction: what it reads may include its own uncommitted rows."""
+    return bool(session.info.get(WRITING))
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _write_ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(WRITING, None)
 
 
 def insert_ignore(

@@ -11,6 +11,8 @@ fields are merged.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -25,7 +27,7 @@ from bot.core.answers import AnswersFile, parse_answers
 from bot.core.form import ReportForm, form_for_year, load_form
 from bot.core.values import format_value
 from storage import access, clock
-from storage.db import begin_write, insert_ignore
+from storage.db import begin_write, insert_ignore, is_writing
 from storage.errors import FieldChange, NotFound, PermissionDenied, StorageError, VersionConflict
 from storage.models import STATUS_LABELS, Answer, AnswerHistory, Member, Report, ReportEvent
 from storage.orgs import get_org, subtree_ids
@@ -129,7 +131,59 @@ def list_reports(session: Session, *, actor: Member, year: int | None = None) ->
     return list(session.exec(query).all())
 
 
+class _ValuesCache:
+    """Committed answers of recently read reports, keyed by the report's version.
+
+    Every change bumps `Report.version`, so an entry is valid exactly while the version read
+    in the caller's transaction matches; other processes' writes simply miss. Only filled
+    outside write transactions, which could otherwise cache their own uncommitted rows.
+    Entries are per database and per report row (its id and creation time).
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[str, int, str], tuple[int, dict[str, Any]]] = (
+            OrderedDict()
+        )
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(session: Session, report: Report) -> tuple[str, int, str]:
+        url = session.get_bind().engine.url.render_as_string(hide_password=True)
+        return url, report.id or 0, report.created_at.isoformat()
+
+    def get(self, session: Session, report: Report) -> dict[str, Any] | None:
+        key = self.key(session, report)
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != report.version:
+                return None
+            self.entries.move_to_end(key)
+            return dict(entry[1])
+
+    def put(self, session: Session, report: Report, values: dict[str, Any]) -> None:
+        key = self.key(session, report)
+        with self.lock:
+            self.entries[key] = (report.version, dict(values))
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_cache = _ValuesCache()
+
+
 def _values(session: Session, report: Report) -> dict[str, Any]:
+    cacheable = not is_writing(session)
+    if cacheable and (cached := _cache.get(session, report)) is not None:
+        return cached
+    values = _read_values(session, report)
+    if cacheable:
+        _cache.put(session, report, values)
+    return values
+
+
+def _read_values(session: Session, report: Report) -> dict[str, Any]:
     form = _form(report.kind)
     rows = session.exec(
         select(Answer.field_id, Answer.value)
