@@ -220,6 +220,13 @@ def _write_ended(session: Session, transaction: Any) -> None:
         session.info.pop(WRITING, None)
 
 
+def upsert_statement(session: Session, model: type[SQLModel]) -> Any:
+    """An INSERT for `model` in the session's dialect, ready for `.on_conflict_do_…`."""
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
 def insert_ignore(
     session: Session,
     model: type[SQLModel],

@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from bot.core.answers import AnswersFile, parse_answers
 from bot.core.form import ReportForm, form_for_year, load_form
 from bot.core.values import format_value
 from storage import access, clock
-from storage.db import begin_write, insert_ignore, is_writing
+from storage.db import begin_write, insert_ignore, is_writing, upsert_statement
 from storage.errors import FieldChange, NotFound, PermissionDenied, StorageError, VersionConflict
 from storage.models import STATUS_LABELS, Answer, AnswerHistory, Member, Report, ReportEvent
 from storage.orgs import get_org, subtree_ids
@@ -249,16 +250,14 @@ def _apply(
         if field_id not in form.fields:
             raise StorageError(f"字段「{field_id}」不属于{form.source}格式，无法保存")
         wanted[field_id] = to_json(normalise(form.field(field_id), value))
-    existing = {
-        answer.field_id: answer
-        for answer in session.exec(
-            select(Answer).where(
+    current: dict[str, Any] = dict(
+        session.exec(
+            select(Answer.field_id, Answer.value).where(
                 Answer.report_id == report.id,
                 Answer.field_id.in_(list(wanted)),  # type: ignore[attr-defined]
             )
         ).all()
-    }
-    current = {field_id: answer.value for field_id, answer in existing.items()}
+    )
     if expected_version is not None and expected_version < report.version:
         conflicts = _conflicts(session, report, member, wanted, current, expected_version)
         if conflicts:
@@ -276,42 +275,70 @@ def _apply(
     if bumped.rowcount != 1:  # the row lock makes this impossible; never write past it
         raise StorageError("保存未成功：报告已被他人同时修改，请重试")
     member_id = member.id if member is not None else None
-    for field_id, old, new in changes:
-        answer = existing.get(field_id)
-        if new is None:
-            session.delete(answer)
-        elif answer is None:
-            session.add(
-                Answer(
-                    report_id=report.id,
-                    field_id=field_id,
-                    value=new,
-                    raw=raw.get(field_id, ""),
-                    updated_by=member_id,
-                    updated_at=now,
-                    report_version=version,
-                )
-            )
-        else:
-            answer.value = new
-            answer.raw = raw.get(field_id, "")
-            answer.updated_by = member_id
-            answer.updated_at = now
-            answer.report_version = version
-            session.add(answer)
-        session.add(
-            AnswerHistory(
-                report_id=report.id,
-                field_id=field_id,
-                old_value=old,
-                new_value=new,
-                member_id=member_id,
-                report_version=version,
-                changed_at=now,
-            )
-        )
+    _write_changes(session, report, changes, raw, member_id, version, now)
     set_committed_value(report, "version", version)
     set_committed_value(report, "updated_at", now)
+
+
+def _write_changes(
+    session: Session,
+    report: Report,
+    changes: list[tuple[str, Any, Any]],
+    raw: Mapping[str, str],
+    member_id: int | None,
+    version: int,
+    now: datetime,
+) -> None:
+    """Answers upserted or deleted and one history row per change, as a few bulk statements
+    (an answer is one message: row-by-row ORM flushes cost more than the commit itself)."""
+    cleared = [field_id for field_id, _, new in changes if new is None]
+    if cleared:
+        session.execute(
+            sa.delete(Answer).where(
+                Answer.report_id == report.id,
+                Answer.field_id.in_(cleared),  # type: ignore[attr-defined]
+            )
+        )
+    rows = [
+        {
+            "report_id": report.id,
+            "field_id": field_id,
+            "value": new,
+            "raw": raw.get(field_id, ""),
+            "updated_by": member_id,
+            "updated_at": now,
+            "report_version": version,
+        }
+        for field_id, _, new in changes
+        if new is not None
+    ]
+    if rows:
+        upsert = upsert_statement(session, Answer)
+        session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["report_id", "field_id"],
+                set_={
+                    column: upsert.excluded[column]
+                    for column in ("value", "raw", "updated_by", "updated_at", "report_version")
+                },
+            ),
+            rows,
+        )
+    session.execute(
+        sa.insert(AnswerHistory),
+        [
+            {
+                "report_id": report.id,
+                "field_id": field_id,
+                "old_value": old,
+                "new_value": new,
+                "member_id": member_id,
+                "report_version": version,
+                "changed_at": now,
+            }
+            for field_id, old, new in changes
+        ],
+    )
 
 
 def _conflicts(
