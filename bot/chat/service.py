@@ -164,13 +164,24 @@ class ReportChat:
     def text(self, member: Member, text: str, *, update_id: int | None = None) -> Turn:
         """An answer. `update_id` (Telegram's) makes a redelivered update a no-op."""
         with session_scope(self.engine) as session:
-            report = self._active_report(session, member)
-            if report is None:
-                return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
-            state = self._state(session, member, report)
-            return self._run(
-                session, member, report, state, walkthrough.handle_text, text, update_id
-            )
+            return self._text(session, member, text, update_id)
+
+    def text_from(
+        self, telegram_user_id: int, text: str, *, update_id: int | None = None
+    ) -> Turn | None:
+        """`text` for a Telegram user, looked up in the same transaction; None: not a member."""
+        with session_scope(self.engine) as session:
+            member = members.get_member(session, telegram_user_id=telegram_user_id)
+            if member is None:
+                return None
+            return self._text(session, member, text, update_id)
+
+    def _text(self, session: Session, member: Member, text: str, update_id: int | None) -> Turn:
+        report = self._active_report(session, member)
+        if report is None:
+            return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
+        state = self._state(session, member, report)
+        return self._run(session, member, report, state, walkthrough.handle_text, text, update_id)
 
     def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""

@@ -129,13 +129,12 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Any other text is an answer to the current question."""
     assert update.effective_user is not None and update.message is not None
     text = update.message.text or ""
-    async with _lock(update.effective_user.id):
-        member = await _member(update, context)
-        if member is not None:
-            turn = await asyncio.to_thread(
-                partial(_chat(context).text, member, text, update_id=update.update_id)
-            )
-            await _reply(update, context, turn)
+    user_id = update.effective_user.id
+    async with _lock(user_id):
+        turn = await asyncio.to_thread(
+            partial(_chat(context).text_from, user_id, text, update_id=update.update_id)
+        )
+        await _reply(update, context, turn or Turn((Reply(NOT_A_MEMBER),)))
 
 
 async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -35,7 +35,7 @@ async def test_network_failure_is_retried(tg, member) -> None:
 async def test_a_failing_update_is_logged_and_the_bot_goes_on(
     member, service, monkeypatch, caplog
 ) -> None:
-    original = service.text
+    original = service.text_from
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -44,7 +44,7 @@ async def test_a_failing_update_is_logged_and_the_bot_goes_on(
             raise RuntimeError("database went away")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "text", flaky)
+    monkeypatch.setattr(service, "text_from", flaky)
     with caplog.at_level(logging.ERROR):
         member.send_text("第一条")
         apology = await member.wait_for_text_async("处理您的消息时出现故障")
