@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/storage.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/bot.py
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache
