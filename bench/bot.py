@@ -167,7 +167,9 @@ def report(results: list[Result]) -> None:
     for other in others:
         ratio = other.cpu_ms_per_update / echo.cpu_ms_per_update
         verdict = "met" if ratio <= 2 else "NOT met"
-        print(f"\n{other.name}: {ratio:.2f} x the echo bot's cost per update (target <= 2): {verdict}")
+        print(
+            f"\n{other.name}: {ratio:.2f} x the echo bot's cost per update (target <= 2): {verdict}"
+        )
 
 
 def main() -> None:
@@ -185,12 +187,26 @@ def main() -> None:
         prepare_members(database_url, users)
         endpoint = [tg.token, tg.base_url, tg.base_file_url]
         results = [
-            drive("PTB echo bot", tg, [sys.executable, "-c", ECHO_BOT, *endpoint], users,
-                  args.answers, "消息"),
-            drive("nianbao", tg, [sys.executable, "-c", NIANBAO_BOT, *endpoint, database_url],
-                  users, args.answers, "0"),
+            drive(
+                "PTB echo bot",
+                tg,
+                [sys.executable, "-c", ECHO_BOT, *endpoint],
+                users,
+                args.answers,
+                "消息",
+            ),
+            drive(
+                "nianbao",
+                tg,
+                [sys.executable, "-c", NIANBAO_BOT, *endpoint, database_url],
+                users,
+                args.answers,
+                "0",
+            ),
         ]
-    print(f"{args.members} members x {args.answers} answers, database {database_url.split(':')[0]}\n")
+    print(
+        f"{args.members} members x {args.answers} answers, database {database_url.split(':')[0]}\n"
+    )
     report(results)
 
 
