@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     telegram_base_file_url: str = Field(
         default="https://api.telegram.org/file/bot", validation_alias="TELEGRAM_BASE_FILE_URL"
     )
+    # The bot's @username, for the t.me deep links printed with invite codes.
+    bot_username: str = Field(default="", validation_alias="NIANBAO_BOT_USERNAME")
     timezone: str = Field(default="Asia/Shanghai", validation_alias="NIANBAO_TIMEZONE")
     templates_dir: Path = Field(
         default=PROJECT_ROOT / "templates", validation_alias="NIANBAO_TEMPLATES_DIR"

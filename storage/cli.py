@@ -7,7 +7,6 @@ Every change made here is written to the audit log with the operating-system use
 from __future__ import annotations
 
 import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -176,7 +175,7 @@ def invite_create(
             ttl=timedelta(days=days),
         )
     typer.echo(f"邀请码（仅显示这一次，请妥善转交本人）：{code}")
-    bot = os.environ.get("NIANBAO_BOT_USERNAME", "").strip().lstrip("@")
+    bot = get_settings().bot_username.strip().lstrip("@")
     if bot:
         typer.echo(f"加入链接：https://t.me/{bot}?start={code}")
     typer.echo(

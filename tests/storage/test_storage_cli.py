@@ -72,6 +72,7 @@ def test_invite_member_list_and_remove(nianbao, orgs, engine: Engine, monkeypatc
     code = re.search(r"邀请码（仅显示这一次，请妥善转交本人）：(\S+)", output).group(1)
     assert "加入链接" not in output and "角色：填报人员" in output
     monkeypatch.setenv("NIANBAO_BOT_USERNAME", "@nianbao_bot")
+    get_settings.cache_clear()
     output = nianbao("invite", "create", "--org", "3", "--role", "督导人员").output
     assert re.search(r"加入链接：https://t\.me/nianbao_bot\?start=[a-z0-9]{12}\n", output)
     with Session(engine, expire_on_commit=False) as session:
