@@ -22,6 +22,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from storage.db import make_engine, upgrade_database
+from tests.fake_telegram import FakeTelegram
 
 PG_ENV = "NIANBAO_TEST_DATABASE_URL"
 _counter = itertools.count()
@@ -95,3 +96,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    """A fake Telegram Bot API server on 127.0.0.1 (see tests/fake_telegram/README.md)."""
+    with FakeTelegram() as server:
+        server.default_timeout = 20.0
+        yield server

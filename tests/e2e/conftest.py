@@ -6,7 +6,7 @@ users' `*_async` waits. Organisations and invites are made through storage, as a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 
 import pytest
@@ -23,13 +23,6 @@ from tests.fake_telegram import FakeTelegram
 # The 2025 report is being prepared (the current national format).
 TODAY = date(2026, 1, 10)
 REPORT_YEAR = 2025
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        server.default_timeout = 10.0
-        yield server
 
 
 @pytest.fixture

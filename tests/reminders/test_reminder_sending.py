@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,13 +27,6 @@ from tests.fake_telegram import FakeTelegram
 from tests.reminders.support import DUE, FakeClock, World, at
 
 NOW = at(DUE - timedelta(days=7))
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        server.default_timeout = 10.0
-        yield server
 
 
 @pytest.fixture

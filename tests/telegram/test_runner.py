@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ import pytest
 from bot.logging_setup import REDACTED, RedactingFormatter
 from tests.fake_telegram import FakeTelegram
 from tests.telegram.botproc import PROJECT_ROOT, BotProcess, bot_env, free_port, run_once
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        server.default_timeout = 20.0
-        yield server
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,6 @@ from tests.fake_telegram import FakeTelegram
 from tests.telegram.botproc import BotProcess, bot_env, free_port
 
 SECRET = "S3cret_token-for-tests"
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        server.default_timeout = 20.0
-        yield server
 
 
 @pytest.fixture

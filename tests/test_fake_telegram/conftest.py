@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from fake_telegram import FakeTelegram
 from telegram.ext import Application, ApplicationBuilder, BaseHandler
 
+from tests.fake_telegram import FakeTelegram
+
 StartApp = Callable[..., Awaitable[Application]]
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        server.default_timeout = 5.0
-        yield server
 
 
 def build_app(tg: FakeTelegram, token: str | None = None) -> Application:
