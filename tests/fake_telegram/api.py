@@ -89,6 +89,21 @@ def _formatted(p: Params, text_field: str, entities_field: str) -> FormattedText
     return parse_text(raw, parse_mode, entities)
 
 
+def _sent_fields(
+    p: Params, reply: JSON | None, content: JSON, markup: dict[str, Any] | None
+) -> JSON:
+    """A bot message's fields: the message it replies to, `content`, protection, keyboard."""
+    fields: JSON = {}
+    if reply is not None:
+        fields["reply_to_message"] = reply
+    fields.update(content)
+    if p.flag("protect_content"):
+        fields["has_protected_content"] = True
+    if (shown := echoed_markup(markup)) is not None:
+        fields["reply_markup"] = shown
+    return fields
+
+
 def guess_mime_type(file_name: str | None, fallback: str | None = None) -> str:
     if file_name:
         guessed, _ = mimetypes.guess_type(file_name, strict=False)
@@ -237,16 +252,10 @@ class BotApi:
         check_message_text(text)
         reply = self.get_reply(chat, p)
         self.limiter.acquire(chat.id)
-        fields: JSON = {}
-        if reply is not None:
-            fields["reply_to_message"] = reply
-        fields["text"] = text.text
+        content: JSON = {"text": text.text}
         if text.entities:
-            fields["entities"] = text.entities
-        if p.flag("protect_content"):
-            fields["has_protected_content"] = True
-        if (shown := echoed_markup(markup)) is not None:
-            fields["reply_markup"] = shown
+            content["entities"] = text.entities
+        fields = _sent_fields(p, reply, content, markup)
         return self.state.new_message(chat, from_bot=True, fields=fields)
 
     def sendDocument(self, p: Params) -> JSON:
@@ -278,18 +287,12 @@ class BotApi:
             stored_file = self.state.store_file(
                 upload.content, file_name, guess_mime_type(file_name, upload.content_type)
             )
-        fields: JSON = {}
-        if reply is not None:
-            fields["reply_to_message"] = reply
-        fields["document"] = stored_file.document_json()
+        content: JSON = {"document": stored_file.document_json()}
         if caption is not None and caption.text:
-            fields["caption"] = caption.text
+            content["caption"] = caption.text
             if caption.entities:
-                fields["caption_entities"] = caption.entities
-        if p.flag("protect_content"):
-            fields["has_protected_content"] = True
-        if (shown := echoed_markup(markup)) is not None:
-            fields["reply_markup"] = shown
+                content["caption_entities"] = caption.entities
+        fields = _sent_fields(p, reply, content, markup)
         message = self.state.new_message(chat, from_bot=True, fields=fields)
         chat.documents.append(
             SentDocument(

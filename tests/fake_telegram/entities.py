@@ -361,6 +361,21 @@ _V2_TYPE_NAMES = {
 }
 
 
+def _code_fence(cur: _Cursor, i: int) -> tuple[str, int]:
+    """Just after an opening ```: the language (a word directly after it, with more text on the
+    line) and where the code begins; one new line right after the fence is not code (tdlib)."""
+    language = ""
+    language_end = i
+    while cur[language_end] not in _SPACES and cur[language_end] != "`":
+        language_end += 1
+    if i != language_end and language_end < cur.size and cur[language_end] != "`":
+        language = cur.text[i:language_end]
+        i = language_end
+    if cur[i] in "\r\n":
+        i += 2 if cur[i + 1] in "\r\n" and cur[i] != cur[i + 1] else 1
+    return language, i
+
+
 def _reserved(char: str) -> EntityParseError:
     return EntityParseError(
         f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
@@ -461,21 +476,8 @@ def parse_markdown_v2(text: str) -> tuple[str, list[Entity]]:
                 kind = "text_link"
             elif char == "`":
                 if cur[i + 1] == "`" and cur[i + 2] == "`":
-                    i += 3
-                    kind = "pre"
-                    language_end = i
-                    while cur[language_end] not in _SPACES and cur[language_end] != "`":
-                        language_end += 1
-                    if i != language_end and language_end < cur.size and cur[language_end] != "`":
-                        kind = "pre_code"
-                        argument = cur.text[i:language_end]
-                        i = language_end
-                    # One new line right after the opening ``` is not part of the code.
-                    if cur[i] in "\r\n" and cur[i] != "\0":
-                        if cur[i + 1] in "\r\n" and cur[i + 1] != "\0" and cur[i] != cur[i + 1]:
-                            i += 2
-                        else:
-                            i += 1
+                    argument, i = _code_fence(cur, i + 3)
+                    kind = "pre_code" if argument else "pre"
                     i -= 1
                 else:
                     kind = "code"
@@ -629,19 +631,8 @@ def parse_markdown(text: str) -> tuple[str, list[Entity]]:
         language = ""
         i += 1
         if char == "`" and cur[i] == "`" and cur[i + 1] == "`":
-            i += 2
             is_pre = True
-            language_end = i
-            while cur[language_end] not in _SPACES and cur[language_end] != "`":
-                language_end += 1
-            if i != language_end and language_end < cur.size and cur[language_end] != "`":
-                language = cur.text[i:language_end]
-                i = language_end
-            if cur[i] in "\r\n" and cur[i] != "\0":
-                if cur[i + 1] in "\r\n" and cur[i + 1] != "\0" and cur[i] != cur[i + 1]:
-                    i += 2
-                else:
-                    i += 1
+            language, i = _code_fence(cur, i + 2)
         entity_offset = utf16
         while i < cur.size and (
             cur[i] != end_char or (is_pre and not (cur[i + 1] == "`" and cur[i + 2] == "`"))

@@ -282,12 +282,6 @@ class RateLimiter:
             self._global = None
             self._chats.clear()
 
-    def reset_counters(self) -> None:
-        with self._lock:
-            self.refused = 0
-            self.granted = 0
-            self.refused_by_chat.clear()
-
     @staticmethod
     def _refill(bucket: _Bucket, rate: float, burst: float, now: float) -> None:
         if now > bucket.stamp:

@@ -306,10 +306,6 @@ class BotState:
 
     # --- notification ----------------------------------------------------------------------
 
-    def notify(self) -> None:
-        with self.lock:
-            self.signal.fire()
-
     def fire(self, chat: Chat | None = None) -> None:
         """Wake everyone waiting on the state (and on ``chat``). Call with the lock held."""
         self.signal.fire()

@@ -271,13 +271,6 @@ class FakeUser:
         with self._state.lock:
             return [a for a in self._state.callback_answers if a.user_id == self.id]
 
-    def callback_answer(self, query_id: str) -> CallbackAnswer | None:
-        with self._state.lock:
-            for answer in self._state.callback_answers:
-                if answer.callback_query_id == query_id:
-                    return answer
-            return None
-
     @property
     def chat_actions(self) -> list[str]:
         with self._state.lock:

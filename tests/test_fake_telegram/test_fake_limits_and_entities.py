@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from tests.fake_telegram import FakeTelegram
@@ -9,6 +12,7 @@ from tests.fake_telegram.entities import (
     EntityParseError,
     find_bot_commands,
     parse_html,
+    parse_markdown,
     parse_markdown_v2,
     utf16_len,
 )
@@ -55,6 +59,19 @@ def test_markdown_v2() -> None:
     assert entities[2] == {"type": "code", "offset": 10, "length": 2}
     with pytest.raises(EntityParseError, match="Character '-' is reserved"):
         parse_markdown_v2("2024-01-01")
+
+
+@pytest.mark.parametrize("parse", [parse_markdown_v2, parse_markdown])
+def test_code_blocks_with_and_without_a_language(parse: Callable[[str], Any]) -> None:
+    assert parse("```python\nprint(1)\n```") == (
+        "print(1)\n",
+        [{"type": "pre", "offset": 0, "length": 9, "language": "python"}],
+    )
+    # One new line after the fence is dropped (\r\n counts as one), a second one is code.
+    assert parse("```\r\ncode```") == ("code", [{"type": "pre", "offset": 0, "length": 4}])
+    assert parse("```\n\nx```") == ("\nx", [{"type": "pre", "offset": 0, "length": 2}])
+    # A word alone on the fence line is code, not a language.
+    assert parse("```py```") == ("py", [{"type": "pre", "offset": 0, "length": 2}])
 
 
 def test_trimming_and_length_after_parsing() -> None:
