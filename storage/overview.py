@@ -7,7 +7,6 @@ so a supervisor moved or removed sees nothing more on their next request.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -65,13 +64,17 @@ def check_year(year: int) -> None:
         raise StorageError(f"{year}年度没有适用的报告格式") from exc
 
 
+def _orgs(session: Session, ids: Iterable[int] | None) -> list[Organisation]:
+    """The organisations with the given ids (None: all), by id."""
+    query = select(Organisation).order_by(Organisation.id)  # type: ignore[arg-type]
+    if ids is not None:
+        query = query.where(Organisation.id.in_(list(ids)))  # type: ignore[union-attr]
+    return list(session.exec(query).all())
+
+
 def scope_orgs(session: Session, actor: Member) -> list[Organisation]:
     """The organisations whose reports the actor may read (admin: all), by id."""
-    allowed = access.readable_org_ids(session, actor)
-    query = select(Organisation).order_by(Organisation.id)  # type: ignore[arg-type]
-    if allowed is not None:
-        query = query.where(Organisation.id.in_(allowed))  # type: ignore[union-attr]
-    return list(session.exec(query).all())
+    return _orgs(session, access.readable_org_ids(session, actor))
 
 
 def _reports_by_org(session: Session, org_ids: Iterable[int], year: int) -> dict[int, Report]:
@@ -194,7 +197,6 @@ def staff_of(session: Session, *, org_id: int) -> list[Member]:
 @dataclass(frozen=True)
 class RollupInput:
     org: Organisation
-    year: int
     own: Report | None
     approved: list[OrgReport]
     left_out: list[OrgReport]
@@ -214,22 +216,12 @@ def rollup_input(
             raise PermissionDenied("您只能汇总本单位所辖单位的报告")
     check_year(year)
     org = get_org(session, org_id=org_id)
-    below = [o for o in _subtree(session, org_id) if o.id != org_id]
+    below = [o for o in _orgs(session, subtree_ids(session, org_id=org_id)) if o.id != org_id]
     rows = _org_reports(session, below, year)
     approved = [r for r in rows if r.report is not None and r.report.status == "approved"]
     left_out = [r for r in rows if r.report is None or r.report.status != "approved"]
     own = _reports_by_org(session, [org_id], year).get(org_id)
-    return RollupInput(org, year, own, approved, left_out)
-
-
-def _subtree(session: Session, org_id: int) -> list[Organisation]:
-    ids = subtree_ids(session, org_id=org_id)
-    query = (
-        select(Organisation)
-        .where(Organisation.id.in_(ids))  # type: ignore[union-attr]
-        .order_by(Organisation.id)  # type: ignore[arg-type]
-    )
-    return list(session.exec(query).all())
+    return RollupInput(org, own, approved, left_out)
 
 
 def build_rollup(
@@ -255,11 +247,3 @@ def build_rollup(
         target_kind=data.own.kind if data.own is not None else None,
         left_out=[row.org.name for row in data.left_out],
     )
-
-
-def group_by_status(rows: Iterable[OrgReport]) -> dict[str, list[OrgReport]]:
-    """Rows by report status; "none" for organisations that have not begun."""
-    groups: dict[str, list[OrgReport]] = defaultdict(list)
-    for row in rows:
-        groups[row.report.status if row.report is not None else "none"].append(row)
-    return dict(groups)

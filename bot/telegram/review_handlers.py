@@ -60,15 +60,12 @@ def _chat(context: ContextTypes.DEFAULT_TYPE) -> ReportChat:
 
 
 def _desk(context: ContextTypes.DEFAULT_TYPE) -> ReviewDesk:
+    """The desk over the walkthrough's database and calendar, made on first use."""
     desk = context.bot_data.get(DESK_KEY)
     if desk is None:
         chat = _chat(context)
         desk = context.bot_data[DESK_KEY] = ReviewDesk(chat.engine, today=chat.today)
     return desk
-
-
-async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, turn: Turn) -> None:
-    await send_turn(context.bot, chat_id, turn)
 
 
 def _mark_blocked(desk: ReviewDesk, member_id: int) -> None:
@@ -82,7 +79,7 @@ async def deliver(
     """Send each notification; one member's blocked chat does not stop the others."""
     for note in notifications:
         try:
-            await _send(context, note.chat_id, note.turn)
+            await send_turn(context.bot, note.chat_id, note.turn)
         except Forbidden:
             logger.info("member %s has blocked the bot; notification not delivered", note.member_id)
             if note.member_id is not None:
@@ -93,7 +90,7 @@ async def deliver(
 
 async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, result: DeskResult) -> None:
     assert update.effective_chat is not None
-    await _send(context, update.effective_chat.id, result.turn)
+    await send_turn(context.bot, update.effective_chat.id, result.turn)
     await deliver(context, result.notifications)
 
 
@@ -113,7 +110,7 @@ def desk_command(
         async with _lock(update.effective_user.id):
             member = await _member(update, context)
             if member is None:
-                await _send(context, update.effective_chat.id, Turn((Reply(NOT_A_MEMBER),)))
+                await send_turn(context.bot, update.effective_chat.id, Turn((Reply(NOT_A_MEMBER),)))
             else:
                 args = list(context.args or [])
                 result = await asyncio.to_thread(call, _desk(context), member, args)
@@ -177,9 +174,6 @@ async def return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 def add_review_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register the review desk in group 0 (call from `add_handlers`)."""
-    chat = application.bot_data.get("chat")
-    if isinstance(chat, ReportChat):
-        application.bot_data[DESK_KEY] = ReviewDesk(chat.engine, today=chat.today)
     commands: dict[str, DeskCall] = {
         "submit": lambda desk, member, args: desk.submit(member),
         "review": lambda desk, member, args: desk.review(member),
