@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,13 +30,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.chat.service import (
+    LOCKED_STATUSES,
     OPEN_REPORT,
     Document,
+    ReportChat,
     Turn,
     document_filename,
     today_in_settings_zone,
 )
-from bot.chat.state import Button, Position, Reply, ReportState
+from bot.chat.state import Button, Reply, ReportState
 from bot.chat.views import findings_text, jump_buttons, progress
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
@@ -87,6 +90,12 @@ MAX_COMMENT_CHARS = 1000
 
 UNAVAILABLE = "该报告不存在或您无权查看。"
 STALE = "该按钮已失效。"
+UNRECOGNISED = "无法识别该按钮，请重新发送相应命令（如 /review、/submit）。"
+CHANGED = "报告内容已有变更，已显示最新内容，请重新审核。"
+
+# An organisation's status in the overview before its report is begun.
+NOT_BEGUN = "none"
+OVERVIEW_LABELS = {**STATUS_LABELS, NOT_BEGUN: "未开始"}
 
 
 def action(code: str, *numbers: int) -> str:
@@ -134,10 +143,7 @@ class DeskResult:
 
 
 class _Refusal(Exception):
-    def __init__(self, message: str, notice: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.notice = notice
+    """A button the member may not use (any more); `str(exc)` says why, in Chinese."""
 
 
 def _said(text: str, notice: str | None = None, buttons: tuple = ()) -> DeskResult:
@@ -177,7 +183,7 @@ class OrgLine:
     """One organisation in the overview."""
 
     name: str
-    status: str  # a report status, or "none" if not begun
+    status: str  # a report status, or NOT_BEGUN
     done: int
     total: int
     errors: int | None
@@ -197,8 +203,9 @@ class OrgLine:
         return rank, self.days_left, self.percent, self.name
 
     @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, "未开始")
+    def overdue(self) -> bool:
+        """Past the deadline and not yet submitted."""
+        return self.days_left < 0 and self.status not in LOCKED_STATUSES
 
     def deadline_text(self) -> str:
         if self.days_left < 0:
@@ -211,7 +218,7 @@ class OrgLine:
         errors = "—" if self.errors is None else f"{self.errors} 项"
         last = _local(self.last_activity)[5:] if self.last_activity else "—"
         return (
-            f"{number}. {self.name}（{self.status_label}）\n"
+            f"{number}. {self.name}（{OVERVIEW_LABELS[self.status]}）\n"
             f"    进度 {self.percent}%｜错误 {errors}｜{self.deadline_text()}"
             f"（{self.due:%m月%d日}）｜最近更新 {last}"
         )
@@ -223,6 +230,7 @@ class ReviewDesk:
     def __init__(self, engine: Engine, *, today: Callable[[], date] = today_in_settings_zone):
         self.engine = engine
         self.today = today
+        self._chat = ReportChat(engine, today=today)
 
     # Staff -------------------------------------------------------------------------------
 
@@ -292,7 +300,7 @@ class ReviewDesk:
         """A desk button; stale, foreign or forged ones are refused with a notice."""
         parsed = parse_action(data)
         if parsed is None:
-            return _said("无法识别该按钮。", notice=STALE)
+            return _said(UNRECOGNISED, notice=STALE)
         code, args = parsed
         with session_scope(self.engine) as session:
             try:
@@ -316,7 +324,7 @@ class ReviewDesk:
                 year, page = args
                 return self.overview(actor, year=year, page=page)
             except _Refusal as refusal:
-                return _said(refusal.message, notice=refusal.notice or refusal.message[:200])
+                return _said(str(refusal), notice=STALE)
             except StorageError as exc:
                 return _said(str(exc), notice=str(exc)[:200])
 
@@ -350,7 +358,7 @@ class ReviewDesk:
                     )
                 return self._return(session, actor, report, comment)
             except _Refusal as refusal:
-                return _said(f"退回未执行：{refusal.message}")
+                return _said(f"退回未执行：{refusal}")
             except StorageError as exc:
                 return _said(f"退回未执行：{exc}")
 
@@ -372,16 +380,8 @@ class ReviewDesk:
         ).first()
 
     def _state(self, session: Session, actor: Member, report: Report) -> ReportState:
-        form = load_form(report.kind)
-        values = reports.report_values(session, actor=actor, report_id=report.id)
-        saved = positions.get_position(session, member_id=actor.id)
-        raw = saved.state if saved is not None and saved.report_id == report.id else None
-        position = Position.from_dict(raw, questions=len(form.questions))
-        previous = None
-        for candidate in reports.list_reports(session, actor=actor, year=report.year - 1):
-            if candidate.org_id == report.org_id:
-                previous = reports.report_values(session, actor=actor, report_id=candidate.id)
-        return ReportState(form, report.agency, report.year, values, position, previous)
+        """The report as the walkthrough sees it (the member's position, last year's values)."""
+        return self._chat._state(session, actor, report)
 
     def _check(self, state: ReportState) -> list[Finding]:
         return check_values(state.form, state.values, previous=state.previous)
@@ -436,7 +436,7 @@ class ReviewDesk:
     ) -> DeskResult:
         report = self._readable(session, actor, report_id)
         if report.org_id != actor.org_id and actor.role != "admin":
-            raise _Refusal(UNAVAILABLE, STALE)
+            raise _Refusal(UNAVAILABLE)
         if report.status not in access.WRITABLE_STATUSES:
             return self._submit_view(session, actor, report, notice=STALE)
         if report.version != version:
@@ -500,17 +500,17 @@ class ReviewDesk:
         try:
             return reports.get_report(session, actor=actor, report_id=report_id)
         except (NotFound, PermissionDenied) as exc:
-            raise _Refusal(UNAVAILABLE, STALE) from exc
+            raise _Refusal(UNAVAILABLE) from exc
 
     def _for_review(self, session: Session, actor: Member, report_id: int) -> Report:
         report = self._readable(session, actor, report_id)
         if not can_review(session, actor, report):
             if actor.role == "supervisor" and report.org_id == actor.org_id:
-                raise _Refusal("本单位的报告应由上级单位的审核人员审核。", STALE)
-            raise _Refusal("只有上级单位的审核人员可以审核该报告。", STALE)
+                raise _Refusal("本单位的报告应由上级单位的审核人员审核。")
+            raise _Refusal("只有上级单位的审核人员可以审核该报告。")
         if report.status != "submitted":
             label = STATUS_LABELS.get(report.status, report.status)
-            raise _Refusal(f"{_title(report)}当前状态为「{label}」，不在待审核状态。", STALE)
+            raise _Refusal(f"{_title(report)}当前状态为「{label}」，不在待审核状态。")
         return report
 
     def _review_list(self, session: Session, actor: Member) -> DeskResult:
@@ -569,10 +569,9 @@ class ReviewDesk:
                     findings, title=f"校验结果：错误 {len(errors)} 项、提示 {len(warnings)} 项。"
                 )
             )
-        history = _history_lines(events)
         if len(events) > 1:
             lines.append("审核记录：")
-            lines.extend(history)
+            lines.extend(_history_lines(events))
         if errors:
             lines.append("报告尚有错误，不能审核通过，请退回修改。")
             decision: tuple[Button, ...] = (
@@ -602,9 +601,7 @@ class ReviewDesk:
     def _approve(self, session: Session, actor: Member, report_id: int, version: int) -> DeskResult:
         report = self._for_review(session, actor, report_id)
         if report.version != version:
-            return self._review_view(
-                session, actor, report, heading="报告内容已有变更，已显示最新内容，请重新审核。"
-            )
+            return self._review_view(session, actor, report, heading=CHANGED)
         state = self._state(session, actor, report)
         if any(f.severity == "error" for f in self._check(state)):
             return self._review_view(session, actor, report, heading="报告尚有错误，不能审核通过。")
@@ -640,9 +637,7 @@ class ReviewDesk:
     ) -> DeskResult:
         report = self._for_review(session, actor, report_id)
         if report.version != version:
-            return self._review_view(
-                session, actor, report, heading="报告内容已有变更，已显示最新内容，请重新审核。"
-            )
+            return self._review_view(session, actor, report, heading=CHANGED)
         self._set_pending(session, actor, report)
         return _said(
             f"请发送退回{_title(report)}的意见：您发送的下一条文字消息将作为退回意见，"
@@ -724,7 +719,7 @@ class ReviewDesk:
             errors = sum(f.severity == "error" for f in findings)
         return OrgLine(
             name=row.org.name,
-            status=row.report.status if row.report is not None else "none",
+            status=row.report.status if row.report is not None else NOT_BEGUN,
             done=done,
             total=total,
             errors=errors,
@@ -738,15 +733,11 @@ class ReviewDesk:
             return Turn((Reply(f"{scope}尚无单位。"),))
         pages = (len(lines) + PAGE_SIZE - 1) // PAGE_SIZE
         page = min(max(page, 0), pages - 1)
-        counts = {status: 0 for status in ("approved", "submitted", "returned", "draft", "none")}
-        for line in lines:
-            counts[line.status] = counts.get(line.status, 0) + 1
-        overdue = sum(1 for line in lines if line.urgency[0] == 0 and line.days_left < 0)
+        counts = Counter(line.status for line in lines)
+        overdue = sum(line.overdue for line in lines)
         text = [
             f"{year}年度报告填报总览：{scope}，共 {len(lines)} 个单位",
-            "｜".join(
-                f"{STATUS_LABELS.get(status, '未开始')} {count}" for status, count in counts.items()
-            )
+            "｜".join(f"{label} {counts[status]}" for status, label in OVERVIEW_LABELS.items())
             + f"｜逾期未提交 {overdue}",
             "按紧迫程度排列：逾期未提交的在前，其次为剩余天数少、进度低的单位；"
             "已提交和已通过的在后。",

@@ -270,6 +270,11 @@ def test_the_comment_survives_other_chat_and_can_be_cancelled(
     opened = desk.press(supervisor, action_data("o", report_id))
     asked = desk.press(supervisor, buttons(opened)["退回"])
     desk.overview(supervisor)
+    chat.open(supervisor)  # the walkthrough of their own organisation's report
+    chat.cancel(supervisor)
+    too_long = desk.comment(supervisor, "意" * 1001)
+    assert too_long is not None and "请精简到 1000 字以内" in text(too_long)
+    assert "取消退回" in buttons(too_long)
     assert desk.pending_comment(supervisor) == report_id
     with session_scope(engine) as session:
         assert positions.get_position(session, member_id=supervisor.id).state[PENDING_KEY] == (
@@ -377,6 +382,8 @@ def test_overview_is_sorted_by_urgency_and_paged(engine, world, desk, chat, pers
     ]
     assert "已逾期 5 天" in body and "距截止 80 天" in body
     assert "进度 100%｜错误 0 项" in body and "进度 0%｜错误 —" in body
+    assert "草稿 1｜已提交 1｜已退回 0｜已审核通过 0｜未开始 1｜逾期未提交 1" in body
+    assert "1. 高良涧街道（草稿）" in body and "2. 洪泽区人民政府（未开始）" in body
     assert "涟水" not in body
     assert not buttons(result)  # one page
     assert "填报总览仅供" in text(desk.overview(staff))
