@@ -86,7 +86,7 @@ def test_compose_file_structure() -> None:
     assert (DEPLOY / bot["build"]["context"] / bot["build"]["dockerfile"]).resolve() == (
         DEPLOY / "Dockerfile"
     )
-    assert bot["command"] == ["run"]  # the entrypoint migrates first
+    assert bot["command"] == ["run"]
     assert bot["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert "@db:5432/" in bot["environment"]["DATABASE_URL"]
     assert db["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
@@ -116,8 +116,9 @@ def test_dockerfile() -> None:
             source = parts[1].split()[0]
             assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
             assert not _docker_ignored(source), f"COPY {source} is excluded by .dockerignore"
-    entrypoint = (DEPLOY / "entrypoint.sh").read_text(encoding="utf-8")
-    assert "nianbao db upgrade" in entrypoint and 'exec nianbao "$@"' in entrypoint
+    # Exec form, so SIGTERM from `docker stop` reaches nianbao itself (no shell in between).
+    assert ["ENTRYPOINT", '["nianbao"]'] in instructions
+    assert ["CMD", '["run"]'] in instructions
 
 
 def _docker_ignored(path: str) -> bool:
@@ -145,7 +146,6 @@ def test_systemd_unit() -> None:
     unit.read(DEPLOY / "nianbao.service", encoding="utf-8")
     service = unit["Service"]
     assert service["ExecStart"].endswith("nianbao run")
-    assert service["ExecStartPre"].endswith("nianbao db upgrade")
     assert service["User"] != "root" and service["KillSignal"] == "SIGTERM"
     assert service["RestartPreventExitStatus"].split() == ["2", "3"]
     assert unit["Install"]["WantedBy"] == "multi-user.target"
