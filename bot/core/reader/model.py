@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.core.answers import AnswersFile
-from bot.core.form import ReportForm, load_form
+from bot.core.form import ReportForm
 
 
 @dataclass(frozen=True)
@@ -27,20 +27,31 @@ class ReadProblem:
 @dataclass
 class ReadResult:
     answers: AnswersFile
-    kind: str
     problems: list[ReadProblem] = field(default_factory=list)
-    cells_read: int = 0
-    cells_total: int = 0
-    texts_read: int = 0
-    texts_total: int = 0
+
+    @property
+    def kind(self) -> str:
+        return self.answers.kind
 
     @property
     def form(self) -> ReportForm:
-        return load_form(self.kind)
+        return self.answers.form
 
     @property
-    def complete(self) -> bool:
-        return not self.problems
+    def cells_total(self) -> int:
+        return len(self.form.numeric_fields)
+
+    @property
+    def cells_read(self) -> int:
+        return sum(1 for f in self.form.numeric_fields if f in self.answers.values)
+
+    @property
+    def texts_total(self) -> int:
+        return len(self.form.text_fields)
+
+    @property
+    def texts_read(self) -> int:
+        return sum(1 for f in self.form.text_fields if f in self.answers.values)
 
     def summary(self, limit: int = 20) -> str:
         """A short account in Chinese: format, agency, year, what was read and what was not."""

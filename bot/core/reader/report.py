@@ -48,8 +48,9 @@ def read_report(source: Source) -> ReadResult:
         problems.append(
             ReadProblem(
                 None,
-                "未找到报告标题（应为“机关名称＋××××年政府信息公开工作年度报告”），"
-                "无法确定机关名称和报告年度",
+                "未找到报告标题（应为“"
+                + form.document_title.format(agency="机关名称＋", year="××××")
+                + "”），无法确定机关名称和报告年度；请在正文开头写明标题",
                 check="unreadable_title",
             )
         )
@@ -59,7 +60,7 @@ def read_report(source: Source) -> ReadResult:
             ReadProblem(
                 None,
                 f"标题中的报告年度为 {year} 年，但表格按{form.source}格式填写，"
-                f"该格式适用于 {form.first_year}–{last} 年度报告",
+                f"该格式适用于 {form.first_year}–{last} 年度报告；请核对标题中的年度",
                 check="format_mismatch",
                 found=str(year),
             )
@@ -67,16 +68,7 @@ def read_report(source: Source) -> ReadResult:
     problems += best.problems
     values = dict(best.values)
     answers = AnswersFile(kind=form.kind, agency=agency or "", year=year or 0, values=values)
-    numeric = form.numeric_fields
-    return ReadResult(
-        answers=answers,
-        kind=form.kind,
-        problems=problems,
-        cells_read=sum(1 for f in numeric if f in values),
-        cells_total=len(numeric),
-        texts_read=sum(1 for f in form.text_fields if f in values),
-        texts_total=len(form.text_fields),
-    )
+    return ReadResult(answers, problems)
 
 
 @dataclass
@@ -206,7 +198,8 @@ def _texts(
             problems.append(
                 ReadProblem(
                     section.text_field,
-                    f"未找到「{section.heading}」部分的标题，该部分文字未读取",
+                    f"未找到「{section.heading}」部分的标题，该部分文字未读取；"
+                    "请按该标题的官方表述写明标题",
                     check="unreadable_text",
                 )
             )

@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.core.form import FieldDef, ReportForm, Row, Section
+from bot.core.form import Column, FieldDef, ReportForm, Row, Section
 from bot.core.reader.labels import LabelMatcher, normalise_label
 from bot.core.reader.layout import Cell, Grid, distinct
 from bot.core.reader.model import ReadProblem
-from bot.core.values import BLANK_MARKS, Value, ValueProblem, format_value, parse_number
+from bot.core.values import Value, ValueProblem, format_value, is_blank, parse_number
 
 
 @dataclass
@@ -34,7 +34,7 @@ def _row_problem(section: Section, texts: Iterable[str], *, has_figures: bool) -
     what = "有数字，" if has_figures else ""
     return ReadProblem(
         None,
-        f"{section.table}中「{_clip(label, 40)}」一行{what}无法对应到{section.heading[2:]}"
+        f"{section.table}中「{_clip(label, 40)}」一行{what}无法对应到{section.title}"
         "标准格式中的任何一行，未读取",
         check="unmatched_row",
         found=label,
@@ -131,16 +131,15 @@ def read_list(form: ReportForm, section: Section, grids: list[Grid]) -> SectionC
 class _Header:
     width: int
     paths: tuple[tuple[str, ...], ...]  # header texts above each grid column, top to bottom
-    columns: dict[int, str]  # grid column -> official column label
+    columns: dict[int, Column]  # grid column -> the official column it stands under
 
 
 def read_grid(form: ReportForm, section: Section, grids: list[Grid]) -> SectionCells:
     out = SectionCells()
-    by_labels = {(f.row, f.column): f.id for f in form.fields.values() if f.section == section.id}
     row_keys = LabelMatcher((r.subgroup or r.label, r) for r in section.rows)
-    columns = LabelMatcher((c.label, c.label) for c in section.columns)
+    columns = LabelMatcher((c.label, c) for c in section.columns)
     known = section_labels(section)
-    context = _GridContext(form, section, row_keys, known, by_labels, out)
+    context = _GridContext(section, row_keys, known, out)
     header: _Header | None = None
     for grid in grids:
         # A single cell across the whole table is a caption or a note, not a row of figures.
@@ -171,7 +170,7 @@ def _first_figure_row(
     if section.layout == "grid":
         return next((i for i, r in enumerate(rows) if any(row_keys.match(c.text) for c in r)), None)
     for i, r in enumerate(rows):
-        if any(_looks_numeric(c.text) or _is_blank_mark(c.text) for c in r):
+        if any(_looks_numeric(c.text) or (not c.blank and is_blank(c.text)) for c in r):
             return i
     return next(
         (i for i, r in enumerate(rows) if any(not c.blank and not known.match(c.text) for c in r)),
@@ -179,9 +178,11 @@ def _first_figure_row(
     )
 
 
-def _header(rows: list[tuple[Cell, ...]], columns: LabelMatcher[str], width: int) -> _Header | None:
+def _header(
+    rows: list[tuple[Cell, ...]], columns: LabelMatcher[Column], width: int
+) -> _Header | None:
     paths = []
-    found: dict[int, str] = {}
+    found: dict[int, Column] = {}
     for col in range(width):
         path = tuple(c.text for c in distinct([r[col] for r in rows]) if not c.blank)
         paths.append(path)
@@ -203,11 +204,9 @@ def _match_row(row_keys: LabelMatcher[Row], texts: Iterable[str]) -> Row | None:
 
 @dataclass
 class _GridContext:
-    form: ReportForm
     section: Section
     row_keys: LabelMatcher[Row]
     known: LabelMatcher[bool]
-    by_labels: dict[tuple[str | None, str | None], str]
     out: SectionCells
 
     def _unmatched(self, labels: list[str], figures: list[Cell]) -> None:
@@ -229,12 +228,10 @@ class _GridContext:
         unplaced = []
         for col in value_cols:
             target = row or _match_row(self.row_keys, header.paths[col])
-            field_id = None
-            if target is not None:
-                field_id = self.by_labels.get((target.display, header.columns[col]))
-            if field_id is None:
+            if target is None:
                 unplaced.append(cells[col])
             else:
+                field_id = self.section.cell_field(target.id, header.columns[col].id)
                 self.out.add(field_id, cells[col])
         if unplaced:
             self._unmatched(labels, unplaced)
@@ -264,9 +261,7 @@ class _GridContext:
             self._unmatched(labels or [c.text for c in row_cells if not c.blank], figures)
             return
         for column, cell in zip(self.section.columns, figures, strict=True):
-            field_id = self.by_labels.get((row.display, column.label))
-            if field_id is not None:
-                self.out.add(field_id, cell)
+            self.out.add(self.section.cell_field(row.id, column.id), cell)
 
 
 _NUMERIC = re.compile(r"^[+-]?\d[\d,，.]*")
@@ -274,11 +269,6 @@ _NUMERIC = re.compile(r"^[+-]?\d[\d,，.]*")
 
 def _looks_numeric(text: str) -> bool:
     return bool(_NUMERIC.match(unicodedata.normalize("NFKC", text).strip()))
-
-
-def _is_blank_mark(text: str) -> bool:
-    folded = unicodedata.normalize("NFKC", text).strip()
-    return bool(folded) and folded in BLANK_MARKS
 
 
 # --- cell text to values --------------------------------------------------------------------
@@ -297,7 +287,7 @@ def read_value(field_def: FieldDef, text: str) -> tuple[Value | None, ReadProble
         return None, ReadProblem(
             field_def.id, f"{label}：文件中为空白，未填写数字（数量为零时应填写 0）", found=text
         )
-    if folded in BLANK_MARKS:
+    if is_blank(folded):
         return None, ReadProblem(
             field_def.id,
             f"{label}：文件中填写为“{shown}”，未填写数字（数量为零时应填写 0）",
