@@ -456,7 +456,7 @@ class ReviewDesk:
         values = reports.report_values(session, actor=actor, report_id=report.id)
         content = render_report(state.form, agency=report.agency, year=report.year, values=values)
         document = Document(
-            document_filename(report.agency, report.year),
+            document_filename(state.form, agency=report.agency, year=report.year),
             content,
             f"{_title(report)}（待审核）",
         )
@@ -592,7 +592,9 @@ class ReviewDesk:
             draft_errors=len(errors),
         )
         document = Document(
-            document_filename(report.agency, report.year), content, f"{_title(report)}（待审核）"
+            document_filename(state.form, agency=report.agency, year=report.year),
+            content,
+            f"{_title(report)}（待审核）",
         )
         buttons = (decision, (Button("返回待审列表", action(LIST)),))
         reply = Reply("\n".join(lines), buttons=buttons)

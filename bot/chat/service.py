@@ -1,8 +1,9 @@
 """The walkthrough over the database: what every front end calls, one event at a time.
 
 Each call opens its own session, reads the member's report and position, runs one event
-through the walkthrough and commits the answers before the position. Calls are synchronous;
-the Telegram front end runs them in a worker thread (see docs/storage.md).
+through the walkthrough and commits the answers together with the new position, in one
+transaction. Calls are synchronous; the Telegram front end runs them in a worker thread (see
+docs/storage.md).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bot.chat.views import findings_text, jump_buttons, status_text, table_view
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
 from bot.core.checks import check_values
-from bot.core.form import load_form
+from bot.core.form import ReportForm, load_form
 from bot.core.render import render_report
 from storage import members, positions, reports
 from storage.db import session_scope
@@ -43,7 +44,7 @@ SEEN_VERSION = "report_version"
 LOCKED_STATUSES = ("submitted", "approved")
 # Walkthrough keys of a position; the rest (e.g. a supervisor's pending review comment) stays
 # when the member switches to another report.
-WALKTHROUGH_KEYS = frozenset({"q", "resume", "report_version", "generated"})
+WALKTHROUGH_KEYS = frozenset({"q", "resume", SEEN_VERSION, "generated"})
 # Actions that act on the question they were shown for; a stale one must not touch another.
 RELATIVE_ACTIONS = frozenset("bszdcp")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
@@ -85,8 +86,8 @@ def decode_button(data: str) -> tuple[int, int, str] | None:
     return int(parts[0]), int(parts[1]), parts[2]
 
 
-def document_filename(agency: str, year: int) -> str:
-    return f"{agency}{year}年政府信息公开工作年度报告.docx"
+def document_filename(form: ReportForm, *, agency: str, year: int) -> str:
+    return f"{form.document_title_for(agency=agency, year=year)}.docx"
 
 
 HELP_TEXT = (
@@ -297,9 +298,9 @@ class ReportChat:
         if warnings:
             text = findings_text(warnings, title="报告已生成。以下提示请核对：")
         document = Document(
-            document_filename(report.agency, report.year),
+            document_filename(state.form, agency=report.agency, year=report.year),
             content,
-            f"{report.agency}{report.year}年政府信息公开工作年度报告",
+            state.form.document_title_for(agency=report.agency, year=report.year),
         )
         return replace(self._turn(report, (Reply(text),), state.position), document=document)
 

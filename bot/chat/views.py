@@ -36,8 +36,8 @@ def prompt_text(state: ReportState, question: Question) -> str:
     lines = [header, "", f"{section.table}「{question.label}」"]
     if len(fields) == 1:
         unit = fields[0].type.unit or "件"
-        column = fields[0].column or ""
-        lines.append(f"请填写{column}（单位：{unit}）。" if column else f"请填写数字（{unit}）。")
+        column = fields[0].column or "数字"
+        lines.append(f"请填写{column}。" if unit in column else f"请填写{column}（单位：{unit}）。")
     else:
         names = "、".join(f.column or "" for f in fields)
         lines.append(f"请依次填写 {len(fields)} 个数：{names}。用空格分隔，全部为 0 可只填“0”。")
@@ -55,7 +55,8 @@ def prompt_text(state: ReportState, question: Question) -> str:
     suggestion = previous_suggestion(state, question)
     if suggestion:
         shown = " ".join(format_value(suggestion[f.id], f.type) for f in fields)
-        lines.append(f"上年报告“结转下年度继续办理”为：{shown}")
+        source = form.field(carried_from_previous(form)[fields[0].id])
+        lines.append(f"上年报告“{_unnumbered(source.row or '')}”为：{shown}")
     return "\n".join(lines)
 
 
@@ -72,8 +73,8 @@ def _narrative_prompt(state: ReportState, question: Question, header: str) -> st
         lines.append("发送文字将接在已有内容之后；点击“完成”进入下一部分，或“清空重写”。")
     else:
         lines.append("请发送本部分的文字，可分多条发送，发完后点击“完成”。")
-    if state.previous and state.previous.get(field_id):
-        lines.append("可点击“沿用上年内容”，以上年报告的本部分文字为基础修改。")
+        if state.previous and state.previous.get(field_id):
+            lines.append("可点击“沿用上年内容”，以上年报告的本部分文字为基础修改。")
     return "\n".join(lines)
 
 
@@ -88,6 +89,11 @@ def previous_suggestion(state: ReportState, question: Question) -> dict[str, Val
     if any(not isinstance(v, int) for v in values.values()):
         return None
     return values  # type: ignore[return-value]
+
+
+def _unnumbered(label: str) -> str:
+    """ "四、结转下年度继续办理" → "结转下年度继续办理", as the label is quoted in a sentence."""
+    return label.split("、", 1)[1] if "、" in label[:3] else label
 
 
 def carried_from_previous(form: ReportForm) -> dict[str, str]:
@@ -126,7 +132,7 @@ def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) 
     rows = []
     for row in section.rows:
         cells = [
-            _cell(form, completed, _cell_id(section, row.id, column.id))
+            _cell(form, completed, section.cell_field(row.id, column.id))
             for column in section.columns
         ]
         rows.append((cells, row.display))
@@ -139,10 +145,6 @@ def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) 
             " ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)) + "  " + short
         )
     return "\n".join(lines)
-
-
-def _cell_id(section: Section, row_id: str, column_id: str) -> str:
-    return f"{section.id}.{row_id}.{column_id}"
 
 
 def _cell(form: ReportForm, values: Mapping[str, Value], field_id: str) -> str:

@@ -5,8 +5,10 @@ with the report and question they were shown for:
 
     b  上一步            s  跳过              z  本表全部为0
     d  完成（文字部分）  c  清空重写          p  沿用上年
-    n  继续              M  目录              m<section>  跳到某部分
+    M  目录              m<section>  跳到某部分
     f<i>  修改第 i 题，改完回到原处            g<i>  跳到第 i 题
+
+`G` (生成报告) is shown here but carried out by the service, which renders the document.
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ class UnknownAction(ValueError):
 def start(state: ReportState) -> Outcome:
     """Greets the member where they left off."""
     done, total = progress(state)
-    greeting = f"{state.agency}{state.year}年政府信息公开工作年度报告"
+    greeting = state.form.document_title_for(agency=state.agency, year=state.year)
     if done:
         greeting += f"（已填写 {done}/{total} 项），接着上次的位置继续。"
     else:
-        greeting += "，共六部分。按提示逐项填写，每一项填写后即自动保存。"
+        parts = state.form.sections[-1].number
+        greeting += f"，共{parts}部分。按提示逐项填写，每一项填写后即自动保存。"
     return Outcome((Reply(greeting), ask(state)), state.position)
 
 
@@ -109,10 +112,6 @@ def handle_action(state: ReportState, action: str) -> Outcome:
             (Reply("目录：请选择要填写或修改的部分。", buttons=tuple(menu_buttons(state))),),
             position,
         )
-    if action == "n":
-        return Outcome((ask(state),), position)
-    if action == "G":
-        return Outcome((Reply("请发送 /generate 生成报告。"),), position)
     if action[:1] in "fg" and action[1:].isdigit():
         target = int(action[1:])
         if target > len(state.questions):
@@ -307,8 +306,5 @@ def section_findings(state: ReportState, section: Section) -> list[Finding]:
     return [
         f
         for f in findings
-        if f.check not in CONTENT_ONLY
-        and f.fields
-        and set(f.fields) & section_fields
-        and all(field in section_fields for field in f.fields)
+        if f.check not in CONTENT_ONLY and f.fields and set(f.fields) <= section_fields
     ]

@@ -124,6 +124,11 @@ class Section:
     header: dict[str, str] = field(default_factory=dict)
     counting_rule: str | None = None
     questions: tuple[Question, ...] = ()
+    # The field id of a grid cell, from the form definition's cell_field ("s3.{r}.{c}").
+    cell_pattern: str = ""
+
+    def cell_field(self, row_id: str, column_id: str) -> str:
+        return self.cell_pattern.format(r=row_id, c=column_id)
 
     @property
     def number(self) -> str:
@@ -386,6 +391,7 @@ def _build_section(raw: dict[str, Any], derived: set[str], fields: dict[str, Fie
         header=raw.get("header", {}),
         counting_rule=raw.get("counting_rule"),
         questions=tuple(questions),
+        cell_pattern=pattern,
     )
 
 

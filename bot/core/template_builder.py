@@ -298,7 +298,7 @@ def _application_table(document, section: Section) -> None:  # type: ignore[no-u
         else:
             _put(table, r, 2, row.label)
         for i, column in enumerate(section.columns):
-            _put(table, r, 3 + i, _tag(f"{section.id}.{row.id}.{column.id}"))
+            _put(table, r, 3 + i, _tag(section.cell_field(row.id, column.id)))
     _merge_runs(table, section, body, key=lambda row: row.within, col=0)
     _merge_runs(table, section, body, key=lambda row: row.group, col=1)
 
@@ -338,7 +338,7 @@ def _appeals_table(document, section: Section) -> None:  # type: ignore[no-untyp
     for g, row in enumerate(section.rows):
         for c, column in enumerate(section.columns):
             _put(table, 2, g * n + c, column.label)
-            _put(table, 3, g * n + c, _tag(f"{section.id}.{row.id}.{column.id}"))
+            _put(table, 3, g * n + c, _tag(section.cell_field(row.id, column.id)))
 
 
 _TABLE_LAYOUTS = {"list": _list_table, "grid": _application_table, "wide": _appeals_table}
