@@ -11,6 +11,7 @@ import typer
 from sqlmodel import Session
 
 from bot.config import Settings, get_settings
+from bot.reminders.messages import CONTINUE_BUTTON
 from bot.reminders.plan import Plan, plan_reminders
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.service import reminder_bot
@@ -65,7 +66,7 @@ def print_plan(plan: Plan, policy: ReminderPolicy) -> None:
         for line in delivery.text.splitlines():
             typer.echo(f"    {line}")
         if delivery.button:
-            typer.echo("    [继续填写]")
+            typer.echo(f"    [{CONTINUE_BUTTON}]")
 
 
 def report_payload(report: SweepReport) -> dict[str, object]:

@@ -22,7 +22,7 @@ resolved in memory with the same rules as `storage.orgs.subtree_ids` and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -30,11 +30,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from bot.chat.service import LOCKED_STATUSES
 from bot.chat.state import ReportState
 from bot.chat.views import progress
 from bot.core.calendar import report_year_for
 from bot.core.checks import check_values
-from bot.core.form import ReportForm, form_for_year, load_form
+from bot.core.form import ReportForm, load_form
 from bot.reminders.messages import (
     COVERED_BY_PROGRESS,
     DigestEntry,
@@ -47,9 +48,11 @@ from bot.reminders.policy import ReminderPolicy, Step, due_step
 from bot.telegram.replies import split_text
 from storage.deadlines import legal_deadline
 from storage.models import Answer, Deadline, Member, Organisation, ReminderLog, Report, ReportEvent
+from storage.orgs import ancestors
 from storage.values import from_json
 
-DONE_STATUSES = frozenset({"submitted", "approved"})
+# A report staff can no longer change (submitted or approved) needs no reminder.
+DONE_STATUSES = frozenset(LOCKED_STATUSES)
 # Errors stored for failures that a later sweep must not retry (a bad request stays bad).
 PERMANENT_ERROR = "permanent: "
 _CHUNK = 500
@@ -140,11 +143,10 @@ class _LogRow:
 
 
 class Forms:
-    """Form definitions by kind and by year, parsed once (load_form reads YAML every call)."""
+    """Form definitions by kind, parsed once (load_form reads YAML every call)."""
 
     def __init__(self) -> None:
         self._by_kind: dict[str, ReportForm] = {}
-        self._by_year: dict[int, ReportForm | None] = {}
         self._checks: dict[str, set[str]] = {}
         self._previous_fields: dict[str, list[str]] = {}
 
@@ -152,17 +154,6 @@ class Forms:
         if kind not in self._by_kind:
             self._by_kind[kind] = load_form(kind)
         return self._by_kind[kind]
-
-    def year(self, year: int) -> ReportForm | None:
-        if year not in self._by_year:
-            try:
-                form = form_for_year(year)
-            except LookupError:
-                form = None
-            self._by_year[year] = form
-            if form is not None:
-                self._by_kind.setdefault(form.kind, form)
-        return self._by_year[year]
 
     def error_checks(self, kind: str) -> set[str]:
         """The checks a reminder quotes: all but blanks, which the sections left already say."""
@@ -191,8 +182,8 @@ class Snapshot:
     reports: dict[int, _Report]  # by organisation
     members: list[_Member]
     deadlines: dict[int, date]  # by organisation
-    children: dict[int | None, list[int]] = field(default_factory=dict)
-    _subtrees: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    children: dict[int | None, list[int]] = field(init=False)
+    _subtrees: dict[int, tuple[int, ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         children: dict[int | None, list[int]] = defaultdict(list)
@@ -219,16 +210,6 @@ class Snapshot:
     def done(self, org_id: int) -> bool:
         report = self.reports.get(org_id)
         return report is not None and report.status in DONE_STATUSES
-
-    def ancestors(self, org_id: int) -> Iterator[_Org]:
-        """The organisation itself, then its parent, up to the top."""
-        seen: set[int] = set()
-        current: int | None = org_id
-        while current is not None and current not in seen and current in self.orgs:
-            seen.add(current)
-            org = self.orgs[current]
-            yield org
-            current = org.parent_id
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -322,20 +303,23 @@ def load_snapshot(session: Session, year: int) -> Snapshot:
 # --- reading the log -----------------------------------------------------------------------
 
 
-def _log_rows(session: Session, keys: Iterable[str]) -> dict[str, _LogRow]:
-    keys = list(keys)
+def _read_log(session: Session, condition: Any, rows: dict[str, _LogRow]) -> None:
+    for key, status, attempts, error, step in session.execute(
+        sa.select(
+            ReminderLog.key,
+            ReminderLog.status,
+            ReminderLog.attempts,
+            ReminderLog.last_error,
+            ReminderLog.step,
+        ).where(condition)
+    ):
+        rows[key] = _LogRow(status, attempts, error, step)
+
+
+def _log_rows(session: Session, keys: Sequence[str]) -> dict[str, _LogRow]:
     rows: dict[str, _LogRow] = {}
     for chunk in _chunks(keys):
-        for key, status, attempts, error, step in session.execute(
-            sa.select(
-                ReminderLog.key,
-                ReminderLog.status,
-                ReminderLog.attempts,
-                ReminderLog.last_error,
-                ReminderLog.step,
-            ).where(ReminderLog.key.in_(chunk))  # type: ignore[attr-defined]
-        ):
-            rows[key] = _LogRow(status, attempts, error, step)
+        _read_log(session, ReminderLog.key.in_(chunk), rows)  # type: ignore[attr-defined]
     return rows
 
 
@@ -344,16 +328,7 @@ def _part_rows(session: Session, base_keys: Sequence[str]) -> dict[str, _LogRow]
     rows: dict[str, _LogRow] = {}
     for chunk in _chunks(base_keys, 50):
         condition = sa.or_(*(ReminderLog.key.startswith(f"{key}:p") for key in chunk))  # type: ignore[attr-defined]
-        for key, status, attempts, error, step in session.execute(
-            sa.select(
-                ReminderLog.key,
-                ReminderLog.status,
-                ReminderLog.attempts,
-                ReminderLog.last_error,
-                ReminderLog.step,
-            ).where(condition)
-        ):
-            rows[key] = _LogRow(status, attempts, error, step)
+        _read_log(session, condition, rows)
     return rows
 
 
@@ -409,7 +384,7 @@ class Planner:
         ]
         parts_log = _part_rows(self.session, multipart) if multipart else {}
         wanted = [c for c in candidates if self._may_need_sending(c.key, log, parts_log)]
-        self._load_summaries(snapshot, [c for c in wanted if c.kind == "staff"], wanted)
+        self._load_summaries(snapshot, wanted)
         deliveries: list[Delivery] = []
         for candidate in wanted:
             text = self._render(snapshot, candidate, today, year)
@@ -546,11 +521,10 @@ class Planner:
             max_listed=self.policy.digest_max_orgs,
         )
 
-    def _load_summaries(
-        self, snapshot: Snapshot, staff: Sequence[_Candidate], wanted: Sequence[_Candidate]
-    ) -> None:
+    def _load_summaries(self, snapshot: Snapshot, wanted: Sequence[_Candidate]) -> None:
         """Progress for every undone report a message mentions; errors for staff messages."""
-        needed: set[int] = {c.org_id for c in staff}
+        checked = {c.org_id for c in wanted if c.kind == "staff"}
+        needed = set(checked)
         for candidate in wanted:
             if candidate.kind == "digest":
                 needed.update(snapshot.subtree(candidate.org_id))
@@ -561,7 +535,6 @@ class Planner:
         ]
         if not reports:
             return
-        checked = {c.org_id for c in staff}
         values = self._values(reports)
         previous = self._previous_values(snapshot, [r for r in reports if r.org_id in checked])
         comments = self._returned_comments([r.id for r in reports if r.status == "returned"])
@@ -660,27 +633,17 @@ def blocked_notices(
     member = session.get(Member, member_id)
     if member is None:
         return []
-    orgs = {
-        row[0]: _Org(*row)
-        for row in session.execute(
-            sa.select(
-                Organisation.id, Organisation.name, Organisation.org_type, Organisation.parent_id
-            )
-        )
-    }
-    if member.org_id not in orgs:
+    org = session.get(Organisation, member.org_id)
+    if org is None:
         return []
-    chain: list[int] = []
-    current: int | None = member.org_id
-    while current is not None and current in orgs and current not in chain:
-        chain.append(current)
-        current = orgs[current].parent_id
+    chain = ancestors(session, org=org)
+    names = {node.id: node.name for node in chain}
     supervisors = session.exec(
         select(Member)
         .where(
             Member.role == "supervisor",
             Member.active,
-            Member.org_id.in_(chain),  # type: ignore[attr-defined]
+            Member.org_id.in_(names),  # type: ignore[attr-defined]
             Member.chat_id.is_not(None),  # type: ignore[union-attr]
             Member.blocked_at.is_(None),  # type: ignore[union-attr]
             Member.id != member_id,
@@ -690,9 +653,8 @@ def blocked_notices(
     by_org: dict[int, list[Member]] = defaultdict(list)
     for supervisor in supervisors:
         by_org[supervisor.org_id].append(supervisor)
-    nearest = next((by_org[org_id] for org_id in chain if by_org.get(org_id)), [])
-    org_name = orgs[member.org_id].name
-    text = blocked_text(member_name=member.name, role=member.role, org_name=org_name)
+    nearest = next((by_org[node.id] for node in chain if by_org.get(node.id)), [])  # type: ignore[index]
+    text = blocked_text(member_name=member.name, role=member.role, org_name=org.name)
     return [
         Delivery(
             key=f"blocked:{year}:m{member_id}:s{supervisor.id}:{today.isoformat()}",
@@ -700,7 +662,7 @@ def blocked_notices(
             step="blocked",
             member_id=supervisor.id,  # type: ignore[arg-type]
             member_name=supervisor.name,
-            org_name=orgs[supervisor.org_id].name,
+            org_name=names[supervisor.org_id],
             chat_id=supervisor.chat_id,  # type: ignore[arg-type]
             report_id=None,
             text=text,
