@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.sender import Pacer
 from bot.reminders.sweep import Sweeper
+from tests.fake_telegram import FakeTelegram
 from tests.reminders.support import SHANGHAI, FakeClock, RecordingBot, World
 
 
@@ -36,6 +37,15 @@ def world(engine: Engine) -> World:
     w.member("陈督导", "洪泽区人民政府", "supervisor")
     w.member("孙督导", "淮安市人民政府", "supervisor")
     return w
+
+
+@pytest.fixture
+def users(tg: FakeTelegram, world: World) -> dict[str, Any]:
+    """A fake Telegram user behind every member (private chat id == user id)."""
+    return {
+        name: tg.user(id=member.telegram_user_id, first_name=name)
+        for name, member in world.members.items()
+    }
 
 
 @pytest.fixture

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
+from telegram.error import NetworkError
 
 from bot.chat.service import ReportChat
 from bot.core.answers import load_answers, parse_answers
 from bot.reminders.plan import Snapshot, deadlines_for, load_snapshot, plan_reminders
 from bot.reminders.policy import ReminderPolicy
+from bot.reminders.sender import Pacer
+from bot.reminders.sweep import Sweeper
 from storage.db import session_scope
 from storage.deadlines import deadline_for, set_deadline
-from storage.models import Member, Organisation, ReminderLog
+from storage.members import mark_blocked
+from storage.models import Organisation, ReminderLog
 from storage.orgs import subtree_ids
 from storage.reports import get_or_create_report, save_answers, set_status
-from tests.reminders.support import DUE, YEAR, World, at
+from tests.reminders.support import DUE, YEAR, RecordingBot, World, at
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "samples" / "huaian-szf-2024.yaml"
 
@@ -29,6 +34,13 @@ def plan_at(world: World, policy: ReminderPolicy, day: date, hour: int = 9):
 def report_for(world: World, staff: str):
     with session_scope(world.engine) as session:
         return get_or_create_report(session, actor=world.members[staff], year=YEAR)
+
+
+def submit(world: World, staff: str) -> int:
+    report = report_for(world, staff)
+    with session_scope(world.engine) as session:
+        set_status(session, actor=world.members[staff], report_id=report.id, to_status="submitted")
+    return report.id
 
 
 def fill_table_three_with_an_error(world: World, staff: str) -> int:
@@ -156,13 +168,12 @@ def test_continue_button_opens_the_walkthrough(world: World) -> None:
 
 async def test_returned_report_reminds_with_the_comment(world: World, recording_sweeper) -> None:
     sweeper, bot = recording_sweeper
-    report = report_for(world, "周丽")
+    report_id = submit(world, "周丽")
     with session_scope(world.engine) as session:
-        set_status(session, actor=world.members["周丽"], report_id=report.id, to_status="submitted")
         set_status(
             session,
             actor=world.members["陈督导"],
-            report_id=report.id,
+            report_id=report_id,
             to_status="returned",
             comment="表三结转数与上年不一致",
         )
@@ -176,9 +187,7 @@ async def test_returned_report_reminds_with_the_comment(world: World, recording_
 
 async def test_submitted_organisations_get_no_reminder(world: World, recording_sweeper) -> None:
     sweeper, bot = recording_sweeper
-    report = report_for(world, "王芳")
-    with session_scope(world.engine) as session:
-        set_status(session, actor=world.members["王芳"], report_id=report.id, to_status="submitted")
+    submit(world, "王芳")
     await sweeper.sweep(at(DUE + timedelta(days=1)))
     assert bot.texts(world.chat("王芳")) == bot.texts(world.chat("李强")) == []
     assert len(bot.texts(world.chat("周丽"))) == 1
@@ -219,19 +228,68 @@ async def test_digest_waits_for_the_window(world: World, recording_sweeper) -> N
     assert len(bot.texts(world.chat("陈督导"))) == 2
 
 
+def add_units(world: World, count: int) -> None:
+    for n in range(count):
+        world.org(f"洪泽区第{n:03d}号机关名称较长的局属事业单位", "department", "洪泽区人民政府")
+
+
 def test_long_digest_is_split_and_capped(world: World) -> None:
-    for n in range(60):
-        world.org(f"洪泽区第{n:02d}号机关名称较长的局属事业单位", "department", "洪泽区人民政府")
-    policy = ReminderPolicy(timezone=at(DUE).tzinfo, digest_max_orgs=50)  # type: ignore[arg-type]
+    add_units(world, 120)
+    policy = ReminderPolicy(timezone=at(DUE).tzinfo, digest_max_orgs=100)  # type: ignore[arg-type]
     plan = plan_at(world, policy, DUE - timedelta(days=1))
     parts = [d for d in plan.deliveries if d.member_id == world.members["陈督导"].id]
+    assert len(parts) == 2
     assert all(len(p.text.encode("utf-16-le")) // 2 <= 4096 for p in parts)
+    assert [p.key for p in parts] == [parts[0].key, parts[0].key + ":p2"]
+    assert [p.step for p in parts] == ["digest 1/2", "digest 2/2"]
     text = "\n".join(p.text for p in parts)
-    assert "及所属单位共 63 个" in text
-    assert "……另有 13 个单位未列出" in text
-    if len(parts) > 1:
-        assert parts[1].key == parts[0].key + ":p2"
-        assert parts[0].step.endswith(f"1/{len(parts)}")
+    assert "及所属单位共 123 个" in text
+    assert sum(line.startswith("· ") for line in text.splitlines()) == 100
+    assert "……另有 23 个单位未列出" in text
+
+
+class FailsOnce(RecordingBot):
+    """Refuses the `nth` message to `chat_id` once with a network error."""
+
+    def __init__(self, chat_id: int, nth: int) -> None:
+        super().__init__()
+        self.chat_id, self.nth, self.seen = chat_id, nth, 0
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> None:
+        if chat_id == self.chat_id:
+            self.seen += 1
+            if self.seen == self.nth:
+                raise NetworkError("connection reset")
+        await super().send_message(chat_id, text, **kwargs)
+
+
+async def test_a_lost_part_is_sent_alone(world: World, policy: ReminderPolicy, clock) -> None:
+    """Part 2 of a digest failing, or never claimed (a crash between parts), costs only part 2:
+    the supervisor never gets part 1 twice."""
+    add_units(world, 120)
+    chat = world.chat("陈督导")
+    bot = FailsOnce(chat, nth=2)
+    pacer = Pacer(policy.messages_per_second, clock=clock, sleep=clock.sleep)
+    sweeper = Sweeper(world.engine, bot, policy, pacer=pacer)  # type: ignore[arg-type]
+    day = DUE - timedelta(days=1)
+    first = await sweeper.sweep(at(day))
+    assert first.failed == 1 and len(bot.texts(chat)) == 1
+    await sweeper.sweep(at(day, 10))
+    part_one, part_two = bot.texts(chat)
+    assert part_one.startswith("【年报督办】") and part_two.endswith(
+        "请督促上述单位按时完成填报并提交审核。"
+    )
+    key = f"digest:2024:m{world.members['陈督导'].id}:{day.isoformat()}"
+    rows = {r.key: r for r in world.log() if r.key.startswith(key)}
+    assert {k: (r.status, r.attempts) for k, r in rows.items()} == {
+        key: ("sent", 1),
+        f"{key}:p2": ("sent", 2),
+    }
+    # A crash after part 1 leaves no row for part 2: the next plan owes part 2 only.
+    with session_scope(world.engine) as session:
+        session.delete(session.get(ReminderLog, rows[f"{key}:p2"].id))
+    (owed,) = [d for d in plan_at(world, policy, day, 11).deliveries if d.chat_id == chat]
+    assert (owed.key, owed.text, owed.retry_attempts) == (f"{key}:p2", part_two, None)
 
 
 def test_snapshot_matches_storage(world: World) -> None:
@@ -285,11 +343,7 @@ async def test_an_earlier_internal_deadline_moves_the_ladder(
 def test_unreachable_members_are_skipped(world: World, policy: ReminderPolicy) -> None:
     world.member("钱多", "洪泽区科技局", chat=False)
     with session_scope(world.engine) as session:
-        blocked = session.get(Member, world.members["李强"].id)
-        assert blocked is not None
-        from storage.members import mark_blocked
-
-        mark_blocked(session, member_id=blocked.id, blocked=True)
+        mark_blocked(session, member_id=world.members["李强"].id, blocked=True)
     plan = plan_at(world, policy, DUE)
     names = {d.member_name for d in plan.deliveries}
     assert "钱多" not in names and "李强" not in names and "王芳" in names

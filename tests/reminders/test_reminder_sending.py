@@ -29,15 +29,6 @@ from tests.reminders.support import DUE, FakeClock, World, at
 NOW = at(DUE - timedelta(days=7))
 
 
-@pytest.fixture
-def users(tg: FakeTelegram, world: World) -> dict[str, Any]:
-    """A fake Telegram user behind every member (private chat id == user id)."""
-    return {
-        name: tg.user(id=member.telegram_user_id, first_name=name)
-        for name, member in world.members.items()
-    }
-
-
 async def new_bot(tg: FakeTelegram) -> ExtBot[None]:
     bot: ExtBot[None] = ExtBot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
     await bot.initialize()

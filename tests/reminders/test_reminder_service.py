@@ -23,13 +23,6 @@ from tests.reminders.support import DUE, World
 runner = CliRunner()
 
 
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        server.default_timeout = 10.0
-        yield server
-
-
 def settings_for(tg: FakeTelegram, database_url: str, **extra: str) -> Settings:
     return Settings(
         DATABASE_URL=database_url,
@@ -137,12 +130,8 @@ def test_bad_now_is_explained(world: World, nianbao) -> None:
 
 
 def test_one_sweep_from_the_command_line(
-    world: World, nianbao, tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+    world: World, nianbao, tg: FakeTelegram, users, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    users = {
-        name: tg.user(id=member.telegram_user_id, first_name=name)
-        for name, member in world.members.items()
-    }
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", tg.token)
     monkeypatch.setenv("TELEGRAM_BASE_URL", tg.base_url)
     get_settings.cache_clear()
