@@ -139,8 +139,9 @@ def digest_text(
     max_listed: int,
 ) -> str:
     ordered = sorted(entries, key=DigestEntry.sort_key)
+    # Counted by category, as the headings below are: an overdue returned report is overdue.
     overdue = sum(e.category == 0 for e in ordered)
-    returned = sum(e.status == "returned" for e in ordered)
+    returned = sum(e.category == 1 for e in ordered)
     lines = [
         f"【年报督办】{year}年度政府信息公开工作年度报告填报情况",
         "",

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bot.config import Settings
+from bot.reminders.messages import DigestEntry, digest_text
 from bot.reminders.policy import ReminderPolicy, due_step, parse_clock
 from bot.reminders.sender import Pacer
 from tests.reminders.support import SHANGHAI, FakeClock, at
@@ -115,3 +116,28 @@ async def test_pacer_pause_holds_every_chat(clock: FakeClock) -> None:
     assert clock.now >= paused_at + 5
     await pacer.wait(1)
     assert clock.now >= paused_at + 5
+
+
+def test_digest_counts_match_its_headings() -> None:
+    """A returned report that is also overdue is counted once, as overdue, in the summary line
+    and in the groups, so the supervisor's numbers add up."""
+    entries = [
+        DigestEntry("甲局", "returned", DEADLINE, -2, (3, 36)),
+        DigestEntry("乙局", "returned", DEADLINE, 1, (30, 36)),
+        DigestEntry("丙局", None, DEADLINE, 1, None),
+    ]
+    text = digest_text(
+        scope_name="某区人民政府",
+        year=2024,
+        today=DEADLINE - timedelta(days=1),
+        total=4,
+        submitted=1,
+        entries=entries,
+        max_listed=200,
+    )
+    assert "未提交 3 个（其中逾期 1 个，退回待修改 1 个）" in text
+    assert (
+        "逾期未提交（1 个）：\n· 甲局：逾期 2 天（截止1月31日），已填 3/36 项，已退回待修改" in text
+    )
+    assert "退回待修改（1 个）：\n· 乙局" in text
+    assert "尚未提交（1 个）：\n· 丙局：还有 1 天截止（1月31日），尚未开始填写" in text
