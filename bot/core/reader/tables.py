@@ -139,8 +139,7 @@ def read_grid(form: ReportForm, section: Section, grids: list[Grid]) -> SectionC
     row_keys = LabelMatcher((r.subgroup or r.label, r) for r in section.rows)
     columns = LabelMatcher((c.label, c) for c in section.columns)
     known = section_labels(section)
-    by_labels = {(f.row, f.column): f.id for f in form.fields.values() if f.section == section.id}
-    context = _GridContext(section, row_keys, known, by_labels, out)
+    context = _GridContext(section, row_keys, known, out)
     header: _Header | None = None
     for grid in grids:
         # A single cell across the whole table is a caption or a note, not a row of figures.
@@ -208,11 +207,7 @@ class _GridContext:
     section: Section
     row_keys: LabelMatcher[Row]
     known: LabelMatcher[bool]
-    by_labels: dict[tuple[str | None, str | None], str]  # (row, column) labels -> field id
     out: SectionCells
-
-    def field_id(self, row: Row, column: Column) -> str:
-        return self.by_labels[row.display, column.label]
 
     def _unmatched(self, labels: list[str], figures: list[Cell]) -> None:
         if labels and all(self.known.match(t) for t in labels) and all(c.blank for c in figures):
@@ -236,7 +231,7 @@ class _GridContext:
             if target is None:
                 unplaced.append(cells[col])
             else:
-                field_id = self.field_id(target, header.columns[col])
+                field_id = self.section.cell_field(target.id, header.columns[col].id)
                 self.out.add(field_id, cells[col])
         if unplaced:
             self._unmatched(labels, unplaced)
@@ -266,7 +261,7 @@ class _GridContext:
             self._unmatched(labels or [c.text for c in row_cells if not c.blank], figures)
             return
         for column, cell in zip(self.section.columns, figures, strict=True):
-            self.out.add(self.field_id(row, column), cell)
+            self.out.add(self.section.cell_field(row.id, column.id), cell)
 
 
 _NUMERIC = re.compile(r"^[+-]?\d[\d,，.]*")
