@@ -39,10 +39,10 @@ from bot.chat.service import (
     today_in_settings_zone,
 )
 from bot.chat.state import Button, Reply, ReportState
-from bot.chat.views import findings_text, jump_buttons, progress
+from bot.chat.views import blocked_reply, findings_text, progress
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
-from bot.core.checks import Finding, check_values
+from bot.core.checks import Finding, check_values, has_errors
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
 from bot.core.rollup import RollupError, summary_text
@@ -381,7 +381,7 @@ class ReviewDesk:
 
     def _state(self, session: Session, actor: Member, report: Report) -> ReportState:
         """The report as the walkthrough sees it (the member's position, last year's values)."""
-        return self._chat._state(session, actor, report)
+        return self._chat.load_state(session, actor, report)
 
     def _check(self, state: ReportState) -> list[Finding]:
         return check_values(state.form, state.values, previous=state.previous)
@@ -398,13 +398,8 @@ class ReviewDesk:
             return _said(f"{_title(report)}已审核通过，不能再修改或重新提交。", notice)
         state = self._state(session, actor, report)
         findings = self._check(state)
-        errors = [f for f in findings if f.severity == "error"]
-        if errors:
-            text = findings_text(
-                findings,
-                title=f"暂不能提交：尚有 {len(errors)} 项错误需要修改（点击按钮直接修改）。",
-            )
-            reply = Reply(text, buttons=tuple(jump_buttons(state, errors)))
+        if has_errors(findings):
+            reply = blocked_reply(state, findings, doing="提交")
             return DeskResult(Turn((reply,), report.id, state.position.question, notice=notice))
         reviewers = reviewers_for(session, org_id=report.org_id)
         if reviewers:

@@ -19,10 +19,10 @@ from sqlmodel import Session
 
 from bot.chat import walkthrough
 from bot.chat.state import Button, Position, Reply, ReportState
-from bot.chat.views import findings_text, jump_buttons, status_text, table_view
+from bot.chat.views import blocked_reply, findings_text, jump_buttons, status_text, table_view
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
-from bot.core.checks import check_values
+from bot.core.checks import check_values, has_errors
 from bot.core.form import ReportForm, load_form
 from bot.core.render import render_report
 from storage import members, positions, reports
@@ -109,6 +109,12 @@ NOT_A_MEMBER = (
 )
 
 
+NOT_A_MEMBER_BUTTON = (
+    "您尚未登记或已被移出，无法使用此按钮。"
+    "请向本单位或上级政务公开办索取邀请码后发送“/start 邀请码”。"
+)
+
+
 def today_in_settings_zone() -> date:
     return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
@@ -148,7 +154,7 @@ class ReportChat:
                 report = self._report(session, member, year=year, switch=True)
             except StorageError as exc:
                 return Turn((Reply(str(exc)),))
-            state = self._state(session, member, report)
+            state = self.load_state(session, member, report)
             outcome = walkthrough.start(state)
             self._save_position(session, member, report, outcome.position, active=True)
         replies = outcome.replies
@@ -181,7 +187,7 @@ class ReportChat:
         report = self._active_report(session, member)
         if report is None:
             return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
-        state = self._state(session, member, report)
+        state = self.load_state(session, member, report)
         return self._run(session, member, report, state, walkthrough.handle_text, text, update_id)
 
     def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
@@ -194,7 +200,7 @@ class ReportChat:
             if decoded is None or report is None or decoded[0] != report.id:
                 if report is None:
                     return Turn((), notice="该按钮已失效，请发送 /report 继续填写。")
-                state = self._state(session, member, report)
+                state = self.load_state(session, member, report)
                 return self._turn(
                     report,
                     (walkthrough.ask(state),),
@@ -202,7 +208,7 @@ class ReportChat:
                     "该按钮已失效，已显示当前问题。",
                 )
             _, question, action = decoded
-            state = self._state(session, member, report)
+            state = self.load_state(session, member, report)
             if action in RELATIVE_ACTIONS and question != state.position.question:
                 return self._turn(
                     report,
@@ -227,7 +233,7 @@ class ReportChat:
     def status(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
             report = self._report(session, member)
-            state = self._state(session, member, report)
+            state = self.load_state(session, member, report)
             findings = check_values(state.form, state.values, previous=state.previous)
             text = status_text(state, findings)
             status = STATUS_LABELS.get(report.status, report.status)
@@ -238,7 +244,7 @@ class ReportChat:
     def preview(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
             report = self._report(session, member)
-            state = self._state(session, member, report)
+            state = self.load_state(session, member, report)
             replies = tuple(
                 Reply(
                     f"{section.table}（{section.title}）",
@@ -252,7 +258,7 @@ class ReportChat:
     def generate(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
             report = self._report(session, member)
-            state = self._state(session, member, report)
+            state = self.load_state(session, member, report)
             return self._generate(session, member, report, state)
 
     def cancel(self, member: Member) -> Turn:
@@ -273,13 +279,8 @@ class ReportChat:
         self, session: Session, member: Member, report: Report, state: ReportState
     ) -> Turn:
         findings = check_values(state.form, state.values, previous=state.previous)
-        errors = [f for f in findings if f.severity == "error"]
-        if errors:
-            text = findings_text(
-                findings,
-                title=f"暂不能生成：尚有 {len(errors)} 项错误需要修改（点击按钮直接修改）。",
-            )
-            reply = Reply(text, buttons=tuple(jump_buttons(state, errors)))
+        if has_errors(findings):
+            reply = blocked_reply(state, findings, doing="生成")
             return self._turn(report, (reply,), state.position)
         position_row = self._position(session, member)
         generated = (position_row.state if position_row else {}).get("generated")
@@ -338,7 +339,7 @@ class ReportChat:
             )
         except VersionConflict as exc:
             report = self._reload(session, member, report)
-            fresh = self._state(session, member, report)
+            fresh = self.load_state(session, member, report)
             self._save_position(
                 session, member, report, fresh.position, **{SEEN_VERSION: report.version}
             )
@@ -406,7 +407,8 @@ class ReportChat:
         position = self._position(session, member)
         return dict(position.state) if position is not None else {}
 
-    def _state(self, session: Session, member: Member, report: Report) -> ReportState:
+    def load_state(self, session: Session, member: Member, report: Report) -> ReportState:
+        """The report as the walkthrough sees it (also used by the review desk)."""
         form = load_form(report.kind)
         values = reports.report_values(session, actor=member, report_id=report.id)
         saved = self._position(session, member)

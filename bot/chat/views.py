@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from bot.chat.state import Button, ReportState
-from bot.core.checks import Finding, complete_values
+from bot.chat.state import Button, Reply, ReportState
+from bot.core.checks import Finding, complete_values, numbered_messages
 from bot.core.form import Question, ReportForm, Section
 from bot.core.values import Value, format_value
 
@@ -175,13 +175,14 @@ def status_text(state: ReportState, findings: Iterable[Finding]) -> str:
 
 
 def findings_text(findings: list[Finding], *, title: str) -> str:
+    return "\n".join([title, *numbered_messages(findings)])
+
+
+def blocked_reply(state: ReportState, findings: list[Finding], *, doing: str) -> Reply:
+    """Why `doing` (生成, 提交) cannot happen yet: every finding, a button to each error."""
     errors = [f for f in findings if f.severity == "error"]
-    warnings = [f for f in findings if f.severity == "warning"]
-    lines = [title]
-    for label, group in (("错误", errors), ("提示", warnings)):
-        for number, finding in enumerate(group, start=1):
-            lines.append(f"{label}{number}：{finding.message}")
-    return "\n".join(lines)
+    title = f"暂不能{doing}：尚有 {len(errors)} 项错误需要修改（点击按钮直接修改）。"
+    return Reply(findings_text(findings, title=title), buttons=tuple(jump_buttons(state, errors)))
 
 
 def jump_buttons(state: ReportState, findings: Iterable[Finding]) -> list[tuple[Button, ...]]:

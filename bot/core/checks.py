@@ -41,6 +41,16 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
 
 
+def numbered_messages(findings: Iterable[Finding]) -> list[str]:
+    """Errors first, then warnings, numbered the way a reviewer cites them: 错误1：…, 提示1：…"""
+    findings = list(findings)
+    lines = []
+    for label, severity in (("错误", "error"), ("提示", "warning")):
+        group = [f for f in findings if f.severity == severity]
+        lines += [f"{label}{n}：{f.message}" for n, f in enumerate(group, start=1)]
+    return lines
+
+
 def complete_values(form: ReportForm, values: Mapping[str, Value]) -> dict[str, Value]:
     """The values with every missing total computed from its parts, where the parts are there."""
     completed = dict(values)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.core.checks import Finding, check_values, complete_values
+from bot.core.checks import Finding, check_values, complete_values, numbered_messages
 from bot.core.form import ReportForm, load_form
 from bot.core.render import render_report
 from bot.core.values import Value
@@ -175,9 +175,7 @@ def summary_text(rollup: Rollup) -> str:
         lines.append("汇总表格校验通过，各项勾稽关系一致。")
     else:
         lines.append(f"汇总表格校验：错误 {len(errors)} 项、提示 {len(warnings)} 项。")
-        for label, group in (("错误", errors), ("提示", warnings)):
-            for number, finding in enumerate(group, start=1):
-                lines.append(f"{label}{number}：{finding.message}")
+        lines += numbered_messages(rollup.findings)
     if not rollup.previous_checked:
         lines.append("（部分单位无上年报告，未核对与上年报告的衔接。）")
     sections = [s for s in rollup.form.sections if s.text_field]

@@ -9,6 +9,7 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.chat.review import ReviewDesk
 from bot.chat.service import ReportChat
 from bot.chat.uploads import ReportUploads
 from bot.config import Settings
@@ -66,5 +67,6 @@ def build_application(
     application = builder.build()
     application.bot_data["chat"] = chat
     application.bot_data["uploads"] = ReportUploads(chat.engine, today=chat.today)
+    application.bot_data["review"] = ReviewDesk(chat.engine, today=chat.today)
     add_handlers(application)
     return application

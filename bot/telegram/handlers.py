@@ -7,7 +7,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from weakref import WeakValueDictionary
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -21,9 +20,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, ReportChat, Turn
+from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, ReportChat, Turn
 from bot.chat.state import Reply
-from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS, ReportUploads
+from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
+from bot.telegram.common import member_lock, report_chat, report_uploads
 from bot.telegram.replies import send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers
 from storage.models import Member
@@ -43,21 +43,6 @@ COMMANDS = {
     "help": "使用说明",
 }
 
-# One lock per user: updates of different members run concurrently, one member's in order.
-_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
-
-
-def _lock(user_id: int) -> asyncio.Lock:
-    lock = _locks.get(user_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        _locks[user_id] = lock
-    return lock
-
-
-def _chat(context: ContextTypes.DEFAULT_TYPE) -> ReportChat:
-    return context.bot_data["chat"]
-
 
 async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
     assert update.effective_chat is not None
@@ -66,7 +51,7 @@ async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn)
 
 async def _member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Member | None:
     assert update.effective_user is not None
-    member = await asyncio.to_thread(_chat(context).member, update.effective_user.id)
+    member = await asyncio.to_thread(report_chat(context).member, update.effective_user.id)
     if member is None:
         await _reply(update, context, Turn((Reply(NOT_A_MEMBER),)))
     return member
@@ -82,10 +67,10 @@ def member_command(
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_user is not None
-        async with _lock(update.effective_user.id):
+        async with member_lock(update.effective_user.id):
             member = await _member(update, context)
             if member is not None:
-                turn = await asyncio.to_thread(call, _chat(context), member)
+                turn = await asyncio.to_thread(call, report_chat(context), member)
                 await _reply(update, context, turn)
         raise ApplicationHandlerStop
 
@@ -97,8 +82,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     chat = update.effective_chat
     assert user is not None and chat is not None
-    async with _lock(user.id):
-        service = _chat(context)
+    async with member_lock(user.id):
+        service = report_chat(context)
         member = await asyncio.to_thread(service.member, user.id)
         if context.args:
             if member is not None:
@@ -130,9 +115,9 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assert update.effective_user is not None and update.message is not None
     text = update.message.text or ""
     user_id = update.effective_user.id
-    async with _lock(user_id):
+    async with member_lock(user_id):
         turn = await asyncio.to_thread(
-            partial(_chat(context).text_from, user_id, text, update_id=update.update_id)
+            partial(report_chat(context).text_from, user_id, text, update_id=update.update_id)
         )
         await _reply(update, context, turn or Turn((Reply(NOT_A_MEMBER),)))
 
@@ -142,11 +127,11 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert update.effective_user is not None and update.message is not None
     document = update.message.document
     assert document is not None
-    async with _lock(update.effective_user.id):
+    async with member_lock(update.effective_user.id):
         member = await _member(update, context)
         if member is None:
             return
-        uploads: ReportUploads = context.bot_data["uploads"]
+        uploads = report_uploads(context)
         if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
             turn = Turn((Reply("文件过大（超过 20 MB），请压缩图片或删除附件后重新发送。"),))
         else:
@@ -161,12 +146,12 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def use_as_previous(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    async with _lock(update.effective_user.id):
-        member = await asyncio.to_thread(_chat(context).member, update.effective_user.id)
+    async with member_lock(update.effective_user.id):
+        member = await asyncio.to_thread(report_chat(context).member, update.effective_user.id)
         if member is None:
-            await with_retries(lambda: query.answer("您尚未登记或已被移出。", show_alert=True))
+            await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
             raise ApplicationHandlerStop
-        uploads: ReportUploads = context.bot_data["uploads"]
+        uploads = report_uploads(context)
         turn = await asyncio.to_thread(uploads.use_as_previous, member)
         await with_retries(lambda: query.answer(turn.notice))
         await _reply(update, context, turn)
@@ -195,13 +180,11 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    async with _lock(update.effective_user.id):
-        service = _chat(context)
+    async with member_lock(update.effective_user.id):
+        service = report_chat(context)
         member = await asyncio.to_thread(service.member, update.effective_user.id)
         if member is None:
-            await with_retries(
-                lambda: query.answer("您尚未登记或已被移出，无法使用此按钮。", show_alert=True)
-            )
+            await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
             return
         turn = await asyncio.to_thread(
             partial(service.press, member, query.data or "", update_id=update.update_id)

@@ -33,39 +33,15 @@ from bot.chat.review import (
     ReviewDesk,
     parse_year_argument,
 )
-from bot.chat.service import NOT_A_MEMBER, ReportChat, Turn
+from bot.chat.service import NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, Turn
 from bot.chat.state import Reply
+from bot.telegram.common import member_lock, report_chat, review_desk
 from bot.telegram.replies import send_turn, with_retries
 from storage import members
 from storage.db import session_scope
 from storage.models import Member
 
 logger = logging.getLogger(__name__)
-
-DESK_KEY = "review"
-
-
-def _lock(user_id: int) -> asyncio.Lock:
-    """The walkthrough's per-user lock, so one member's updates never interleave.
-
-    Imported here, not at the top: `bot.telegram.handlers` imports this module.
-    """
-    from bot.telegram.handlers import _lock as member_lock
-
-    return member_lock(user_id)
-
-
-def _chat(context: ContextTypes.DEFAULT_TYPE) -> ReportChat:
-    return context.bot_data["chat"]
-
-
-def _desk(context: ContextTypes.DEFAULT_TYPE) -> ReviewDesk:
-    """The desk over the walkthrough's database and calendar, made on first use."""
-    desk = context.bot_data.get(DESK_KEY)
-    if desk is None:
-        chat = _chat(context)
-        desk = context.bot_data[DESK_KEY] = ReviewDesk(chat.engine, today=chat.today)
-    return desk
 
 
 def _mark_blocked(desk: ReviewDesk, member_id: int) -> None:
@@ -83,7 +59,7 @@ async def deliver(
         except Forbidden:
             logger.info("member %s has blocked the bot; notification not delivered", note.member_id)
             if note.member_id is not None:
-                await asyncio.to_thread(_mark_blocked, _desk(context), note.member_id)
+                await asyncio.to_thread(_mark_blocked, review_desk(context), note.member_id)
         except TelegramError as exc:
             logger.warning("notification to member %s failed: %s", note.member_id, exc)
 
@@ -96,7 +72,7 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, result: D
 
 async def _member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Member | None:
     assert update.effective_user is not None
-    return await asyncio.to_thread(_chat(context).member, update.effective_user.id)
+    return await asyncio.to_thread(report_chat(context).member, update.effective_user.id)
 
 
 DeskCall = Callable[[ReviewDesk, Member, list[str]], DeskResult]
@@ -107,13 +83,13 @@ def desk_command(
 ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_user is not None and update.effective_chat is not None
-        async with _lock(update.effective_user.id):
+        async with member_lock(update.effective_user.id):
             member = await _member(update, context)
             if member is None:
                 await send_turn(context.bot, update.effective_chat.id, Turn((Reply(NOT_A_MEMBER),)))
             else:
                 args = list(context.args or [])
-                result = await asyncio.to_thread(call, _desk(context), member, args)
+                result = await asyncio.to_thread(call, review_desk(context), member, args)
                 await _respond(update, context, result)
         raise ApplicationHandlerStop
 
@@ -138,14 +114,12 @@ def _with_year(
 async def desk_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
-    async with _lock(update.effective_user.id):
+    async with member_lock(update.effective_user.id):
         member = await _member(update, context)
         if member is None:
-            await with_retries(
-                lambda: query.answer("您尚未登记或已被移出，无法使用此按钮。", show_alert=True)
-            )
+            await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
             raise ApplicationHandlerStop
-        result = await asyncio.to_thread(_desk(context).press, member, query.data or "")
+        result = await asyncio.to_thread(review_desk(context).press, member, query.data or "")
         await with_retries(lambda: query.answer(result.turn.notice))
         if query.message is not None and result.turn.replies:
             # The pressed message keeps its text but loses its buttons: no second press.
@@ -160,12 +134,12 @@ async def desk_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A supervisor's return comment, if one is pending; any other text falls through."""
     assert update.effective_user is not None and update.message is not None
-    async with _lock(update.effective_user.id):
+    async with member_lock(update.effective_user.id):
         member = await _member(update, context)
         if member is None:
             return
         text = update.message.text or ""
-        result = await asyncio.to_thread(_desk(context).comment, member, text)
+        result = await asyncio.to_thread(review_desk(context).comment, member, text)
         if result is None:
             return
         await _respond(update, context, result)
