@@ -9,6 +9,7 @@ break (with or without its header), typos in labels, extra empty rows and column
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -39,9 +40,7 @@ def printed_cells(answers: AnswersFile) -> dict[str, str]:
     """Every cell of a sample as a report prints it, totals included."""
     form = answers.form
     values = complete_values(form, parse_answers(answers).values)
-    return {
-        f: format_value(values.get(f), form.field(f).type) for f in form.numeric_fields
-    }
+    return {f: format_value(values.get(f), form.field(f).type) for f in form.numeric_fields}
 
 
 def handmade_report(
@@ -77,11 +76,6 @@ def handmade_report(
     return out.getvalue()
 
 
-def _field_ids(form: ReportForm, section: Section) -> dict[tuple[str | None, str | None], str]:
-    """Field ids of a grid section by (row, column) labels, as the form defines them."""
-    return {(f.row, f.column): f.id for f in form.fields.values() if f.section == section.id}
-
-
 class _Sheet:
     """A python-docx table with its cell list kept between merges (table.cell() rebuilds it
     on every call, which makes filling a table quadratic)."""
@@ -101,19 +95,14 @@ class _Sheet:
             self.cell(r0, c0).merge(self.cell(r1, c1))
             self._cells = None
 
+    def put(self, r: int, c: int, text: str) -> None:
+        self.cell(r, c).text = text
+
 
 def _table(document, rows: int, cols: int) -> _Sheet:  # type: ignore[no-untyped-def]
     table = document.add_table(rows=rows, cols=cols)
     table.style = document.styles["Table Grid"]
     return _Sheet(table)
-
-
-def _merge(table: _Sheet, r0: int, c0: int, r1: int, c1: int) -> None:
-    table.merge(r0, c0, r1, c1)
-
-
-def _put(table: _Sheet, r: int, c: int, text: str) -> None:
-    table.cell(r, c).text = text
 
 
 def _list_table(  # type: ignore[no-untyped-def]
@@ -125,25 +114,24 @@ def _list_table(  # type: ignore[no-untyped-def]
     for group in section.groups:
         spans = [(1 + i, 1 + i) for i in range(len(group.columns))]
         spans[-1] = (spans[-1][0], 3)
-        _merge(table, r, 0, r, 3)
+        table.merge(r, 0, r, 3)
         for start, end in spans:
             for row in range(r + 1, r + 2 + len(group.rows)):
-                _merge(table, row, start, row, end)
-        _put(table, r, 0, layout.relabel(group.heading))
-        _put(table, r + 1, 0, section.row_header or "")
+                table.merge(row, start, row, end)
+        table.put(r, 0, layout.relabel(group.heading))
+        table.put(r + 1, 0, section.row_header or "")
         for (start, _), column in zip(spans, group.columns, strict=True):
-            _put(table, r + 1, start, layout.relabel(column))
+            table.put(r + 1, start, layout.relabel(column))
         for offset, list_row in enumerate(group.rows, start=2):
-            _put(table, r + offset, 0, layout.relabel(list_row.label))
+            table.put(r + offset, 0, layout.relabel(list_row.label))
             for (start, _), field_id in zip(spans, list_row.fields, strict=True):
-                _put(table, r + offset, start, cells.get(field_id, ""))
+                table.put(r + offset, start, cells.get(field_id, ""))
         r += 2 + len(group.rows)
 
 
 def _grid_table(  # type: ignore[no-untyped-def]
     document, form: ReportForm, section: Section, cells: Mapping[str, str], layout: Layout
 ) -> None:
-    ids = _field_ids(form, section)
     rows = list(section.rows)
     split = layout.split_s3_after
     parts = [rows] if split is None else [rows[:split], rows[split:]]
@@ -160,18 +148,18 @@ def _grid_table(  # type: ignore[no-untyped-def]
         table = _table(document, header + len(part) + extra_row + len(extra), n_cols)
         last = 2 + len(section.columns)
         if header:
-            _merge(table, 0, 0, 2, 2)
-            _merge(table, 0, 3, 0, last)
+            table.merge(0, 0, 2, 2)
+            table.merge(0, 3, 0, last)
             grouped = [3 + i for i, c in enumerate(section.columns) if c.group]
-            _merge(table, 1, grouped[0], 1, grouped[-1])
+            table.merge(1, grouped[0], 1, grouped[-1])
             for i, column in enumerate(section.columns):
                 if column.group is None:
-                    _merge(table, 1, 3 + i, 2, 3 + i)
-            _put(table, 0, 0, "")  # the corner is often left empty by hand
-            _put(table, 0, 3, layout.relabel(section.header.get("top", "")))
-            _put(table, 1, grouped[0], layout.relabel(section.columns[grouped[0] - 3].group or ""))
+                    table.merge(1, 3 + i, 2, 3 + i)
+            table.put(0, 0, "")  # the corner is often left empty by hand
+            table.put(0, 3, layout.relabel(section.header.get("top", "")))
+            table.put(1, grouped[0], layout.relabel(section.columns[grouped[0] - 3].group or ""))
             for i, column in enumerate(section.columns):
-                _put(table, 1 if column.group is None else 2, 3 + i, layout.relabel(column.label))
+                table.put(1 if column.group is None else 2, 3 + i, layout.relabel(column.label))
         positions = []
         r = header
         for i in range(len(part)):
@@ -184,66 +172,61 @@ def _grid_table(  # type: ignore[no-untyped-def]
         _merge_runs(table, part, positions, col=1, key=lambda row: row.group)
         for row, r in zip(part, positions, strict=True):
             if row.within is None:
-                _merge(table, r, 0, r, 2)
-                _put(table, r, 0, layout.relabel(row.label))
+                table.merge(r, 0, r, 2)
+                table.put(r, 0, layout.relabel(row.label))
             elif row.group is None:
-                _merge(table, r, 1, r, 2)
-                _put(table, r, 1, layout.relabel(row.label))
+                table.merge(r, 1, r, 2)
+                table.put(r, 1, layout.relabel(row.label))
             else:
-                _put(table, r, 2, layout.relabel(row.label))
+                table.put(r, 2, layout.relabel(row.label))
             for i, column in enumerate(section.columns):
-                _put(table, r, 3 + i, cells.get(ids[row.display, column.label], ""))
+                table.put(r, 3 + i, cells.get(section.cell_field(row.id, column.id), ""))
         for offset, (label, figures) in enumerate(extra, start=positions[-1] + 1):
-            _merge(table, offset, 0, offset, 2)
-            _put(table, offset, 0, label)
+            table.merge(offset, 0, offset, 2)
+            table.put(offset, 0, label)
             for i, text in enumerate(figures):
-                _put(table, offset, 3 + i, text)
+                table.put(offset, 3 + i, text)
 
 
 def _flat_rows(  # type: ignore[no-untyped-def]
     document, form: ReportForm, section: Section, rows, cells: Mapping[str, str], layout: Layout
 ) -> None:
     """Rows continued in a table of one label column, without the header."""
-    ids = _field_ids(form, section)
     table = _table(document, len(rows), 1 + len(section.columns))
     for r, row in enumerate(rows):
-        _put(table, r, 0, layout.relabel(row.label))
+        table.put(r, 0, layout.relabel(row.label))
         for i, column in enumerate(section.columns):
-            _put(table, r, 1 + i, cells.get(ids[row.display, column.label], ""))
+            table.put(r, 1 + i, cells.get(section.cell_field(row.id, column.id), ""))
 
 
 def _merge_runs(table: _Sheet, rows, positions, *, col: int, key) -> None:  # type: ignore[no-untyped-def]
-    index = 0
-    while index < len(rows):
-        value = key(rows[index])
-        end = index
-        while end + 1 < len(rows) and value is not None and key(rows[end + 1]) == value:
-            end += 1
+    """One merged, labelled cell down each run of rows sharing a part or group."""
+    runs = itertools.groupby(zip(rows, positions, strict=True), key=lambda pair: key(pair[0]))
+    for value, run in runs:
         if value is not None:
-            _merge(table, positions[index], col, positions[end], col)
-            table.cell(positions[index], col).text = value
-        index = end + 1
+            placed = [r for _, r in run]
+            table.merge(placed[0], col, placed[-1], col)
+            table.put(placed[0], col, value)
 
 
 def _wide_table(  # type: ignore[no-untyped-def]
     document, form: ReportForm, section: Section, cells: Mapping[str, str], layout: Layout
 ) -> None:
-    ids = _field_ids(form, section)
     n = len(section.columns)
     table = _table(document, 4, n * len(section.rows))
     review, *suits = section.rows
-    _merge(table, 0, 0, 0, n - 1)
-    _put(table, 0, 0, layout.relabel(review.label))
+    table.merge(0, 0, 0, n - 1)
+    table.put(0, 0, layout.relabel(review.label))
     for i, column in enumerate(section.columns):
-        _merge(table, 1, i, 2, i)  # 复议's column labels stand over two header rows
-        _put(table, 1, i, layout.relabel(column.label))
-    _merge(table, 0, n, 0, n * len(section.rows) - 1)
-    _put(table, 0, n, layout.relabel(suits[0].label))
+        table.merge(1, i, 2, i)  # 复议's column labels stand over two header rows
+        table.put(1, i, layout.relabel(column.label))
+    table.merge(0, n, 0, n * len(section.rows) - 1)
+    table.put(0, n, layout.relabel(suits[0].label))
     for g, row in enumerate(suits, start=1):
-        _merge(table, 1, g * n, 1, (g + 1) * n - 1)
-        _put(table, 1, g * n, layout.relabel(row.subgroup or ""))
+        table.merge(1, g * n, 1, (g + 1) * n - 1)
+        table.put(1, g * n, layout.relabel(row.subgroup or ""))
         for i, column in enumerate(section.columns):
-            _put(table, 2, g * n + i, layout.relabel(column.label))
+            table.put(2, g * n + i, layout.relabel(column.label))
     for g, row in enumerate(section.rows):
         for i, column in enumerate(section.columns):
-            _put(table, 3, g * n + i, cells.get(ids[row.display, column.label], ""))
+            table.put(3, g * n + i, cells.get(section.cell_field(row.id, column.id), ""))

@@ -43,7 +43,7 @@ class ReadResult:
 
     @property
     def cells_read(self) -> int:
-        return sum(1 for f in self.form.numeric_fields if f in self.answers.values)
+        return len(self.answers.values.keys() & set(self.form.numeric_fields))
 
     @property
     def texts_total(self) -> int:
@@ -51,7 +51,7 @@ class ReadResult:
 
     @property
     def texts_read(self) -> int:
-        return sum(1 for f in self.form.text_fields if f in self.answers.values)
+        return len(self.answers.values.keys() & set(self.form.text_fields))
 
     def summary(self, limit: int = 20) -> str:
         """A short account in Chinese: format, agency, year, what was read and what was not."""
