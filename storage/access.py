@@ -71,6 +71,30 @@ def check_create(session: Session, actor: Member, org_id: int) -> Member:
     return actor
 
 
+def may_review(session: Session, actor: Member, report: Report) -> bool:
+    """Approving or returning: an admin, or a supervisor of an organisation above the
+    report's (not its own)."""
+    actor = current(session, actor)
+    if actor.role == "admin":
+        return True
+    return (
+        actor.role == "supervisor"
+        and report.org_id != actor.org_id
+        and report.org_id in subtree_ids(session, org_id=actor.org_id)
+    )
+
+
+def check_transition(session: Session, actor: Member, report: Report, to_status: str) -> Member:
+    """Submitting: the organisation's own staff or an admin. Anything else: `may_review`."""
+    actor = current(session, actor)
+    if to_status == "submitted":
+        if actor.role != "admin" and (actor.role != "staff" or actor.org_id != report.org_id):
+            raise PermissionDenied("只有本单位填报人员或管理员可以提交报告")
+    elif not may_review(session, actor, report):
+        raise PermissionDenied("只有上级单位的审核人员或管理员可以审核该报告")
+    return actor
+
+
 def check_write(session: Session, actor: Member | None, report: Report) -> Member | None:
     """None acts as the system (admin command line): always allowed."""
     if actor is None:

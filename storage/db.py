@@ -209,6 +209,22 @@ def begin_write(session: Session) -> None:
     session.info[WRITING] = True
 
 
+@contextmanager
+def write_transaction(session: Session) -> Iterator[None]:
+    """`begin_write`, then commit on success or roll back on any error.
+
+    Rolling back at once matters on SQLite: an open write transaction holds the database's
+    write lock, and every other writer would wait for it until the session is closed.
+    """
+    begin_write(session)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def is_writing(session: Session) -> bool:
     """True inside a write transaction: what it reads may include its own uncommitted rows."""
     return bool(session.info.get(WRITING))
@@ -236,10 +252,8 @@ def insert_ignore(
 ) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True if this call inserted the row."""
     table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        insert(table)
+        upsert_statement(session, model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=conflict_columns)
         .returning(*table.primary_key.columns)

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from bot.core.form import form_for_year
 from storage import audit
-from storage.db import begin_write
-from storage.errors import NotFound, StorageError
-from storage.models import ORG_TYPE_LABELS, Deadline, Organisation
-from storage.orgs import ancestors
+from storage.db import write_transaction
+from storage.errors import StorageError
+from storage.models import ORG_TYPE_LABELS, Deadline, Organisation, check_code
+from storage.orgs import ancestors, get_org
 
 # Which legal deadline of the form definition applies to which kind of organisation.
 LEGAL_DEADLINE_KEY = {
@@ -40,30 +40,26 @@ def set_deadline(
     """Set (or replace) an override for one organisation, one type, or everyone. Commits."""
     if org_id is not None and org_type is not None:
         raise StorageError("截止日期只能按单位或按单位类型设置，不能同时指定")
-    if org_type is not None and org_type not in ORG_TYPE_LABELS:
-        raise StorageError(
-            f"单位类型「{org_type}」无效，应为：{'、'.join(ORG_TYPE_LABELS.values())}"
+    if org_type is not None:
+        check_code(org_type, ORG_TYPE_LABELS, "单位类型")
+    with write_transaction(session):
+        if org_id is not None:
+            get_org(session, org_id=org_id)
+        deadline = session.exec(
+            select(Deadline).where(
+                Deadline.year == year,
+                Deadline.org_id.is_not_distinct_from(org_id),  # type: ignore[union-attr]
+                Deadline.org_type.is_not_distinct_from(org_type),  # type: ignore[union-attr]
+            )
+        ).first() or Deadline(year=year, org_id=org_id, org_type=org_type, due=due)
+        deadline.due = due
+        session.add(deadline)
+        audit.record(
+            session,
+            actor=actor,
+            action="deadline.set",
+            detail={"year": year, "due": due.isoformat(), "org_id": org_id, "org_type": org_type},
         )
-    begin_write(session)
-    if org_id is not None and session.get(Organisation, org_id) is None:
-        session.rollback()
-        raise NotFound(f"单位（编号 {org_id}）不存在")
-    deadline = session.exec(
-        select(Deadline).where(
-            Deadline.year == year,
-            Deadline.org_id == org_id if org_id is not None else Deadline.org_id.is_(None),  # type: ignore[union-attr]
-            Deadline.org_type == org_type if org_type is not None else Deadline.org_type.is_(None),  # type: ignore[union-attr]
-        )
-    ).first() or Deadline(year=year, org_id=org_id, org_type=org_type, due=due)
-    deadline.due = due
-    session.add(deadline)
-    audit.record(
-        session,
-        actor=actor,
-        action="deadline.set",
-        detail={"year": year, "due": due.isoformat(), "org_id": org_id, "org_type": org_type},
-    )
-    session.commit()
     return deadline
 
 

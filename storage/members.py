@@ -21,14 +21,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage import audit, clock
-from storage.db import begin_write
+from storage.db import write_transaction
 from storage.errors import InviteError, NotFound, StorageError
-from storage.models import ROLE_LABELS, Invite, InviteAttempt, Member, Organisation
+from storage.models import ROLE_LABELS, Invite, InviteAttempt, Member, check_code
+from storage.orgs import get_org
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 12
 MAX_FAILURES = 5
 LOCK_WINDOW = timedelta(minutes=15)
+ALREADY_USED = "该邀请码已被使用，每个邀请码只能使用一次；如需加入请联系管理员"
 
 
 def hash_code(code: str) -> str:
@@ -49,33 +51,29 @@ def create_invite(
     ttl: timedelta = timedelta(days=14),
 ) -> tuple[Invite, str]:
     """A new invite and its code; the code is returned once and never stored. Commits."""
-    if role not in ROLE_LABELS:
-        raise StorageError(f"角色「{role}」无效，应为：{'、'.join(ROLE_LABELS)}")
+    check_code(role, ROLE_LABELS, "角色")
     if ttl <= timedelta(0):
         raise StorageError("邀请码有效期应大于零")
-    begin_write(session)
-    if session.get(Organisation, org_id) is None:
-        session.rollback()
-        raise NotFound(f"单位（编号 {org_id}）不存在")
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    now = clock.utcnow()
-    invite = Invite(
-        code_hash=hash_code(code),
-        org_id=org_id,
-        role=role,
-        expires_at=now + ttl,
-        created_by=created_by,
-        created_at=now,
-    )
-    session.add(invite)
-    session.flush()
-    audit.record(
-        session,
-        actor=created_by,
-        action="invite.create",
-        detail={"invite_id": invite.id, "org_id": org_id, "role": role},
-    )
-    session.commit()
+    with write_transaction(session):
+        get_org(session, org_id=org_id)
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        now = clock.utcnow()
+        invite = Invite(
+            code_hash=hash_code(code),
+            org_id=org_id,
+            role=role,
+            expires_at=now + ttl,
+            created_by=created_by,
+            created_at=now,
+        )
+        session.add(invite)
+        session.flush()
+        audit.record(
+            session,
+            actor=created_by,
+            action="invite.create",
+            detail={"invite_id": invite.id, "org_id": org_id, "role": role},
+        )
     return invite, code
 
 
@@ -104,52 +102,49 @@ def redeem_invite(
     chat_id: int | None = None,
 ) -> Member:
     """The member this invite makes of the Telegram user. Commits (a wrong guess too)."""
-    begin_write(session)
-    minutes = _locked_minutes(session, telegram_user_id)
-    if minutes:
-        session.rollback()
-        raise InviteError(f"邀请码尝试次数过多，请 {minutes} 分钟后再试")
-    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
-    now = clock.utcnow()
-    if invite is None:
-        session.add(InviteAttempt(telegram_user_id=telegram_user_id, attempted_at=now))
-        session.commit()
-        raise InviteError("邀请码无效，请核对后重新输入（不区分大小写）")
-    if invite.used_at is not None:
-        session.rollback()
-        raise InviteError("该邀请码已被使用，每个邀请码只能使用一次；如需加入请联系管理员")
-    if invite.expires_at <= now:
-        session.rollback()
-        raise InviteError("该邀请码已过期，请联系管理员重新生成")
-    member = session.exec(select(Member).where(Member.telegram_user_id == telegram_user_id)).first()
-    display_name = name.strip() or f"用户{telegram_user_id}"
-    if member is None:
-        member = Member(
-            telegram_user_id=telegram_user_id,
-            name=display_name,
-            role=invite.role,
-            org_id=invite.org_id,
-            chat_id=chat_id,
+    with write_transaction(session):
+        minutes = _locked_minutes(session, telegram_user_id)
+        if minutes:
+            raise InviteError(f"邀请码尝试次数过多，请 {minutes} 分钟后再试")
+        invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+        now = clock.utcnow()
+        if invite is None:
+            session.add(InviteAttempt(telegram_user_id=telegram_user_id, attempted_at=now))
+            session.commit()  # the wrong guess counts even though the call fails
+            raise InviteError("邀请码无效，请核对后重新输入（不区分大小写）")
+        if invite.used_at is not None:
+            raise InviteError(ALREADY_USED)
+        if invite.expires_at <= now:
+            raise InviteError("该邀请码已过期，请联系管理员重新生成")
+        member = session.exec(
+            select(Member).where(Member.telegram_user_id == telegram_user_id)
+        ).first()
+        display_name = name.strip() or f"用户{telegram_user_id}"
+        if member is None:
+            member = Member(
+                telegram_user_id=telegram_user_id,
+                name=display_name,
+                role=invite.role,
+                org_id=invite.org_id,
+                chat_id=chat_id,
+            )
+        else:
+            member.name = display_name
+            member.role = invite.role
+            member.org_id = invite.org_id
+            member.active = True
+            member.blocked_at = None
+            member.chat_id = chat_id if chat_id is not None else member.chat_id
+        session.add(member)
+        session.flush()
+        # The conditional update is what makes the code single-use under concurrent redemptions.
+        claimed = session.execute(
+            sa.update(Invite)
+            .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[union-attr]
+            .values(used_at=now, used_by_member_id=member.id)
         )
-    else:
-        member.name = display_name
-        member.role = invite.role
-        member.org_id = invite.org_id
-        member.active = True
-        member.blocked_at = None
-        member.chat_id = chat_id if chat_id is not None else member.chat_id
-    session.add(member)
-    session.flush()
-    # The conditional update is what makes the code single-use under concurrent redemptions.
-    claimed = session.execute(
-        sa.update(Invite)
-        .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[union-attr]
-        .values(used_at=now, used_by_member_id=member.id)
-    )
-    if claimed.rowcount != 1:
-        session.rollback()
-        raise InviteError("该邀请码已被使用，每个邀请码只能使用一次；如需加入请联系管理员")
-    session.commit()
+        if claimed.rowcount != 1:
+            raise InviteError(ALREADY_USED)
     return member
 
 
@@ -168,33 +163,32 @@ def list_members(session: Session, *, org_id: int | None = None) -> list[Member]
     return list(session.exec(query).all())
 
 
-def deactivate_member(session: Session, *, member_id: int, actor: str) -> Member:
-    """Switch a member off; storage refuses their next action. Commits."""
-    begin_write(session)
+def _member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None:
-        session.rollback()
-        raise NotFound(f"成员（编号 {member_id}）不存在")
-    member.active = False
-    session.add(member)
-    audit.record(
-        session,
-        actor=actor,
-        action="member.deactivate",
-        detail={"member_id": member_id, "telegram_user_id": member.telegram_user_id},
-    )
-    session.commit()
+        raise NotFound(f"成员（编号 {member_id}）不存在，请用 nianbao member list 查看成员编号")
+    return member
+
+
+def deactivate_member(session: Session, *, member_id: int, actor: str) -> Member:
+    """Switch a member off; storage refuses their next action. Commits."""
+    with write_transaction(session):
+        member = _member(session, member_id)
+        member.active = False
+        session.add(member)
+        audit.record(
+            session,
+            actor=actor,
+            action="member.deactivate",
+            detail={"member_id": member_id, "telegram_user_id": member.telegram_user_id},
+        )
     return member
 
 
 def mark_blocked(session: Session, *, member_id: int, blocked: bool) -> Member:
     """Record that the member blocked the bot (or unblocked it). Commits."""
-    begin_write(session)
-    member = session.get(Member, member_id)
-    if member is None:
-        session.rollback()
-        raise NotFound(f"成员（编号 {member_id}）不存在")
-    member.blocked_at = clock.utcnow() if blocked else None
-    session.add(member)
-    session.commit()
+    with write_transaction(session):
+        member = _member(session, member_id)
+        member.blocked_at = clock.utcnow() if blocked else None
+        session.add(member)
     return member

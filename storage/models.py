@@ -5,6 +5,7 @@ load). Answer values are JSON: int, text, or an amount's Decimal written as a st
 the value read back is exactly the value saved (see `storage.values`).
 """
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from storage import clock
+from storage.errors import StorageError
 
 # Named constraints: Alembic's batch mode on SQLite can only drop constraints that have names.
 SQLModel.metadata.naming_convention = {
@@ -37,6 +39,17 @@ STATUS_LABELS = {
     "approved": "已审核通过",
 }
 REMINDER_STATUSES = ("pending", "sent", "failed", "blocked")
+
+
+def choices(labels: Mapping[str, str]) -> str:
+    """The valid codes with their labels, for a message: 部门（department）、乡镇（township）…"""
+    return "、".join(f"{label}（{code}）" for code, label in labels.items())
+
+
+def check_code(value: str, labels: Mapping[str, str], what: str) -> None:
+    """Refuse a code that is not one of `labels` (an org type, a role, a status)."""
+    if value not in labels:
+        raise StorageError(f"{what}「{value}」无效，应为：{choices(labels)}")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.db import begin_write
+from storage.db import write_transaction
 from storage.errors import NotFound, StorageError
-from storage.models import ORG_TYPE_LABELS, Organisation
+from storage.models import ORG_TYPE_LABELS, Organisation, check_code
 
 
 def create_org(
@@ -17,19 +17,14 @@ def create_org(
     name = name.strip()
     if not name:
         raise StorageError("单位名称不能为空")
-    if org_type not in ORG_TYPE_LABELS:
-        allowed = "、".join(ORG_TYPE_LABELS.values())
-        raise StorageError(f"单位类型「{org_type}」无效，应为：{allowed}")
-    begin_write(session)
-    if parent_id is not None and session.get(Organisation, parent_id) is None:
-        session.rollback()
-        raise NotFound(f"上级单位（编号 {parent_id}）不存在")
-    if session.exec(select(Organisation.id).where(Organisation.name == name)).first():
-        session.rollback()
-        raise StorageError(f"单位「{name}」已存在")
-    org = Organisation(name=name, org_type=org_type, parent_id=parent_id)
-    session.add(org)
-    session.commit()
+    check_code(org_type, ORG_TYPE_LABELS, "单位类型")
+    with write_transaction(session):
+        if parent_id is not None and session.get(Organisation, parent_id) is None:
+            raise NotFound(f"上级单位（编号 {parent_id}）不存在")
+        if session.exec(select(Organisation.id).where(Organisation.name == name)).first():
+            raise StorageError(f"单位「{name}」已存在")
+        org = Organisation(name=name, org_type=org_type, parent_id=parent_id)
+        session.add(org)
     return org
 
 

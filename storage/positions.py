@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from storage import clock
-from storage.db import begin_write
+from storage.db import write_transaction
 from storage.models import ChatPosition
 
 
@@ -35,10 +35,8 @@ def save_position(
     state: dict[str, Any],
 ) -> ChatPosition:
     """Remember the member's report, question and chat state (JSON-able). Commits."""
-    begin_write(session)
-    position = stage_position(session, PositionWrite(member_id, report_id, question_id, state))
-    session.commit()
-    return position
+    with write_transaction(session):
+        return stage_position(session, PositionWrite(member_id, report_id, question_id, state))
 
 
 def stage_position(session: Session, write: PositionWrite) -> ChatPosition:
@@ -56,8 +54,7 @@ def stage_position(session: Session, write: PositionWrite) -> ChatPosition:
 
 def clear_position(session: Session, *, member_id: int) -> None:
     """Forget where the member was (e.g. after /cancel). Commits."""
-    begin_write(session)
-    position = session.get(ChatPosition, member_id)
-    if position is not None:
-        session.delete(position)
-    session.commit()
+    with write_transaction(session):
+        position = session.get(ChatPosition, member_id)
+        if position is not None:
+            session.delete(position)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from storage import clock
-from storage.db import begin_write, insert_ignore
+from storage.db import insert_ignore, write_transaction
 from storage.errors import NotFound, StorageError
 from storage.models import REMINDER_STATUSES, ReminderLog
 
@@ -19,42 +19,37 @@ def claim_reminder(
     session: Session, *, key: str, member_id: int, report_id: int | None, step: str
 ) -> bool:
     """True for exactly one caller per key, across processes. Commits."""
-    begin_write(session)
-    claimed = insert_ignore(
-        session,
-        ReminderLog,
-        {
-            "key": key,
-            "member_id": member_id,
-            "report_id": report_id,
-            "step": step,
-            "status": "pending",
-            "attempts": 0,
-            "created_at": clock.utcnow(),
-        },
-        conflict_columns=["key"],
-    )
-    session.commit()
-    return claimed
+    with write_transaction(session):
+        return insert_ignore(
+            session,
+            ReminderLog,
+            {
+                "key": key,
+                "member_id": member_id,
+                "report_id": report_id,
+                "step": step,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": clock.utcnow(),
+            },
+            conflict_columns=["key"],
+        )
 
 
 def mark_reminder(session: Session, *, key: str, status: str, error: str | None = None) -> None:
     """Record an attempt's outcome ("sent", "failed", "blocked", or back to "pending"). Commits."""
     if status not in REMINDER_STATUSES:
         raise StorageError(f"提醒状态「{status}」无效")
-    now = clock.utcnow()
-    begin_write(session)
     values: dict[str, object] = {
         "status": status,
         "last_error": error,
         "attempts": ReminderLog.attempts + 1,
     }
     if status == "sent":
-        values["sent_at"] = now
-    updated = session.execute(
-        sa.update(ReminderLog).where(ReminderLog.key == key).values(**values)  # type: ignore[arg-type]
-    )
-    if updated.rowcount != 1:
-        session.rollback()
-        raise NotFound(f"提醒记录「{key}」不存在")
-    session.commit()
+        values["sent_at"] = clock.utcnow()
+    with write_transaction(session):
+        updated = session.execute(
+            sa.update(ReminderLog).where(ReminderLog.key == key).values(**values)  # type: ignore[arg-type]
+        )
+        if updated.rowcount != 1:
+            raise NotFound(f"提醒记录「{key}」不存在")

@@ -28,10 +28,18 @@ from bot.core.answers import AnswersFile, parse_answers
 from bot.core.form import ReportForm, form_for_year, load_form
 from bot.core.values import format_value
 from storage import access, clock
-from storage.db import begin_write, insert_ignore, is_writing, upsert_statement
-from storage.errors import FieldChange, NotFound, PermissionDenied, StorageError, VersionConflict
-from storage.models import STATUS_LABELS, Answer, AnswerHistory, Member, Report, ReportEvent
-from storage.orgs import get_org, subtree_ids
+from storage.db import insert_ignore, is_writing, upsert_statement, write_transaction
+from storage.errors import FieldChange, NotFound, StorageError, VersionConflict
+from storage.models import (
+    STATUS_LABELS,
+    Answer,
+    AnswerHistory,
+    Member,
+    Report,
+    ReportEvent,
+    check_code,
+)
+from storage.orgs import get_org
 from storage.positions import PositionWrite, stage_position
 from storage.values import from_json, normalise, to_json
 
@@ -108,10 +116,8 @@ def get_or_create_report(
     if not form.applies_to(year):
         raise StorageError(f"{year}年度报告不适用{form.source}格式")
     org = get_org(session, org_id=org_id)
-    begin_write(session)
-    report = _ensure_report(session, org_id=org_id, year=year, kind=kind, agency=org.name)
-    session.commit()
-    return report
+    with write_transaction(session):
+        return _ensure_report(session, org_id=org_id, year=year, kind=kind, agency=org.name)
 
 
 def get_report(session: Session, *, actor: Member, report_id: int) -> Report:
@@ -214,17 +220,12 @@ def save_answers(
     `position` (the chat's next question) commits atomically with the answers, so a crash
     can neither lose an answer nor move past an unsaved one.
     """
-    begin_write(session)
-    try:
+    with write_transaction(session):
         report = _load(session, report_id, lock=True)
         member = access.check_write(session, actor, report)
         _apply(session, report, member, values, raw or {}, expected_version)
         if position is not None:
             stage_position(session, _with_version(position, report.version))
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()
     return report
 
 
@@ -421,18 +422,15 @@ def set_status(
     comment: str | None = None,
 ) -> Report:
     """Submit, approve or return a report; records who, when and why. Commits."""
-    if to_status not in STATUS_LABELS:
-        raise StorageError(f"报告状态「{to_status}」无效")
-    begin_write(session)
-    try:
+    check_code(to_status, STATUS_LABELS, "报告状态")
+    with write_transaction(session):
         report = _load(session, report_id, lock=True)
-        member = access.current(session, actor)
         from_status = report.status
         if (from_status, to_status) not in TRANSITIONS:
             raise StorageError(
                 f"报告状态不能从「{STATUS_LABELS[from_status]}」改为「{STATUS_LABELS[to_status]}」"
             )
-        _check_transition(session, member, report, to_status)
+        member = access.check_transition(session, actor, report, to_status)
         report.status = to_status
         report.updated_at = clock.utcnow()
         session.add(report)
@@ -445,23 +443,7 @@ def set_status(
                 comment=comment,
             )
         )
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()
     return report
-
-
-def _check_transition(session: Session, member: Member, report: Report, to_status: str) -> None:
-    if member.role == "admin":
-        return
-    if to_status == "submitted":
-        if member.role != "staff" or member.org_id != report.org_id:
-            raise PermissionDenied("只有本单位填报人员或管理员可以提交报告")
-        return
-    in_subtree = report.org_id in subtree_ids(session, org_id=member.org_id)
-    if member.role != "supervisor" or not in_subtree or report.org_id == member.org_id:
-        raise PermissionDenied("只有上级单位的审核人员或管理员可以审核该报告")
 
 
 def import_answers(
@@ -478,10 +460,7 @@ def import_answers(
         more = f"等 {len(problems)} 项" if len(problems) > 5 else ""
         raise StorageError("答案文件有无法导入的内容" + more + "：\n" + "\n".join(problems[:5]))
     get_org(session, org_id=org_id)
-    if actor is not None:
-        access.check_create(session, actor, org_id)
-    begin_write(session)
-    try:
+    with write_transaction(session):
         report = _ensure_report(
             session, org_id=org_id, year=answers.year, kind=answers.kind, agency=answers.agency
         )
@@ -494,10 +473,6 @@ def import_answers(
         values.update(parsed.values)
         raw = {f: str(answers.values[f]) for f in parsed.values if form.field(f).numeric}
         _apply(session, report, member, values, raw, None)
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()
     return report
 
 

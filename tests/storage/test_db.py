@@ -7,7 +7,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage.db import begin_write, get_engine, make_engine, session_scope
+from storage.errors import NotFound
 from storage.models import Organisation
+from storage.orgs import create_org
 
 
 def test_sqlite_pragmas_on_every_connection(tmp_path: Path) -> None:
@@ -69,3 +71,13 @@ def test_timestamps_come_back_timezone_aware(session: Session) -> None:
     loaded = session.exec(select(Organisation)).one()
     assert loaded.created_at.utcoffset() is not None
     assert loaded.created_at == org.created_at
+
+
+def test_a_refused_write_releases_the_database(engine: Engine, session: Session) -> None:
+    """A storage call that refuses mid-transaction rolls back at once: on SQLite an open write
+    transaction would hold the write lock until the session closes, stalling every writer."""
+    with pytest.raises(NotFound, match="上级单位"):
+        create_org(session, name="新局", org_type="department", parent_id=999)
+    assert not session.in_transaction()
+    with Session(engine) as other:
+        assert create_org(other, name="新局", org_type="department").id is not None

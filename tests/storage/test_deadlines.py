@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session
 
 from storage.deadlines import deadline_for, set_deadline
-from storage.errors import StorageError
+from storage.errors import NotFound, StorageError
 
 
 def test_legal_deadlines(session: Session, tree) -> None:
@@ -41,3 +41,11 @@ def test_org_and_type_together_are_refused(session: Session, tree) -> None:
             org_type="city_gov",
             actor="x",
         )
+
+
+def test_unknown_org_or_type_is_refused(session: Session, tree) -> None:
+    with pytest.raises(NotFound, match="单位（编号 999）不存在"):
+        set_deadline(session, year=2024, due=date(2025, 1, 1), org_id=999, actor="x")
+    with pytest.raises(StorageError, match="单位类型「bureau」无效，应为：部门（department）"):
+        set_deadline(session, year=2024, due=date(2025, 1, 1), org_type="bureau", actor="x")
+    assert deadline_for(session, org=tree.bureau, year=2024) == date(2025, 1, 31)

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from storage import clock
-from storage.errors import InviteError
+from storage.errors import InviteError, NotFound, StorageError
 from storage.members import (
     CODE_LENGTH,
     create_invite,
@@ -114,3 +114,17 @@ def test_mark_blocked(session: Session, tree) -> None:
     member = redeem_invite(session, code=code, telegram_user_id=USER, name="王芳")
     assert mark_blocked(session, member_id=member.id, blocked=True).blocked_at is not None
     assert mark_blocked(session, member_id=member.id, blocked=False).blocked_at is None
+    with pytest.raises(NotFound, match="成员（编号 999）不存在"):
+        mark_blocked(session, member_id=999, blocked=True)
+
+
+def test_invalid_invites_are_refused(session: Session, tree) -> None:
+    with pytest.raises(StorageError, match="角色「boss」无效，应为：填报人员（staff）"):
+        create_invite(session, org_id=tree.bureau.id, role="boss", created_by="x")
+    with pytest.raises(NotFound, match="单位（编号 999）不存在"):
+        create_invite(session, org_id=999, role="staff", created_by="x")
+    with pytest.raises(StorageError, match="有效期应大于零"):
+        create_invite(
+            session, org_id=tree.bureau.id, role="staff", created_by="x", ttl=timedelta(0)
+        )
+    assert session.exec(select(Invite)).all() == []

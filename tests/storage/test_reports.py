@@ -216,6 +216,8 @@ def test_submit_review_and_writes_follow_status(
     session: Session, staff: Member, supervisor: Member, admin: Member, report: Report
 ) -> None:
     save_answers(session, actor=staff, report_id=report.id, values={NATURAL: 1})
+    with pytest.raises(StorageError, match="报告状态「done」无效，应为：草稿（draft）"):
+        set_status(session, actor=staff, report_id=report.id, to_status="done")
     with pytest.raises(StorageError, match="不能从「草稿」改为「已审核通过」"):
         set_status(session, actor=supervisor, report_id=report.id, to_status="approved")
     with pytest.raises(PermissionDenied, match="本单位填报人员"):
