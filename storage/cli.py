@@ -28,7 +28,7 @@ from storage.db import alembic_config, get_engine, session_scope, upgrade_databa
 from storage.deadlines import set_deadline
 from storage.errors import NotFound, StorageError
 from storage.members import create_invite, deactivate_member, list_members
-from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Organisation, Report
+from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Organisation, Report, choices
 from storage.orgs import create_org, find_org, list_orgs
 from storage.overview import build_rollup
 from storage.reports import export_answers, import_answers
@@ -83,8 +83,7 @@ def _code(value: str, labels: dict[str, str], what: str) -> str:
         return value
     if value in by_label:
         return by_label[value]
-    choices = "、".join(f"{label}（{code}）" for code, label in labels.items())
-    raise _fail(f"{what}「{value}」无效，应为：{choices}", 2)
+    raise _fail(f"{what}「{value}」无效，应为：{choices(labels)}", 2)
 
 
 def _local(moment: datetime) -> str:
@@ -96,11 +95,17 @@ def _local(moment: datetime) -> str:
 def db_upgrade() -> None:
     """把数据库结构升级到最新版本（首次使用时即建表）。"""
     url = get_settings().database_url
-    upgrade_database(url)
+    masked = sa.make_url(url).render_as_string(hide_password=True)
+    try:
+        upgrade_database(url)
+    except sa.exc.SQLAlchemyError as exc:
+        raise _fail(
+            f"数据库升级失败（{getattr(exc, 'orig', None) or exc}）：{masked}。"
+            "请检查 DATABASE_URL 是否正确、数据库服务是否已启动并可以连接"
+        ) from exc
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     with _session() as session:
         audit.record(session, actor=_actor(), action="db.upgrade", detail={"revision": head})
-    masked = sa.make_url(url).render_as_string(hide_password=True)
     typer.echo(f"数据库已升级到最新版本（{head}）：{masked}")
 
 

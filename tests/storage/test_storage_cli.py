@@ -155,3 +155,18 @@ def test_commands_before_upgrade_say_what_to_do(
     finally:
         dispose_engines()
         get_settings.cache_clear()
+
+
+def test_upgrade_of_an_unreachable_database_says_what_to_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nianbao:secret@127.0.0.1:1/nianbao")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["db", "upgrade"])
+    finally:
+        dispose_engines()
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "数据库升级失败" in result.output and "请检查 DATABASE_URL" in result.output
+    assert "secret" not in result.output
