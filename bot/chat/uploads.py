@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.chat.service import Turn, today_in_settings_zone
 from bot.chat.state import Button, Reply
-from bot.chat.views import findings_text
+from bot.chat.views import carried_from_previous, findings_text, row_name
 from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
 from bot.core.calendar import report_year_for
 from bot.core.reader import DocxReadError, ReadResult, read_findings, read_report
@@ -66,11 +66,14 @@ class ReportUploads:
                     question_id=position.question_id if position is not None else None,
                     state=state,
                 )
+            form = result.form
+            carried_in, carried_out = next(iter(carried_from_previous(form).items()))
             replies.append(
                 Reply(
                     f"这是上一年度（{current_year - 1}年）的报告。用作上年报告后，"
-                    "“上年结转”将按其“结转下年度继续办理”预填，文字部分可沿用上年内容，"
-                    "并启用跨年度校验。",
+                    f"本年“{row_name(form.field(carried_in))}”将按其"
+                    f"“{row_name(form.field(carried_out))}”预填，"
+                    "文字部分可沿用上年内容，并启用跨年度校验。",
                     buttons=((Button("用作上年报告", USE_AS_PREVIOUS),),),
                 )
             )

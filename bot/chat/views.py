@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.chat.state import Button, Reply, ReportState
 from bot.core.checks import Finding, complete_values, numbered_messages
-from bot.core.form import Question, ReportForm, Section
+from bot.core.form import FieldDef, Question, ReportForm, Section
 from bot.core.values import Value, format_value
 
 # How much of a long narrative a prompt quotes back.
@@ -56,7 +56,7 @@ def prompt_text(state: ReportState, question: Question) -> str:
     if suggestion:
         shown = " ".join(format_value(suggestion[f.id], f.type) for f in fields)
         source = form.field(carried_from_previous(form)[fields[0].id])
-        lines.append(f"上年报告“{_unnumbered(source.row or '')}”为：{shown}")
+        lines.append(f"上年报告“{row_name(source)}”为：{shown}")
     return "\n".join(lines)
 
 
@@ -91,8 +91,9 @@ def previous_suggestion(state: ReportState, question: Question) -> dict[str, Val
     return values  # type: ignore[return-value]
 
 
-def _unnumbered(label: str) -> str:
-    """ "四、结转下年度继续办理" → "结转下年度继续办理", as the label is quoted in a sentence."""
+def row_name(field: FieldDef) -> str:
+    """The row as a sentence quotes it: 四、结转下年度继续办理 → 结转下年度继续办理."""
+    label = field.row or ""
     return label.split("、", 1)[1] if "、" in label[:3] else label
 
 

@@ -82,18 +82,6 @@ async def test_long_and_template_like_text_is_kept_literally(
     assert values["s5.text"] == long_text + "\n{{ agency }} <b>&amp;</b>"
 
 
-async def test_a_long_prompt_is_split_within_telegrams_limit(member_at_table_three) -> None:
-    user = member_at_table_three
-    user.tap("目录")
-    await user.wait_for_text_async("目录：请选择")
-    user.tap("五 存在的主要问题及改进情况（0/1）")
-    await user.wait_for_text_async("五、存在的主要问题及改进情况")
-    user.send_text("甲" * 4000)
-    await user.wait_for_text_async("本部分共 4000 字")
-    user.send_command("status")
-    await user.wait_for_text_async("填写进度")
-
-
 async def test_double_tap_on_generate_makes_one_report(
     tg, running_bot, make_org, make_invite, engine
 ) -> None:

@@ -1,3 +1,5 @@
+from telegram import Bot
+
 from bot.chat.service import Turn, decode_button, encode_button
 from bot.chat.state import Button, Reply
 from bot.telegram.replies import (
@@ -5,6 +7,7 @@ from bot.telegram.replies import (
     compose,
     keyboard,
     message_parts,
+    send_turn,
     split_text,
     utf16_len,
 )
@@ -32,7 +35,9 @@ def test_user_text_is_escaped_and_the_table_is_monospace() -> None:
 
 def test_buttons_carry_report_question_and_action_within_64_bytes() -> None:
     turn = Turn((), report_id=123456789, question=35)
-    markup = keyboard(turn, Reply("x", buttons=((Button("修改：一、本年新收政府信息公…", "f35"),),)))
+    markup = keyboard(
+        turn, Reply("x", buttons=((Button("修改：一、本年新收政府信息公…", "f35"),),))
+    )
     assert markup is not None
     data = markup.inline_keyboard[0][0].callback_data
     assert isinstance(data, str) and len(data.encode()) <= 64
@@ -55,7 +60,9 @@ def test_an_answer_gets_one_message_saved_table_and_next_question() -> None:
         question=8,
     )
     ((text, markup),) = compose(turn)
-    assert text == "已保存。表三当前填写情况：\n<pre>3 0 1</pre>\n\n【第三部分】 表三「二、上年结转」"
+    assert (
+        text == "已保存。表三当前填写情况：\n<pre>3 0 1</pre>\n\n【第三部分】 表三「二、上年结转」"
+    )
     assert markup is not None and markup.inline_keyboard[0][0].callback_data == "1:8:s"
 
 
@@ -69,3 +76,15 @@ def test_a_reply_with_buttons_is_not_joined_to_the_next() -> None:
 def test_replies_too_long_together_stay_apart() -> None:
     turn = Turn((Reply("甲" * 3000), Reply("乙" * 3000)), report_id=1)
     assert len(compose(turn)) == 2
+
+
+async def test_a_long_reply_reaches_telegram_in_parts_within_its_limit(tg) -> None:
+    user = tg.user(id=3001, first_name="测试")
+    lines = [f"第{i}行：" + "政务公开" * 15 for i in range(120)]
+    turn = Turn((Reply("\n".join(lines), buttons=((Button("目录", "M"),),)),), report_id=1)
+    async with Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url) as bot:
+        sent = await send_turn(bot, user.id, turn)
+    assert len(sent) >= 2  # the fake refuses any message over 4096 characters, as Telegram does
+    assert "\n".join(m["text"] for m in user.messages) == "\n".join(lines)
+    assert user.messages[-1]["reply_markup"]["inline_keyboard"][0][0]["text"] == "目录"
+    assert all("reply_markup" not in m for m in user.messages[:-1])
