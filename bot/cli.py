@@ -80,7 +80,16 @@ def check(
     .docx 报告中未能读取的单元格也作为错误列出。退出码：0 无错误，1 有错误，2 文件无法读取。
     """
     answers, read = _load_report_or_exit(file)
-    last_year = _load_report_or_exit(previous)[0] if previous else None
+    last_year = None
+    if previous is not None:
+        last_year, last_read = _load_report_or_exit(previous)
+        if last_read is not None and last_read.problems:
+            typer.echo(
+                f"注意：上一年度报告 {previous.name} 有 {len(last_read.problems)} 处未能读取，"
+                "涉及这些内容的跨年度核对（如上年结转）未进行；"
+                f"可用 nianbao report read {previous.name} 查看并补正。",
+                err=True,
+            )
     if read is not None:
         findings = read_findings(read, last_year)
     else:

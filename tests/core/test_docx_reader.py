@@ -105,6 +105,7 @@ def test_every_kind_of_source_reads_the_same(huaian: AnswersFile, tmp_path: Path
     path = tmp_path / "report.docx"
     path.write_bytes(data)
     results = [read_report(s) for s in (data, path, str(path), io.BytesIO(data))]
+    assert_reads_back(results[0], huaian)
     assert all(r.answers == results[0].answers for r in results)
 
 
@@ -457,6 +458,20 @@ def test_check_takes_last_years_report_as_docx(
     result = runner.invoke(app, ["check", str(this_year), "--previous", str(last_year), "--json"])
     checks = {f["check"] for f in json.loads(result.stdout)["findings"]}
     assert "carry_over" in checks
+
+
+def test_check_says_when_last_years_docx_was_not_read_in_full(
+    huaian: AnswersFile, tmp_path: Path
+) -> None:
+    title = Layout(title=("淮安市人民政府2023年政府信息公开工作年度报告",))
+    last_year = tmp_path / "last.docx"
+    last_year.write_bytes(handmade(huaian, title, **{"s3.carried_out.natural": "/"}))
+    this_year = tmp_path / "this.docx"
+    this_year.write_bytes(rendered(huaian))
+    result = runner.invoke(app, ["check", str(this_year), "--previous", str(last_year), "--json"])
+    assert "上一年度报告 last.docx 有 1 处未能读取" in result.stderr
+    assert "跨年度核对" in result.stderr
+    json.loads(result.stdout)  # the JSON on stdout stays whole
 
 
 @pytest.mark.parametrize("command", [["check"], ["report", "read"]])
