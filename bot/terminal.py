@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from bot.chat.service import HELP_TEXT, ReportChat, Turn
 from storage import members, orgs
 from storage.db import session_scope
-from storage.models import Member, Organisation
+from storage.errors import NotFound
+from storage.models import Member
 
 Output = Callable[[str], None]
 
@@ -26,8 +26,9 @@ def terminal_member(engine: Engine, *, agency: str, org_type: str = "department"
     Telegram user ids are positive, so the terminal uses the organisation's id negated.
     """
     with session_scope(engine) as session:
-        org = session.exec(select(Organisation).where(Organisation.name == agency)).first()
-        if org is None:
+        try:
+            org = orgs.find_org(session, name_or_id=agency)
+        except NotFound:
             org = orgs.create_org(session, name=agency, org_type=org_type)
         local_id = -int(org.id or 0)
         member = members.get_member(session, telegram_user_id=local_id)
