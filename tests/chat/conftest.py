@@ -37,6 +37,14 @@ class Conversation:
     def press(self, action: str) -> Outcome:
         return self._apply(walkthrough.handle_action(self.state, action))
 
+    def fill_table_three(self, disclosed: str) -> Outcome:
+        """新收 "3 0 1 0 0 0", 上年结转 all 0, 予以公开 `disclosed`, then 本表全部为0."""
+        self.go_to("s3.new")
+        self.say("3 0 1 0 0 0")
+        self.say("0")
+        self.say(disclosed)
+        return self.press("z")
+
     def go_to(self, question_id: str) -> None:
         index = [q.id for q in self.state.questions].index(question_id)
         self.state = replace(self.state, position=replace(self.state.position, question=index))

@@ -47,11 +47,7 @@ def test_bad_input_is_refused_and_the_question_asked_again(chat) -> None:
 
 
 def test_zero_button_fills_only_the_unanswered_cells(chat) -> None:
-    chat.go_to("s3.new")
-    chat.say("3 0 1 0 0 0")
-    chat.say("0")
-    chat.say("3 0 1 0 0 0")  # 予以公开: balances the table
-    outcome = chat.press("z")
+    outcome = chat.fill_table_three("3 0 1 0 0 0")  # 予以公开 balances the table
     assert "未填写的" in chat.text() and "已填写的数字保持不变" in chat.text()
     assert chat.state.values["s3.disclosed.natural"] == 3
     assert all(v == 0 for v in outcome.changes.values())
@@ -61,11 +57,7 @@ def test_zero_button_fills_only_the_unanswered_cells(chat) -> None:
 
 
 def test_broken_balance_shown_at_end_of_table_with_jump_buttons(chat) -> None:
-    chat.go_to("s3.new")
-    chat.say("3 0 1 0 0 0")
-    chat.say("0")
-    chat.say("2 0 0 0 0 0")
-    chat.press("z")
+    chat.fill_table_three("2 0 0 0 0 0")
     text = chat.text()
     assert "表三「自然人」列" in text and "两者相差 1" in text
     actions = chat.actions()
@@ -75,11 +67,7 @@ def test_broken_balance_shown_at_end_of_table_with_jump_buttons(chat) -> None:
 
 
 def test_fixing_a_cell_from_a_finding_returns_to_where_the_member_was(chat) -> None:
-    chat.go_to("s3.new")
-    chat.say("3 0 1 0 0 0")
-    chat.say("0")
-    chat.say("3 0 1 0 0 0")
-    chat.press("z")
+    chat.fill_table_three("3 0 1 0 0 0")
     chat.go_to("s3.new")
     chat.say("3 0 0 0 0 0")  # breaks the balance again; walk on to the end of the table
     chat.go_to("s4.review")
@@ -92,11 +80,7 @@ def test_fixing_a_cell_from_a_finding_returns_to_where_the_member_was(chat) -> N
 
 
 def test_fix_that_leaves_errors_moves_on_through_the_table(chat) -> None:
-    chat.go_to("s3.new")
-    chat.say("3 0 1 0 0 0")
-    chat.say("0")
-    chat.say("2 0 0 0 0 0")
-    chat.press("z")
+    chat.fill_table_three("2 0 0 0 0 0")
     resume = chat.state.position.question
     chat.press(chat.actions()["逐行核对表三"])
     chat.say("3 0 1 0 0 0")  # 新收 unchanged: still unbalanced
