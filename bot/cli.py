@@ -87,7 +87,7 @@ def check(
             typer.echo(
                 f"注意：上一年度报告 {previous.name} 有 {len(last_read.problems)} 处未能读取，"
                 "涉及这些内容的跨年度核对（如上年结转）未进行；"
-                f"可用 nianbao report read {previous.name} 查看并补正。",
+                f"可用 nianbao report read {previous} 查看并补正。",
                 err=True,
             )
     if read is not None:
