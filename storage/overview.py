@@ -147,14 +147,7 @@ def report_events(session: Session, *, actor: Member, report_id: int) -> list[Ev
 
 def can_review(session: Session, actor: Member, report: Report) -> bool:
     """Whether `actor` may approve or return `report` (the rule `set_status` enforces)."""
-    actor = access.current(session, actor)
-    if actor.role == "admin":
-        return True
-    return (
-        actor.role == "supervisor"
-        and report.org_id != actor.org_id
-        and report.org_id in subtree_ids(session, org_id=actor.org_id)
-    )
+    return access.may_review(session, actor, report)
 
 
 def submitted_for_review(session: Session, *, actor: Member) -> list[Report]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,11 +40,26 @@ def save_position(
         return stage_position(session, PositionWrite(member_id, report_id, question_id, state))
 
 
+def update_state(
+    session: Session,
+    *,
+    member_id: int,
+    changes: Mapping[str, Any] | None = None,
+    drop: Iterable[str] = (),
+) -> ChatPosition:
+    """Set and remove keys of the member's chat state, keeping their report and question.
+    Commits."""
+    with write_transaction(session):
+        position = session.get(ChatPosition, member_id) or ChatPosition(member_id=member_id)
+        state = {k: v for k, v in position.state.items() if k not in set(drop)}
+        state.update(changes or {})
+        write = PositionWrite(member_id, position.report_id, position.question_id, state)
+        return stage_position(session, write)
+
+
 def stage_position(session: Session, write: PositionWrite) -> ChatPosition:
     """Add the position to the caller's open write transaction; the caller commits."""
-    position = session.get(ChatPosition, write.member_id) or ChatPosition(
-        member_id=write.member_id
-    )
+    position = session.get(ChatPosition, write.member_id) or ChatPosition(member_id=write.member_id)
     position.report_id = write.report_id
     position.question_id = write.question_id
     position.state = dict(write.state)

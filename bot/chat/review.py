@@ -684,23 +684,16 @@ class ReviewDesk:
 
     def _set_pending(self, session: Session, member: Member, report: Report | None) -> None:
         """Remember (or forget) the report awaiting a return comment, keeping the rest."""
-        position = positions.get_position(session, member_id=member.id)
-        state = dict(position.state) if position is not None else {}
         if report is None:
-            if PENDING_KEY not in state and PENDING_VERSION_KEY not in state:
-                return
-            state.pop(PENDING_KEY, None)
-            state.pop(PENDING_VERSION_KEY, None)
+            positions.update_state(
+                session, member_id=member.id, drop=(PENDING_KEY, PENDING_VERSION_KEY)
+            )
         else:
-            state[PENDING_KEY] = report.id
-            state[PENDING_VERSION_KEY] = report.version
-        positions.save_position(
-            session,
-            member_id=member.id,
-            report_id=position.report_id if position is not None else None,
-            question_id=position.question_id if position is not None else None,
-            state=state,
-        )
+            positions.update_state(
+                session,
+                member_id=member.id,
+                changes={PENDING_KEY: report.id, PENDING_VERSION_KEY: report.version},
+            )
 
     # Overview ------------------------------------------------------------------------------
 

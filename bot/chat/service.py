@@ -265,14 +265,7 @@ class ReportChat:
         with session_scope(self.engine) as session:
             position = self._position(session, member)
             if position is not None and position.report_id is not None:
-                state = dict(position.state, active=False)
-                positions.save_position(
-                    session,
-                    member_id=member.id,
-                    report_id=position.report_id,
-                    question_id=position.question_id,
-                    state=state,
-                )
+                positions.update_state(session, member_id=member.id, changes={"active": False})
         return Turn((Reply("已暂停填写，已填写的内容均已保存。发送 /report 可随时从原处继续。"),))
 
     def _generate(

@@ -27,6 +27,8 @@ from storage.models import Member
 # The Bot API lets bots download files up to 20 MB; a report is far smaller.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 USE_AS_PREVIOUS = "U"
+# The chat state key holding an uploaded report until the member decides what it is for.
+UPLOAD_KEY = "upload"
 
 
 class ReportUploads:
@@ -56,15 +58,10 @@ class ReportUploads:
         current_year = report_year_for(self.today())
         if result.answers.year == current_year - 1 and member.role in ("staff", "admin"):
             with session_scope(self.engine) as session:
-                position = positions.get_position(session, member_id=member.id)
-                state = dict(position.state) if position is not None else {}
-                state["upload"] = _answers_payload(result.answers)
-                positions.save_position(
+                positions.update_state(
                     session,
                     member_id=member.id,
-                    report_id=position.report_id if position is not None else None,
-                    question_id=position.question_id if position is not None else None,
-                    state=state,
+                    changes={UPLOAD_KEY: _answers_payload(result.answers)},
                 )
             form = result.form
             carried_in, carried_out = next(iter(carried_from_previous(form).items()))
@@ -83,7 +80,7 @@ class ReportUploads:
         """Adopt the last uploaded report as the organisation's report for that year."""
         with session_scope(self.engine) as session:
             position = positions.get_position(session, member_id=member.id)
-            payload = (position.state if position is not None else {}).get("upload")
+            payload = (position.state if position is not None else {}).get(UPLOAD_KEY)
             if payload is None:
                 return Turn((), notice="没有待使用的上年报告，请重新发送 Word 文件。")
             answers = answers_from_mapping(payload, source="上传的报告")
@@ -93,14 +90,7 @@ class ReportUploads:
                 )
             except StorageError as exc:
                 return Turn((Reply(f"未能用作上年报告：{exc}"),))
-            state = {k: v for k, v in position.state.items() if k != "upload"}
-            positions.save_position(
-                session,
-                member_id=member.id,
-                report_id=position.report_id,
-                question_id=position.question_id,
-                state=state,
-            )
+            positions.update_state(session, member_id=member.id, drop=(UPLOAD_KEY,))
         return Turn(
             (
                 Reply(
