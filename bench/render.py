@@ -46,8 +46,9 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     answers = load_answers(SAMPLE)
     form = answers.form
-    context = report_context(form, agency=answers.agency, year=answers.year,
-                             values=parse_answers(answers).values)
+    context = report_context(
+        form, agency=answers.agency, year=answers.year, values=parse_answers(answers).values
+    )
     renderer = ReportRenderer(form.template_path)
     renderer.render(context)
     naive(form.template_path, context)

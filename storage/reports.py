@@ -149,9 +149,7 @@ class _ValuesCache:
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[str, int, str], tuple[int, dict[str, Any]]] = (
-            OrderedDict()
-        )
+        self.entries: OrderedDict[tuple[str, int, str], tuple[int, dict[str, Any]]] = OrderedDict()
         self.lock = threading.Lock()
 
     @staticmethod

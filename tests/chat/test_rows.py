@@ -15,7 +15,14 @@ def _row(*numbers: int) -> dict[str, int]:
 
 @pytest.mark.parametrize(
     "typed",
-    ["3 0 1 0 0 0", "３ ０ １ ０ ０ ０", "3、0、1、0、0、0", "3,0,1,0,0,0", "  3  0 1 0 0 0\n", "3件 0 1 0 0 0"],
+    [
+        "3 0 1 0 0 0",
+        "３ ０ １ ０ ０ ０",
+        "3、0、1、0、0、0",
+        "3,0,1,0,0,0",
+        "  3  0 1 0 0 0\n",
+        "3件 0 1 0 0 0",
+    ],
 )
 def test_a_row_typed_the_way_people_type_it(typed: str) -> None:
     assert parse_row(FORM, NEW, typed) == _row(3, 0, 1, 0, 0, 0)

@@ -135,7 +135,9 @@ def test_last_years_report_feeds_the_carry_over(engine, service, member, org_id)
     last_year = load_answers(SAMPLES / "huaian-szf-2024.yaml")
     with session_scope(engine) as session:
         reports.import_answers(
-            session, org_id=org_id, answers=last_year.__class__(
+            session,
+            org_id=org_id,
+            answers=last_year.__class__(
                 kind=last_year.kind, agency="某某市某某局", year=2024, values=last_year.values
             ),
         )

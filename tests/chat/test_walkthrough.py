@@ -25,8 +25,12 @@ def test_a_typed_row_is_saved_and_the_table_so_far_shown(chat) -> None:
     chat.go_to("s3.new")
     outcome = chat.say("3 0 1 0 0 0")
     assert outcome.changes == {
-        "s3.new.natural": 3, "s3.new.commercial": 0, "s3.new.research": 1,
-        "s3.new.nonprofit": 0, "s3.new.legal": 0, "s3.new.other": 0,
+        "s3.new.natural": 3,
+        "s3.new.commercial": 0,
+        "s3.new.research": 1,
+        "s3.new.nonprofit": 0,
+        "s3.new.legal": 0,
+        "s3.new.other": 0,
     }
     table = outcome.replies[0].pre
     assert table is not None
@@ -92,7 +96,10 @@ def test_fix_that_leaves_errors_moves_on_through_the_table(chat) -> None:
 def test_narrative_takes_several_messages_then_done(chat) -> None:
     chat.say("2025年，本局认真贯彻落实《条例》。")
     chat.say("全年主动公开政府信息 120 条。")
-    assert chat.state.values["s1.text"] == "2025年，本局认真贯彻落实《条例》。\n全年主动公开政府信息 120 条。"
+    assert (
+        chat.state.values["s1.text"]
+        == "2025年，本局认真贯彻落实《条例》。\n全年主动公开政府信息 120 条。"
+    )
     assert chat.question_id == "s1"
     chat.press("d")
     assert chat.question_id == "s2.rules"

@@ -27,7 +27,8 @@ def test_a_one_cell_change_of_any_table_cell_fires_every_relation_it_takes_part_
         changed[field_id] = values[field_id] + 1
         findings = [f for f in check_values(form, changed) if f.severity == "error"]
         expected = {
-            (r.check, r.current_fields) for r in form.relations
+            (r.check, r.current_fields)
+            for r in form.relations
             if field_id in r.current_fields and not r.needs_previous
         }
         assert expected, field_id
@@ -36,9 +37,7 @@ def test_a_one_cell_change_of_any_table_cell_fires_every_relation_it_takes_part_
         field = form.field(field_id)
         for finding in findings:
             assert field_id in finding.fields
-            assert field.row in finding.message and field.column in finding.message, (
-                finding.message
-            )
+            assert field.row in finding.message and field.column in finding.message, finding.message
             assert "相差 1" in finding.message
 
 
@@ -52,7 +51,9 @@ def test_a_relation_message_states_both_sides_and_the_rule(huaian: AnswersFile) 
         "第一项加第二项之和，应等于第三项加第四项之和。"
     )
     assert finding.fields == (
-        "s3.new.natural", "s3.carried_in.natural", "s3.results_total.natural",
+        "s3.new.natural",
+        "s3.carried_in.natural",
+        "s3.results_total.natural",
         "s3.carried_out.natural",
     )
 
@@ -72,7 +73,8 @@ def test_blank_and_slash_cells_are_errors_naming_the_cells(tongjiang: AnswersFil
     answers.values["s4.review.pending"] = ""
     blanks = [f for f in check_answers(answers) if f.check == "no_blank_cells"]
     assert [f.fields for f in blanks] == [
-        ("s3.new.research", "s3.new.legal"), ("s4.review.pending",),
+        ("s3.new.research", "s3.new.legal"),
+        ("s4.review.pending",),
     ]
     assert "「科研机构」、「法律服务机构」" in blanks[0].message
     assert "应填写 0" in blanks[0].message
@@ -85,7 +87,10 @@ def test_unreadable_cells_and_unknown_fields_are_errors(tongjiang: AnswersFile) 
     answers.values["s2.rules.issued"] = 1
     findings = check_answers(answers)
     by_check = {f.check: f for f in findings}
-    assert "表三「一、本年新收政府信息公开申请数量」行「自然人」列" in by_check["invalid_value"].message
+    assert (
+        "表三「一、本年新收政府信息公开申请数量」行「自然人」列"
+        in by_check["invalid_value"].message
+    )
     assert by_check["unknown_field"].fields == ("s2.rules.issued",)
     assert has_errors(findings)
 
@@ -127,13 +132,16 @@ def test_without_last_year_no_cross_year_check_runs(huaian: AnswersFile) -> None
     assert not checks & {"carry_over", "stock_continuity"}
 
 
-@pytest.mark.parametrize(("text", "warned"), [
-    ("本年度未收取信息处理费。", False),
-    ("全年收取政府信息公开信息处理费 3940 元。", False),
-    ("本机关没有收取信息处理费", False),
-    ("无。", True),
-    ("本年度无其他需要报告的事项。", True),
-])
+@pytest.mark.parametrize(
+    ("text", "warned"),
+    [
+        ("本年度未收取信息处理费。", False),
+        ("全年收取政府信息公开信息处理费 3940 元。", False),
+        ("本机关没有收取信息处理费", False),
+        ("无。", True),
+        ("本年度无其他需要报告的事项。", True),
+    ],
+)
 def test_fee_statement(huaian: AnswersFile, text: str, warned: bool) -> None:
     values = parse_answers(huaian).values | {"s6.text": text}
     assert bool(check_values(huaian.form, values, checks={"fee_statement"})) == warned
@@ -170,8 +178,9 @@ def test_empty_required_sections_are_errors(tongjiang: AnswersFile) -> None:
 def test_overview_figures_that_contradict_the_tables_are_flagged(huaian: AnswersFile) -> None:
     values = parse_answers(huaian).values
     assert check_values(huaian.form, values, checks={"narrative_figures"}) == []
-    values["s1.text"] = values["s1.text"].replace("受理政府信息公开申请 3119 件",
-                                                  "受理政府信息公开申请 3120 件")
+    values["s1.text"] = values["s1.text"].replace(
+        "受理政府信息公开申请 3119 件", "受理政府信息公开申请 3120 件"
+    )
     (finding,) = check_values(huaian.form, values, checks={"narrative_figures"})
     assert finding.fields == ("s1.text", "s3.new.total")
     assert "3119" in finding.message and "相差 1" in finding.message

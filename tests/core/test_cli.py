@@ -45,23 +45,28 @@ def test_check_with_last_years_report(tmp_path: Path) -> None:
     last_year = tmp_path / "last.yaml"
     text = (SAMPLES / "huaian-szf-2024.yaml").read_text(encoding="utf-8")
     last_year.write_text(text.replace("year: 2024", "year: 2023"), encoding="utf-8")
-    result = runner.invoke(app, ["check", str(SAMPLES / "huaian-szf-2024.yaml"),
-                                 "--previous", str(last_year), "--json"])
+    result = runner.invoke(
+        app,
+        ["check", str(SAMPLES / "huaian-szf-2024.yaml"), "--previous", str(last_year), "--json"],
+    )
     checks = {f["check"] for f in json.loads(result.output)["findings"]}
     assert "carry_over" in checks
     assert result.exit_code == 0
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "文件不存在"),
-    ("kind: [unclosed", "第 1 行"),
-    ("- just\n- a list\n", "映射"),
-    ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2024\n", "缺少必填项 values"),
-    ("kind: annual-2099\nagency: 某局\nyear: 2024\nvalues: {}\n", "不是已知的报告格式"),
-    ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2020\nvalues: {}\n", "不适用"),
-    ("kind: gov-disclosure-2021\nagency: 某局\nyear: 二〇二四\nvalues: {}\n", "四位数年份"),
-    ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2024\nvalues: [1, 2]\n", "映射"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "文件不存在"),
+        ("kind: [unclosed", "第 1 行"),
+        ("- just\n- a list\n", "映射"),
+        ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2024\n", "缺少必填项 values"),
+        ("kind: annual-2099\nagency: 某局\nyear: 2024\nvalues: {}\n", "不是已知的报告格式"),
+        ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2020\nvalues: {}\n", "不适用"),
+        ("kind: gov-disclosure-2021\nagency: 某局\nyear: 二〇二四\nvalues: {}\n", "四位数年份"),
+        ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2024\nvalues: [1, 2]\n", "映射"),
+    ],
+)
 def test_unreadable_files_exit_2_saying_where(
     tmp_path: Path, content: str | None, message: str
 ) -> None:

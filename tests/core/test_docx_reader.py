@@ -61,7 +61,9 @@ def handmade(answers: AnswersFile, layout: Layout | None = None, **cells: str) -
 def assert_reads_back(result: ReadResult, answers: AnswersFile) -> None:
     form = answers.form
     assert (result.kind, result.answers.agency, result.answers.year) == (
-        answers.kind, answers.agency, answers.year
+        answers.kind,
+        answers.agency,
+        answers.year,
     )
     assert result.problems == []
     expected = complete_values(form, parse_answers(answers).values)
@@ -89,8 +91,14 @@ def test_rendered_reports_read_back_exactly(sample: AnswersFile) -> None:
 def test_a_draft_with_a_blank_cell_lists_the_cell(tongjiang: AnswersFile) -> None:
     values = parse_answers(tongjiang).values
     values.pop("s3.new.research")
-    data = render_report(tongjiang.form, agency=tongjiang.agency, year=2020, values=values,
-                         draft=True, draft_errors=1)
+    data = render_report(
+        tongjiang.form,
+        agency=tongjiang.agency,
+        year=2020,
+        values=values,
+        draft=True,
+        draft_errors=1,
+    )
     result = read_report(data)
     assert result.answers.agency == tongjiang.agency
     problem = problem_for(result, "s3.new.research")
@@ -132,44 +140,69 @@ def test_a_label_typo_seen_in_published_reports_is_read(huaian: AnswersFile) -> 
     assert result.answers.values["s3.partial.natural"] == 447
 
 
-@pytest.mark.parametrize("title", [
-    ("同江市工业信息化科技局２０２０年政府", "信息公开工作年度报告"),
-    ("同江市工业信息化科技局", "二〇二〇年度政府信息公开工作年度报告"),
-    ("政务公开", "同江市工业信息化科技局 2020 年政府信息公开工作年度报告"),
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        ("同江市工业信息化科技局２０２０年政府", "信息公开工作年度报告"),
+        ("同江市工业信息化科技局", "二〇二〇年度政府信息公开工作年度报告"),
+        ("政务公开", "同江市工业信息化科技局 2020 年政府信息公开工作年度报告"),
+    ],
+)
 def test_title_variants(tongjiang: AnswersFile, title: tuple[str, ...]) -> None:
     result = read_report(handmade(tongjiang, Layout(title=title)))
     assert (result.answers.agency, result.answers.year) == ("同江市工业信息化科技局", 2020)
 
 
 def test_figures_as_people_type_them(huaian: AnswersFile, tongjiang: AnswersFile) -> None:
-    result = read_report(handmade(huaian, **{
-        "s3.new.commercial": "５３", "s2.penalty.decisions": "3,985,758",
-        "s3.new.legal": "61件", "s2.fees.amount": "96171.6万元", "s4.review.total": " 351 ",
-    }))
+    result = read_report(
+        handmade(
+            huaian,
+            **{
+                "s3.new.commercial": "５３",
+                "s2.penalty.decisions": "3,985,758",
+                "s3.new.legal": "61件",
+                "s2.fees.amount": "96171.6万元",
+                "s4.review.total": " 351 ",
+            },
+        )
+    )
     assert_reads_back(result, huaian)
     assert result.answers.values["s2.fees.amount"] == "96171.6"
     assert parse_answers(result.answers).values["s2.fees.amount"] == Decimal("96171.6")
 
-    result = read_report(handmade(tongjiang, **{
-        "s2.licensing.change": "+2", "s2.penalty.change": "＋3", "s2.enforcement.change": "-1",
-    }))
+    result = read_report(
+        handmade(
+            tongjiang,
+            **{
+                "s2.licensing.change": "+2",
+                "s2.penalty.change": "＋3",
+                "s2.enforcement.change": "-1",
+            },
+        )
+    )
     changes = {k: v for k, v in result.answers.values.items() if k.endswith(".change")}
-    assert changes == {"s2.licensing.change": 2, "s2.other_services.change": 1,
-                       "s2.penalty.change": 3, "s2.enforcement.change": -1,
-                       "s2.fees.change": 0}
+    assert changes == {
+        "s2.licensing.change": 2,
+        "s2.other_services.change": 1,
+        "s2.penalty.change": 3,
+        "s2.enforcement.change": -1,
+        "s2.fees.change": 0,
+    }
 
 
-@pytest.mark.parametrize(("field_id", "text", "reason"), [
-    ("s3.new.natural", "十二", "不是数字"),
-    ("s3.new.natural", "", "空白"),
-    ("s3.disclosed.legal", "/", "未填写数字"),
-    ("s4.review.pending", "—", "未填写数字"),
-    ("s2.rules.issued", "无", "未填写数字"),
-    ("s3.carried_out.total", "1 03", "多个数字"),
-    ("s2.normative.repealed", "-2", "负数"),
-    ("s3.partial.natural", "约447", "不是数字"),
-])
+@pytest.mark.parametrize(
+    ("field_id", "text", "reason"),
+    [
+        ("s3.new.natural", "十二", "不是数字"),
+        ("s3.new.natural", "", "空白"),
+        ("s3.disclosed.legal", "/", "未填写数字"),
+        ("s4.review.pending", "—", "未填写数字"),
+        ("s2.rules.issued", "无", "未填写数字"),
+        ("s3.carried_out.total", "1 03", "多个数字"),
+        ("s2.normative.repealed", "-2", "负数"),
+        ("s3.partial.natural", "约447", "不是数字"),
+    ],
+)
 def test_unreadable_cells_are_listed_by_official_label_never_taken_as_zero(
     huaian: AnswersFile, field_id: str, text: str, reason: str
 ) -> None:
@@ -187,10 +220,13 @@ def test_unreadable_cells_are_listed_by_official_label_never_taken_as_zero(
     assert field.label in result.summary()
 
 
-@pytest.mark.parametrize(("other", "fields"), [
-    ((3, 4), ("s3.new.natural", "s3.new.commercial")),
-    ((4, 3), ("s3.new.natural", "s3.carried_in.natural")),
-])
+@pytest.mark.parametrize(
+    ("other", "fields"),
+    [
+        ((3, 4), ("s3.new.natural", "s3.new.commercial")),
+        ((4, 3), ("s3.new.natural", "s3.carried_in.natural")),
+    ],
+)
 def test_figures_in_merged_cells_are_listed_not_guessed(
     huaian: AnswersFile, other: tuple[int, int], fields: tuple[str, ...]
 ) -> None:
@@ -279,10 +315,13 @@ def test_a_report_without_a_title_is_read_and_the_title_listed(huaian: AnswersFi
     assert "机关名称" in problem.message
 
 
-@pytest.mark.parametrize(("title", "kind"), [
-    ("某县某局2020年政府信息公开工作年度报告", "gov-disclosure-2019"),
-    ("某县某局2024年政府信息公开工作年度报告", "gov-disclosure-2021"),
-])
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("某县某局2020年政府信息公开工作年度报告", "gov-disclosure-2019"),
+        ("某县某局2024年政府信息公开工作年度报告", "gov-disclosure-2021"),
+    ],
+)
 def test_without_tables_the_year_decides_and_every_cell_is_listed(title: str, kind: str) -> None:
     document = Document()
     document.add_paragraph(title)
@@ -324,21 +363,31 @@ def docx_with(document_xml: bytes) -> bytes:
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "空的"),
-    ("年度报告\n".encode(), "不是 Word（.docx）文件"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "旧版 Word（.doc）"),
-    (b"PK\x03\x04 broken", "已损坏"),
-    (zip_with({"word/other.xml": b"<x/>"}), "没有 Word 正文"),
-    (docx_with(f"<w:document {W}><w:body><w:p>".encode()), "已损坏"),
-    (docx_with(
-        f'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-        f"<w:document {W}><w:body><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:body></w:document>"
-        .encode()
-    ), "为安全起见"),
-    (docx_with(f"<w:document {W}><w:body><w:p><w:r><w:t>会议纪要</w:t></w:r></w:p></w:body>"
-               "</w:document>".encode()), "不是年度报告"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "空的"),
+        ("年度报告\n".encode(), "不是 Word（.docx）文件"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "旧版 Word（.doc）"),
+        (b"PK\x03\x04 broken", "已损坏"),
+        (zip_with({"word/other.xml": b"<x/>"}), "没有 Word 正文"),
+        (docx_with(f"<w:document {W}><w:body><w:p>".encode()), "已损坏"),
+        (
+            docx_with(
+                f'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                f"<w:document {W}><w:body><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:body></w:document>".encode()
+            ),
+            "为安全起见",
+        ),
+        (
+            docx_with(
+                f"<w:document {W}><w:body><w:p><w:r><w:t>会议纪要</w:t></w:r></w:p></w:body>"
+                "</w:document>".encode()
+            ),
+            "不是年度报告",
+        ),
+    ],
+)
 def test_files_that_are_not_reports_are_refused_with_a_reason(data: bytes, message: str) -> None:
     with pytest.raises(DocxReadError) as excinfo:
         read_report(data)
@@ -361,7 +410,7 @@ def test_the_uncompressed_size_is_enforced_while_reading(
 
 
 def test_a_table_declaring_a_huge_grid_is_not_expanded() -> None:
-    row = "<w:tr><w:tc><w:tcPr><w:gridSpan w:val=\"100000000\"/></w:tcPr><w:p/></w:tc></w:tr>"
+    row = '<w:tr><w:tc><w:tcPr><w:gridSpan w:val="100000000"/></w:tcPr><w:p/></w:tc></w:tr>'
     cells = "<w:tc><w:p><w:r><w:t>总计</w:t></w:r></w:p></w:tc>" * 3
     data = docx_with(
         f"<w:document {W}><w:body><w:tbl>{row * 5000}</w:tbl>"
@@ -448,11 +497,11 @@ def test_check_reads_a_docx(tongjiang_docx: Path, huaian: AnswersFile, tmp_path:
     assert "表四「行政复议」行「结果维持」列" in findings[0]["message"]
 
 
-def test_check_takes_last_years_report_as_docx(
-    huaian: AnswersFile, tmp_path: Path
-) -> None:
+def test_check_takes_last_years_report_as_docx(huaian: AnswersFile, tmp_path: Path) -> None:
     last_year = tmp_path / "last.docx"
-    last_year.write_bytes(handmade(huaian, Layout(title=("淮安市人民政府2023年政府信息公开工作年度报告",))))
+    last_year.write_bytes(
+        handmade(huaian, Layout(title=("淮安市人民政府2023年政府信息公开工作年度报告",)))
+    )
     this_year = tmp_path / "this.docx"
     this_year.write_bytes(rendered(huaian))
     result = runner.invoke(app, ["check", str(this_year), "--previous", str(last_year), "--json"])
@@ -481,4 +530,3 @@ def test_a_text_file_named_docx_exits_2_with_a_message(tmp_path: Path, command: 
     result = runner.invoke(app, [*command, str(path)])
     assert result.exit_code == 2
     assert f"无法读取：{path}：不是 Word（.docx）文件" in result.output
-

@@ -69,10 +69,15 @@ def test_totals_are_never_asked_and_every_other_field_is_asked_once(form: Report
     assert all(form.field(f).derived for f in form.fields if f.startswith("s3.results_total."))
 
 
-@pytest.mark.parametrize(("year", "kind"), [
-    (2019, "gov-disclosure-2019"), (2020, "gov-disclosure-2019"),
-    (2021, "gov-disclosure-2021"), (2025, "gov-disclosure-2021"),
-])
+@pytest.mark.parametrize(
+    ("year", "kind"),
+    [
+        (2019, "gov-disclosure-2019"),
+        (2020, "gov-disclosure-2019"),
+        (2021, "gov-disclosure-2021"),
+        (2025, "gov-disclosure-2021"),
+    ],
+)
 def test_the_format_follows_the_report_year(year: int, kind: str) -> None:
     assert form_for_year(year).kind == kind
 

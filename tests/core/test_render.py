@@ -45,7 +45,8 @@ def test_every_value_sits_in_its_official_cell(sample: AnswersFile) -> None:
         assert logical_cells(table2.rows[row + 1]) == ["信息内容", *group.columns]
         for offset, list_row in enumerate(group.rows, start=2):
             assert logical_cells(table2.rows[row + offset]) == [
-                list_row.label, *(printed(form, values, f) for f in list_row.fields)
+                list_row.label,
+                *(printed(form, values, f) for f in list_row.fields),
             ]
         row += 2 + len(group.rows)
 
@@ -75,11 +76,11 @@ def test_every_official_label_is_printed(sample: AnswersFile) -> None:
     assert table3.cell(0, 0).text == s3.note
     assert table3.cell(0, 3).text == "申请人情况"
     assert [table3.cell(1, 3).text, table3.cell(1, 4).text, table3.cell(1, 9).text] == [
-        "自然人", "法人或其他组织", "总计"
+        "自然人",
+        "法人或其他组织",
+        "总计",
     ]
-    assert [table3.cell(2, i).text for i in range(4, 9)] == [
-        c.label for c in s3.columns if c.group
-    ]
+    assert [table3.cell(2, i).text for i in range(4, 9)] == [c.label for c in s3.columns if c.group]
     labels = {c.text for row in table3.rows[3:] for c in row.cells[:3]}
     assert {r.label for r in s3.rows} | {r.within for r in s3.rows if r.within} | {
         r.group for r in s3.rows if r.group
@@ -88,15 +89,20 @@ def test_every_official_label_is_printed(sample: AnswersFile) -> None:
     table4 = document.tables[2]
     assert logical_cells(table4.rows[0]) == ["行政复议", "行政诉讼"]
     assert logical_cells(table4.rows[1]) == ["行政复议", "未经复议直接起诉", "复议后起诉"]
-    assert [c.text for c in table4.rows[2].cells] == ["结果维持", "结果纠正", "其他结果",
-                                                      "尚未审结", "总计"] * 3
+    assert [c.text for c in table4.rows[2].cells] == [
+        "结果维持",
+        "结果纠正",
+        "其他结果",
+        "尚未审结",
+        "总计",
+    ] * 3
 
 
 def test_narrative_sections_print_paragraph_by_paragraph(tongjiang: AnswersFile) -> None:
     document = render(tongjiang, **{"s6.text": "第一段。\n\n第二段。"})
     texts = [p.text for p in document.paragraphs]
     start = texts.index("六、其他需要报告的事项")
-    assert texts[start + 1:start + 3] == ["第一段。", "第二段。"]
+    assert texts[start + 1 : start + 3] == ["第一段。", "第二段。"]
 
 
 def test_zeros_print_as_zero(tongjiang: AnswersFile) -> None:
@@ -108,15 +114,25 @@ def test_zeros_print_as_zero(tongjiang: AnswersFile) -> None:
 def test_page_is_a4_with_official_margins_and_chinese_fonts(huaian: AnswersFile) -> None:
     document = render(huaian)
     section = document.sections[0]
-    sizes = [section.page_width, section.page_height, section.top_margin,
-             section.bottom_margin, section.left_margin, section.right_margin]
+    sizes = [
+        section.page_width,
+        section.page_height,
+        section.top_margin,
+        section.bottom_margin,
+        section.left_margin,
+        section.right_margin,
+    ]
     assert [round(length.mm) for length in sizes] == [210, 297, 37, 35, 28, 26]
     east_asia = {
         name: document.styles[name].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
         for name in ("Normal", "Report Title", "Section Heading", "Report Body")
     }
-    assert east_asia == {"Normal": "仿宋_GB2312", "Report Title": "方正小标宋简体",
-                         "Section Heading": "黑体", "Report Body": "仿宋_GB2312"}
+    assert east_asia == {
+        "Normal": "仿宋_GB2312",
+        "Report Title": "方正小标宋简体",
+        "Section Heading": "黑体",
+        "Report Body": "仿宋_GB2312",
+    }
 
 
 NASTY = [
@@ -130,11 +146,16 @@ NASTY = [
 
 @pytest.mark.parametrize("text", NASTY)
 def test_user_text_renders_literally_and_the_file_opens(tongjiang: AnswersFile, text: str) -> None:
-    answers = AnswersFile(kind=tongjiang.kind, agency=f"测试<局>&{text[:20]}", year=2020,
-                          values=tongjiang.values | {"s1.text": text})
+    answers = AnswersFile(
+        kind=tongjiang.kind,
+        agency=f"测试<局>&{text[:20]}",
+        year=2020,
+        values=tongjiang.values | {"s1.text": text},
+    )
     values = parse_answers(answers).values
-    document = Document(io.BytesIO(render_report(answers.form, agency=answers.agency,
-                                                 year=2020, values=values)))
+    document = Document(
+        io.BytesIO(render_report(answers.form, agency=answers.agency, year=2020, values=values))
+    )
     body = "\n".join(p.text for p in document.paragraphs)
     assert values["s1.text"] in body
     assert f"测试<局>&{text[:20]}"[:8] in document.paragraphs[0].text
@@ -143,20 +164,35 @@ def test_user_text_renders_literally_and_the_file_opens(tongjiang: AnswersFile, 
 def test_draft_carries_a_visible_mark(tongjiang: AnswersFile) -> None:
     values = parse_answers(tongjiang).values
     values.pop("s3.new.natural")
-    data = render_report(tongjiang.form, agency=tongjiang.agency, year=2020, values=values,
-                         draft=True, draft_errors=1)
+    data = render_report(
+        tongjiang.form,
+        agency=tongjiang.agency,
+        year=2020,
+        values=values,
+        draft=True,
+        draft_errors=1,
+    )
     document = Document(io.BytesIO(data))
     assert document.paragraphs[0].text.startswith("草稿（尚有 1 项校验错误")
     assert document.tables[1].rows[3].cells[3].text == ""
-    final = Document(io.BytesIO(render_report(tongjiang.form, agency=tongjiang.agency,
-                                               year=2020, values=parse_answers(tongjiang).values)))
+    final = Document(
+        io.BytesIO(
+            render_report(
+                tongjiang.form,
+                agency=tongjiang.agency,
+                year=2020,
+                values=parse_answers(tongjiang).values,
+            )
+        )
+    )
     assert "草稿" not in final.paragraphs[0].text
 
 
 def test_warm_renderer_matches_docxtpl(huaian: AnswersFile, tmp_path: Path) -> None:
     form = huaian.form
-    context = report_context(form, agency=huaian.agency, year=huaian.year,
-                             values=parse_answers(huaian).values)
+    context = report_context(
+        form, agency=huaian.agency, year=huaian.year, values=parse_answers(huaian).values
+    )
     naive = DocxTemplate(form.template_path)
     naive.render(context, autoescape=True)
     naive.save(tmp_path / "naive.docx")

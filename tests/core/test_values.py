@@ -19,36 +19,74 @@ SIGNED = ValueType("signed")
 AMOUNT = ValueType("amount", "万元")
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("0", 0), ("12", 12), (" 7 ", 7), ("１２３", 123), ("1,234", 1234), ("1，234", 1234),
-    ("12,345,678", 12345678), ("3件", 3), (5, 5), ("００", 0),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("0", 0),
+        ("12", 12),
+        (" 7 ", 7),
+        ("１２３", 123),
+        ("1,234", 1234),
+        ("1，234", 1234),
+        ("12,345,678", 12345678),
+        ("3件", 3),
+        (5, 5),
+        ("００", 0),
+    ],
+)
 def test_counts_accept_what_people_type(typed: object, expected: int) -> None:
     assert parse_number(COUNT, typed) == expected
 
 
-@pytest.mark.parametrize(("typed", "reason"), [
-    ("abc", "不是数字"), ("-2", "负数"), ("+2", "正负号"), ("2.5", "整数"), ("1e9", "科学计数法"),
-    ("1000000000", "数值过大"), ("😀", "不是数字"), ("/", "数量为零时请填写 0"), ("", "不能为空"),
-    ("12,34", "不是数字"), ("三", "不是数字"), (True, "应填写数字"), ("5万元", "单位"),
-])
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("abc", "不是数字"),
+        ("-2", "负数"),
+        ("+2", "正负号"),
+        ("2.5", "整数"),
+        ("1e9", "科学计数法"),
+        ("1000000000", "数值过大"),
+        ("😀", "不是数字"),
+        ("/", "数量为零时请填写 0"),
+        ("", "不能为空"),
+        ("12,34", "不是数字"),
+        ("三", "不是数字"),
+        (True, "应填写数字"),
+        ("5万元", "单位"),
+    ],
+)
 def test_counts_refuse_the_rest_with_a_reason(typed: object, reason: str) -> None:
     with pytest.raises(ValueProblem) as excinfo:
         parse_number(COUNT, typed)
     assert reason in str(excinfo.value)
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("+3", 3), ("-2", -2), ("0", 0), ("＋２", 2), ("－1", -1), (4, 4),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("+3", 3),
+        ("-2", -2),
+        ("0", 0),
+        ("＋２", 2),
+        ("－1", -1),
+        (4, 4),
+    ],
+)
 def test_change_cells_take_a_sign(typed: object, expected: int) -> None:
     assert parse_number(SIGNED, typed) == expected
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("12.5", Decimal("12.5")), ("0", 0), ("1,234.56", Decimal("1234.56")), (0.39, Decimal("0.39")),
-    ("3万元", 3),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12.5", Decimal("12.5")),
+        ("0", 0),
+        ("1,234.56", Decimal("1234.56")),
+        (0.39, Decimal("0.39")),
+        ("3万元", 3),
+    ],
+)
 def test_amounts_take_decimals(typed: object, expected: object) -> None:
     assert parse_number(AMOUNT, typed) == expected
 

@@ -89,7 +89,9 @@ async def test_double_tap_on_generate_makes_one_report(
     sample = load_answers("tests/fixtures/samples/huaian-szf-2024.yaml")
     with session_scope(engine) as session:
         reports.import_answers(
-            session, org_id=org_id, answers=sample.__class__(
+            session,
+            org_id=org_id,
+            answers=sample.__class__(
                 kind=sample.kind, agency=sample.agency, year=REPORT_YEAR, values=sample.values
             ),
         )

@@ -17,7 +17,9 @@ NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 
 
 @pytest.fixture
-def start_bot(tg: FakeTelegram, database_url: str, tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+def start_bot(
+    tg: FakeTelegram, database_url: str, tmp_path: Path
+) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     processes: list[subprocess.Popen[bytes]] = []
     env = {
         **os.environ,

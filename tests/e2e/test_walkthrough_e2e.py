@@ -94,24 +94,35 @@ async def test_new_member_fills_the_whole_report_and_receives_the_docx(
     assert document.file_name == f"某某市生态环境局{REPORT_YEAR}年政府信息公开工作年度报告.docx"
 
     expected = {
-        "s2.rules.issued": 1, "s2.rules.repealed": 0, "s2.rules.in_force": 3,
-        "s2.normative.issued": 2, "s2.normative.repealed": 1, "s2.normative.in_force": 10,
-        "s2.licensing.decisions": 5, "s2.penalty.decisions": 0, "s2.enforcement.decisions": 0,
+        "s2.rules.issued": 1,
+        "s2.rules.repealed": 0,
+        "s2.rules.in_force": 3,
+        "s2.normative.issued": 2,
+        "s2.normative.repealed": 1,
+        "s2.normative.in_force": 10,
+        "s2.licensing.decisions": 5,
+        "s2.penalty.decisions": 0,
+        "s2.enforcement.decisions": 0,
         "s2.fees.amount": Decimal("12.5"),
         **{f: 0 for f in FORM.numeric_fields if f.startswith(("s3.", "s4."))},
         **_row("new", [3, 0, 1, 0, 0, 0]),
         **_row("disclosed", [2, 0, 1, 0, 0, 0]),
         **_row("carried_out", [1, 0, 0, 0, 0, 0]),
-        "s4.review.upheld": 1, "s4.suit_after_review.corrected": 1,
+        "s4.review.upheld": 1,
+        "s4.suit_after_review.corrected": 1,
     }
     expected = {
-        f: v for f, v in complete_values(FORM, {k: v for k, v in expected.items()
-                                               if not FORM.field(k).derived}).items()
+        f: v
+        for f, v in complete_values(
+            FORM, {k: v for k, v in expected.items() if not FORM.field(k).derived}
+        ).items()
     }
     result = read_report(document.content)
     assert result.problems == []
     read_back = parse_answers(result.answers).values
-    assert {f: read_back[f] for f in FORM.numeric_fields} == {f: expected[f] for f in FORM.numeric_fields}
+    assert {f: read_back[f] for f in FORM.numeric_fields} == {
+        f: expected[f] for f in FORM.numeric_fields
+    }
     assert read_back["s1.text"].startswith("2025年，我局认真贯彻落实")
     assert read_back["s6.text"] == "本年度未收取信息处理费。"
     assert result.answers.agency == "某某市生态环境局"

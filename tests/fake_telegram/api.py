@@ -161,9 +161,11 @@ class BotApi:
         return chat
 
     def get_reply(self, chat: Chat, p: Params) -> JSON | None:
-        reply = p.json_value("reply_parameters", "reply parameters") if p.has(
-            "reply_parameters"
-        ) else None
+        reply = (
+            p.json_value("reply_parameters", "reply parameters")
+            if p.has("reply_parameters")
+            else None
+        )
         message_id: int | None
         allow_missing = p.flag("allow_sending_without_reply")
         if isinstance(reply, dict):

@@ -305,7 +305,12 @@ def _close_html_entity(
         if not argument.isdigit() or int(argument) == 0:
             raise EntityParseError("Invalid custom emoji identifier specified")
         entities.append(
-            {"type": "custom_emoji", "offset": offset, "length": length, "custom_emoji_id": argument}
+            {
+                "type": "custom_emoji",
+                "offset": offset,
+                "length": length,
+                "custom_emoji_id": argument,
+            }
         )
     elif tag == "a":
         url = checked_link(argument or inner)
@@ -596,7 +601,9 @@ def parse_markdown_v2(text: str) -> tuple[str, list[Entity]]:
         if stack and stack[-1].kind == "blockquote":
             entry = stack.pop()
             if utf16 != entry.offset:
-                entities.append({"type": kind, "offset": entry.offset, "length": utf16 - entry.offset})
+                entities.append(
+                    {"type": kind, "offset": entry.offset, "length": utf16 - entry.offset}
+                )
     if stack:
         raise end_error(stack[-1])
     return "".join(out), _sort(entities)
@@ -662,7 +669,12 @@ def parse_markdown(text: str) -> tuple[str, list[Entity]]:
                 checked = checked_link(url)
                 if checked is not None:
                     entities.append(
-                        {"type": "text_link", "offset": entity_offset, "length": length, "url": checked}
+                        {
+                            "type": "text_link",
+                            "offset": entity_offset,
+                            "length": length,
+                            "url": checked,
+                        }
                     )
             elif is_pre:
                 entity: Entity = {"type": "pre", "offset": entity_offset, "length": length}

@@ -23,9 +23,7 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 MESSAGE_TO_EDIT_NOT_FOUND = "Bad Request: message to edit not found"
-QUERY_TOO_OLD = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"

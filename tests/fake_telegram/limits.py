@@ -146,7 +146,7 @@ def parse_reply_markup(raw: Any) -> dict[str, Any] | None:
                 raise bad_request("can't parse inline keyboard button: expected an Object")
             if not isinstance(button.get("text"), str):
                 raise bad_request(
-                    "can't parse inline keyboard button: Field \"text\" must be of type String"
+                    'can\'t parse inline keyboard button: Field "text" must be of type String'
                 )
             if not any(action in button for action in _BUTTON_ACTIONS):
                 raise bad_request(
@@ -198,7 +198,7 @@ def parse_commands(raw: Any) -> list[dict[str, str]]:
     if value is None:
         value = []
     if not isinstance(value, list):
-        raise bad_request("Field \"commands\" must be an Array")
+        raise bad_request('Field "commands" must be an Array')
     if len(value) > MAX_COMMANDS:
         raise bad_request("BOT_COMMANDS_TOO_MUCH")
     commands = []
@@ -207,7 +207,7 @@ def parse_commands(raw: Any) -> list[dict[str, str]]:
             raise bad_request("can't parse BotCommand: expected BotCommand")
         for field in ("command", "description"):
             if not isinstance(item.get(field), str):
-                raise bad_request(f'can\'t parse BotCommand: Can\'t find field "{field}"')
+                raise bad_request(f"can't parse BotCommand: Can't find field \"{field}\"")
         command = item["command"].strip()
         command = command.removeprefix("/")
         description = item["description"].strip()
@@ -276,7 +276,9 @@ class RateLimiter:
         with self._lock:
             self.enabled = enabled
             self.global_rate = float(global_per_second)
-            self.global_burst = float(global_burst if global_burst is not None else global_per_second)
+            self.global_burst = float(
+                global_burst if global_burst is not None else global_per_second
+            )
             self.chat_rate = float(per_chat_per_second)
             self.chat_burst = float(per_chat_burst)
             self._global = None

@@ -293,12 +293,15 @@ class FakeTelegram:
             _LOGGER.exception("fake Telegram failed on %s", method)
             self.state.finish_request(record, 500, repr(exc))
             return _json_response(
-                500, {"ok": False, "error_code": 500, "description": f"Internal Server Error: {exc!r}"}
+                500,
+                {"ok": False, "error_code": 500, "description": f"Internal Server Error: {exc!r}"},
             )
         self.state.finish_request(record, 200, None)
         return _json_response(200, {"ok": True, "result": result})
 
-    def _fail(self, request: web.Request, record: RequestRecord, fault: Fault) -> web.StreamResponse:
+    def _fail(
+        self, request: web.Request, record: RequestRecord, fault: Fault
+    ) -> web.StreamResponse:
         if fault.drop:
             self.state.finish_request(record, 0, "connection dropped")
             transport = request.transport
@@ -533,9 +536,7 @@ class FakeTelegram:
         timeout: float | None = None,
     ) -> WebhookDelivery:
         ready, describe = self._delivery_waiter(predicate, since)
-        return await self.state.signal.wait_async(
-            ready, timeout or self.default_timeout, describe
-        )
+        return await self.state.signal.wait_async(ready, timeout or self.default_timeout, describe)
 
     # --- users -----------------------------------------------------------------------------
 
@@ -604,14 +605,14 @@ class FakeTelegram:
         self.state.signal.wait(
             ready,
             timeout or self.default_timeout,
-            lambda: f"{len(self.state.updates)} updates still pending: {list(self.state.updates)!r}",
+            lambda: (
+                f"{len(self.state.updates)} updates still pending: {list(self.state.updates)!r}"
+            ),
         )
 
     # --- requests --------------------------------------------------------------------------
 
-    def call_api(
-        self, method: str, token: str | None = None, **params: Any
-    ) -> tuple[int, JSON]:
+    def call_api(self, method: str, token: str | None = None, **params: Any) -> tuple[int, JSON]:
         """A raw JSON Bot API call over HTTP from the calling thread: (status, body).
 
         For checking the fake below PTB; blocking, but the fake runs on its own thread, so it
@@ -697,9 +698,7 @@ class FakeTelegram:
         timeout: float | None = None,
     ) -> RequestRecord:
         ready, describe = self._request_waiter(method, predicate, since, finished)
-        return await self.state.signal.wait_async(
-            ready, timeout or self.default_timeout, describe
-        )
+        return await self.state.signal.wait_async(ready, timeout or self.default_timeout, describe)
 
     # --- faults and limits -----------------------------------------------------------------
 
@@ -766,9 +765,7 @@ class FakeTelegram:
 
     # --- bot-wide state --------------------------------------------------------------------
 
-    def commands(
-        self, scope: JSON | None = None, language_code: str = ""
-    ) -> list[dict[str, str]]:
+    def commands(self, scope: JSON | None = None, language_code: str = "") -> list[dict[str, str]]:
         """The commands set with setMyCommands for ``scope`` (default scope) and language."""
         key = (json.dumps(scope or {"type": "default"}, sort_keys=True), language_code)
         with self.state.lock:

@@ -379,7 +379,9 @@ class BotState:
 
     # --- files -----------------------------------------------------------------------------
 
-    def store_file(self, content: bytes, file_name: str | None, mime_type: str | None) -> StoredFile:
+    def store_file(
+        self, content: bytes, file_name: str | None, mime_type: str | None
+    ) -> StoredFile:
         with self.lock:
             self._file_counter += 1
             number = self._file_counter
@@ -389,9 +391,8 @@ class BotState:
                 extension = "." + file_name.rsplit(".", 1)[1]
             stored = StoredFile(
                 file_id="BQACAgUAAxkBAAI" + token.rstrip("="),
-                file_unique_id="AgAD" + base64.urlsafe_b64encode(str(number).encode())
-                .decode()
-                .rstrip("="),
+                file_unique_id="AgAD"
+                + base64.urlsafe_b64encode(str(number).encode()).decode().rstrip("="),
                 content=bytes(content),
                 file_name=file_name,
                 mime_type=mime_type,
@@ -484,7 +485,9 @@ class BotState:
         with self.lock:
             self._callback_counter += 1
             record = CallbackQueryRecord(
-                id=str(4_400_000_000_000_000_000 + self.bot_id % 1000 * 10**9 + self._callback_counter),
+                id=str(
+                    4_400_000_000_000_000_000 + self.bot_id % 1000 * 10**9 + self._callback_counter
+                ),
                 user_id=user_id,
                 message_id=message_id,
                 data=data,

@@ -151,9 +151,7 @@ class FakeUser:
                     for candidate in row:
                         if candidate.get(field) == button:
                             return stored.data, candidate
-        recent = [
-            _summary(chat.messages[mid].data) for mid in chat.bot_message_ids[-5:]
-        ]
+        recent = [_summary(chat.messages[mid].data) for mid in chat.bot_message_ids[-5:]]
         raise AssertionError(
             f"{self!r}: no inline button {button!r} "
             f"{'on message ' + str(message) if message is not None else 'on any bot message'}; "
@@ -240,7 +238,9 @@ class FakeUser:
     def history(self) -> list[JSON]:
         """Both sides of the chat in message-id order (current state)."""
         with self._state.lock:
-            return [copy.deepcopy(self._chat.messages[mid].data) for mid in sorted(self._chat.messages)]
+            return [
+                copy.deepcopy(self._chat.messages[mid].data) for mid in sorted(self._chat.messages)
+            ]
 
     def message(self, message_id: int) -> JSON | None:
         with self._state.lock:
@@ -347,14 +347,18 @@ class FakeUser:
     def wait_for_messages(self, count: int = 1, timeout: float | None = None) -> list[JSON]:
         """The next ``count`` new bot messages after the read cursor (consumes them)."""
         return self._signal.wait(
-            self._messages_ready(count), self._timeout(timeout), self._describe(f"{count} message(s)")
+            self._messages_ready(count),
+            self._timeout(timeout),
+            self._describe(f"{count} message(s)"),
         )
 
     def wait_for(
         self, predicate: Predicate, timeout: float | None = None, what: str = "a matching message"
     ) -> JSON:
         """The next new bot message matching ``predicate``; messages before it are consumed."""
-        return self._signal.wait(self._match_ready(predicate), self._timeout(timeout), self._describe(what))
+        return self._signal.wait(
+            self._match_ready(predicate), self._timeout(timeout), self._describe(what)
+        )
 
     def wait_for_text(self, substring: str, timeout: float | None = None) -> JSON:
         """The next new bot message whose text or caption contains ``substring``."""
@@ -366,7 +370,9 @@ class FakeUser:
         self, predicate: Predicate | None = None, timeout: float | None = None
     ) -> JSON:
         """The next edit the bot made in this chat (the message after the edit)."""
-        return self._signal.wait(self._edit_ready(predicate), self._timeout(timeout), self._describe("an edit"))
+        return self._signal.wait(
+            self._edit_ready(predicate), self._timeout(timeout), self._describe("an edit")
+        )
 
     def wait_for_callback_answer(
         self, query_id: str | None = None, timeout: float | None = None
@@ -383,7 +389,10 @@ class FakeUser:
         return self.wait_for(lambda m: "document" in m, timeout, "a document")
 
     def wait_until(
-        self, condition: Callable[[FakeUser], bool], timeout: float | None = None, what: str = "a condition"
+        self,
+        condition: Callable[[FakeUser], bool],
+        timeout: float | None = None,
+        what: str = "a condition",
     ) -> None:
         """Block until ``condition(user)`` holds (checked on every change in this chat)."""
         self._signal.wait(
@@ -394,7 +403,9 @@ class FakeUser:
         self, count: int = 1, timeout: float | None = None
     ) -> list[JSON]:
         return await self._signal.wait_async(
-            self._messages_ready(count), self._timeout(timeout), self._describe(f"{count} message(s)")
+            self._messages_ready(count),
+            self._timeout(timeout),
+            self._describe(f"{count} message(s)"),
         )
 
     async def wait_for_async(
@@ -429,7 +440,10 @@ class FakeUser:
         return await self.wait_for_async(lambda m: "document" in m, timeout, "a document")
 
     async def wait_until_async(
-        self, condition: Callable[[FakeUser], bool], timeout: float | None = None, what: str = "a condition"
+        self,
+        condition: Callable[[FakeUser], bool],
+        timeout: float | None = None,
+        what: str = "a condition",
     ) -> None:
         await self._signal.wait_async(
             lambda: True if condition(self) else None, self._timeout(timeout), self._describe(what)

@@ -35,7 +35,9 @@ async def test_empty_text_and_bad_html(tg: FakeTelegram, start_app: StartApp) ->
     user = tg.user()
     with pytest.raises(BadRequest, match="Message text is empty"):
         await app.bot.send_message(user.id, "  \n ")
-    with pytest.raises(BadRequest, match=r'Can\'t parse entities: unsupported start tag "br" at byte offset 3'):
+    with pytest.raises(
+        BadRequest, match=r'Can\'t parse entities: unsupported start tag "br" at byte offset 3'
+    ):
         await app.bot.send_message(user.id, "第<br>", parse_mode="HTML")
     with pytest.raises(BadRequest, match=r'(?i)can\'t find end tag corresponding to start tag "b"'):
         await app.bot.send_message(user.id, "<b>未闭合", parse_mode="HTML")

@@ -76,7 +76,9 @@ def test_code_blocks_with_and_without_a_language(parse: Callable[[str], Any]) ->
 
 def test_trimming_and_length_after_parsing() -> None:
     formatted = parse_text("  \n<b>你好</b>\n ", "HTML", None)
-    assert formatted.text == "你好" and formatted.entities == [{"type": "bold", "offset": 0, "length": 2}]
+    assert formatted.text == "你好" and formatted.entities == [
+        {"type": "bold", "offset": 0, "length": 2}
+    ]
 
 
 def test_bot_command_entities() -> None:
@@ -131,7 +133,9 @@ def test_enforced_limits_on_the_server(tg: FakeTelegram) -> None:
     assert statuses[:2] == [200, 200] and set(statuses[2:]) == {429}
     assert tg.rate_limited_count == 2 and tg.rate_limited_by_chat == {user.id: 2}
     _, body = tg.call_api("sendMessage", chat_id=user.id, text="x")
-    assert body["parameters"]["retry_after"] >= 1 and body["description"].startswith("Too Many Requests: retry after ")
+    assert body["parameters"]["retry_after"] >= 1 and body["description"].startswith(
+        "Too Many Requests: retry after "
+    )
     tg.enforce_limits = False
     assert tg.call_api("sendMessage", chat_id=user.id, text="free")[0] == 200
     assert len(user.messages) == 3
@@ -142,6 +146,9 @@ def test_sync_user_waits_and_timeout_message(tg: FakeTelegram) -> None:
     tg.call_api("sendMessage", chat_id=user.id, text="第一条")
     tg.call_api("sendMessage", chat_id=user.id, text="第二条 <b>粗</b>", parse_mode="HTML")
     assert [m["text"] for m in user.wait_for_messages(2)] == ["第一条", "第二条 粗"]
-    with pytest.raises(AssertionError, match=r"timed out waiting for a message containing '第三条'.*already read.*第二条"):
+    with pytest.raises(
+        AssertionError,
+        match=r"timed out waiting for a message containing '第三条'.*already read.*第二条",
+    ):
         user.wait_for_text("第三条", timeout=0.05)
     assert user.last_message is not None and user.last_message["text"] == "第二条 粗"

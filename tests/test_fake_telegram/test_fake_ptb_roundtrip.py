@@ -26,7 +26,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 async def test_echo_handler_replies(tg: FakeTelegram, start_app: StartApp) -> None:
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
-        await update.message.reply_text(f"你说：<b>{update.message.text}</b>", parse_mode=ParseMode.HTML)
+        await update.message.reply_text(
+            f"你说：<b>{update.message.text}</b>", parse_mode=ParseMode.HTML
+        )
 
     await start_app(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     user = tg.user(id=42, first_name="张三")
@@ -42,7 +44,9 @@ async def test_echo_handler_replies(tg: FakeTelegram, start_app: StartApp) -> No
     assert user.messages == [reply]
 
 
-async def test_start_deep_link_reaches_command_handler(tg: FakeTelegram, start_app: StartApp) -> None:
+async def test_start_deep_link_reaches_command_handler(
+    tg: FakeTelegram, start_app: StartApp
+) -> None:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat is not None
         await context.bot.send_message(update.effective_chat.id, f"args={context.args}")
@@ -59,7 +63,12 @@ async def test_callback_button_round_trip(tg: FakeTelegram, start_app: StartApp)
     async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton("是", callback_data="q1:yes"), InlineKeyboardButton("否", callback_data="q1:no")]]
+            [
+                [
+                    InlineKeyboardButton("是", callback_data="q1:yes"),
+                    InlineKeyboardButton("否", callback_data="q1:no"),
+                ]
+            ]
         )
         await update.message.reply_text("是否公开？", reply_markup=keyboard)
 
@@ -90,7 +99,9 @@ async def test_callback_button_round_trip(tg: FakeTelegram, start_app: StartApp)
     assert update["callback_query"]["message"]["message_id"] == question["message_id"]
 
 
-async def test_tap_by_callback_data_and_unknown_button(tg: FakeTelegram, start_app: StartApp) -> None:
+async def test_tap_by_callback_data_and_unknown_button(
+    tg: FakeTelegram, start_app: StartApp
+) -> None:
     app = await start_app()
     user = tg.user()
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("下一步", callback_data="next")]])
@@ -107,7 +118,10 @@ async def test_bot_sends_document_with_bytes(tg: FakeTelegram, start_app: StartA
     user = tg.user()
     content = b"PK\x03\x04 fake docx bytes"
     message = await app.bot.send_document(
-        user.id, InputFile(content, filename="年报.docx"), caption="<i>草稿</i>", parse_mode=ParseMode.HTML
+        user.id,
+        InputFile(content, filename="年报.docx"),
+        caption="<i>草稿</i>",
+        parse_mode=ParseMode.HTML,
     )
     assert message.document is not None
     assert message.document.file_name == "年报.docx"
@@ -152,7 +166,9 @@ async def test_chat_action_and_delete(tg: FakeTelegram, start_app: StartApp) -> 
     assert user.messages == [] and user.deleted_message_ids == [message.message_id]
 
 
-async def test_message_ids_per_chat_and_update_ids_consecutive(tg: FakeTelegram, start_app: StartApp) -> None:
+async def test_message_ids_per_chat_and_update_ids_consecutive(
+    tg: FakeTelegram, start_app: StartApp
+) -> None:
     app = await start_app(polling=False)
     alice, bob = tg.user(first_name="A"), tg.user(first_name="B")
     a1 = alice.send_text("1")

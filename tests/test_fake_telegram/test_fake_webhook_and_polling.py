@@ -39,10 +39,14 @@ async def receiver() -> AsyncIterator[tuple[str, list[tuple[str | None, dict]]]]
     await runner.cleanup()
 
 
-async def test_webhook_delivery_with_secret(tg: FakeTelegram, start_app: StartApp, receiver) -> None:
+async def test_webhook_delivery_with_secret(
+    tg: FakeTelegram, start_app: StartApp, receiver
+) -> None:
     url, received = receiver
     app = await start_app(polling=False)
-    await app.bot.set_webhook(url, secret_token=SECRET, allowed_updates=["message", "callback_query"])
+    await app.bot.set_webhook(
+        url, secret_token=SECRET, allowed_updates=["message", "callback_query"]
+    )
     info = await app.bot.get_webhook_info()
     assert info.url == url and info.allowed_updates == ("message", "callback_query")
 
@@ -65,7 +69,9 @@ async def test_webhook_delivery_with_secret(tg: FakeTelegram, start_app: StartAp
     assert await app.bot.get_updates(timeout=0) == ()
 
 
-async def test_refused_webhook_is_retried_and_recorded(tg: FakeTelegram, start_app: StartApp, receiver) -> None:
+async def test_refused_webhook_is_retried_and_recorded(
+    tg: FakeTelegram, start_app: StartApp, receiver
+) -> None:
     url, received = receiver
     app = await start_app(polling=False)
     tg.webhook_retry_delay = 0.01
@@ -129,14 +135,18 @@ def test_offset_and_limit(tg: FakeTelegram) -> None:
     assert [u["message"]["text"] for u in body["result"]] == ["2", "3", "4"]
     assert tg.pending_update_count == 3
     # allowed_updates applies to updates created afterwards
-    tg.call_api("getUpdates", offset=body["result"][-1]["update_id"] + 1, allowed_updates=["callback_query"])
+    tg.call_api(
+        "getUpdates", offset=body["result"][-1]["update_id"] + 1, allowed_updates=["callback_query"]
+    )
     user.send_text("ignored")
     assert tg.pending_update_count == 0
 
 
 async def test_polling_app_shuts_down_quickly(tg: FakeTelegram, start_app: StartApp) -> None:
     app = await start_app()
-    await tg.wait_for_request_async("getUpdates", lambda r: str(r.params.get("timeout")) == "1", finished=False)
+    await tg.wait_for_request_async(
+        "getUpdates", lambda r: str(r.params.get("timeout")) == "1", finished=False
+    )
     started = asyncio.get_running_loop().time()
     await app.updater.stop()
     await app.stop()
