@@ -43,6 +43,13 @@ def current(session: Session, actor: Member) -> Member:
     return fresh
 
 
+def note_current(session: Session, member: Member) -> None:
+    """`member` was just read from the database in this transaction: `current` need not
+    read it again."""
+    if member.active:
+        session.info.setdefault(_CHECKED, {})[member.id] = member
+
+
 def readable_org_ids(session: Session, actor: Member) -> set[int] | None:
     """The organisations whose reports `actor` may read; None means all."""
     if actor.role == "admin":

@@ -213,13 +213,18 @@ def begin_write(session: Session) -> None:
 def write_transaction(session: Session) -> Iterator[None]:
     """`begin_write`, then commit on success or roll back on any error.
 
+    Inside a write transaction the caller already began (a chat answer reads and writes in
+    one), it joins that one: the caller commits, and an error still rolls back all of it.
     Rolling back at once matters on SQLite: an open write transaction holds the database's
     write lock, and every other writer would wait for it until the session is closed.
     """
-    begin_write(session)
+    joined = is_writing(session)
+    if not joined:
+        begin_write(session)
     try:
         yield
-        session.commit()
+        if not joined:
+            session.commit()
     except BaseException:
         session.rollback()
         raise

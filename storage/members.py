@@ -20,7 +20,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage import audit, clock
+from storage import access, audit, clock
 from storage.db import write_transaction
 from storage.errors import InviteError, NotFound, StorageError
 from storage.models import ROLE_LABELS, Invite, InviteAttempt, Member, check_code
@@ -150,9 +150,14 @@ def redeem_invite(
 
 def get_member(session: Session, *, telegram_user_id: int) -> Member | None:
     """The active member behind a Telegram user, or None."""
-    return session.exec(
-        select(Member).where(Member.telegram_user_id == telegram_user_id, Member.active)
+    member = session.exec(
+        select(Member)
+        .where(Member.telegram_user_id == telegram_user_id, Member.active)
+        .execution_options(populate_existing=True)
     ).first()
+    if member is not None:
+        access.note_current(session, member)
+    return member
 
 
 def list_members(session: Session, *, org_id: int | None = None) -> list[Member]:

@@ -1,7 +1,8 @@
 """Reports and their answers: saved one message at a time, never silently overwritten.
 
-A save locks the report row (BEGIN IMMEDIATE on SQLite, SELECT … FOR UPDATE on PostgreSQL),
-so concurrent saves of one report queue rather than race and retry; it writes the changed
+A save locks the report row (BEGIN IMMEDIATE on SQLite, SELECT … FOR UPDATE on PostgreSQL: any
+report read by id inside a write transaction is locked, once per transaction), so concurrent
+saves of one report queue rather than race and retry; it writes the changed
 answers and one history row per change, bumps `Report.version` once with
 `UPDATE … WHERE version = <read>` (a guard: under the lock it always matches) and commits.
 A caller that passes `expected_version` (the version it showed the user) gets
@@ -58,13 +59,33 @@ def _form(kind: str) -> ReportForm:
         raise StorageError(f"报告格式「{kind}」不存在") from exc
 
 
-def _load(session: Session, report_id: int, *, lock: bool = False) -> Report:
+# Per transaction: the reports this write transaction has locked, and whether it changed
+# answers (what it reads afterwards includes its own uncommitted rows: not for the cache).
+_LOCKED = "nianbao_locked_reports"
+_CHANGED = "nianbao_answers_changed"
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_transaction(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
+        session.info.pop(_CHANGED, None)
+
+
+def _load(session: Session, report_id: int) -> Report:
+    """The report as the database has it now; in a write transaction, locked and read once."""
+    writing = is_writing(session)
+    locked: dict[int, Report] = session.info.setdefault(_LOCKED, {}) if writing else {}
+    if report_id in locked:
+        return locked[report_id]
     query = select(Report).where(Report.id == report_id)
-    if lock:
+    if writing:
         query = query.with_for_update()
     report = session.exec(query.execution_options(populate_existing=True)).first()
     if report is None:
         raise NotFound(f"报告（编号 {report_id}）不存在")
+    if writing:
+        locked[report_id] = report
     return report
 
 
@@ -142,8 +163,9 @@ class _ValuesCache:
     """Committed answers of recently read reports, keyed by the report's version.
 
     Every change bumps `Report.version`, so an entry is valid exactly while the version read
-    in the caller's transaction matches; other processes' writes simply miss. Only filled
-    outside write transactions, which could otherwise cache their own uncommitted rows.
+    in the caller's transaction matches; other processes' writes simply miss. Entries are
+    filled with the version read in the same statement as the answers, and never by a
+    transaction that has changed answers (it would cache its own uncommitted rows).
     Entries are per database and per report row (its id and creation time).
     """
 
@@ -166,10 +188,10 @@ class _ValuesCache:
             self.entries.move_to_end(key)
             return dict(entry[1])
 
-    def put(self, session: Session, report: Report, values: dict[str, Any]) -> None:
+    def put(self, session: Session, report: Report, version: int, values: dict[str, Any]) -> None:
         key = self.key(session, report)
         with self.lock:
-            self.entries[key] = (report.version, dict(values))
+            self.entries[key] = (version, dict(values))
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
@@ -179,28 +201,48 @@ _cache = _ValuesCache()
 
 
 def _values(session: Session, report: Report) -> dict[str, Any]:
-    cacheable = not is_writing(session)
+    cacheable = not session.info.get(_CHANGED)
     if cacheable and (cached := _cache.get(session, report)) is not None:
         return cached
-    values = _read_values(session, report)
+    version, values = _read_values(session, report)
     if cacheable:
-        _cache.put(session, report, values)
+        _cache.put(session, report, version, values)
     return values
 
 
-def _read_values(session: Session, report: Report) -> dict[str, Any]:
+def _read_values(session: Session, report: Report) -> tuple[int, dict[str, Any]]:
+    """The answers with the report version they belong to, read in one statement: under
+    PostgreSQL's read committed, two statements could see two different commits."""
     form = _form(report.kind)
-    rows = session.exec(
-        select(Answer.field_id, Answer.value)
-        .where(Answer.report_id == report.id)
+    rows = session.execute(
+        sa.select(Report.version, Answer.field_id, Answer.value)
+        .select_from(Report)
+        .outerjoin(Answer, Answer.report_id == Report.id)  # type: ignore[arg-type]
+        .where(Report.id == report.id)
         .order_by(Answer.id)  # type: ignore[arg-type]
     ).all()
-    return {field_id: from_json(form.fields.get(field_id), value) for field_id, value in rows}
+    if not rows:
+        raise NotFound(f"报告（编号 {report.id}）不存在")
+    values = {
+        field_id: from_json(form.fields.get(field_id), value)
+        for _, field_id, value in rows
+        if field_id is not None
+    }
+    return rows[0][0], values
 
 
 def report_values(session: Session, *, actor: Member, report_id: int) -> dict[str, Any]:
     """field id → value (int, Decimal for amounts, str for text)."""
     return _values(session, get_report(session, actor=actor, report_id=report_id))
+
+
+def previous_values(session: Session, *, actor: Member, report: Report) -> dict[str, Any] | None:
+    """Last year's answers of the report's organisation; None if it has no report for then."""
+    access.check_read(session, actor, report.org_id)
+    previous = session.exec(
+        select(Report).where(Report.org_id == report.org_id, Report.year == report.year - 1)
+    ).first()
+    return None if previous is None else _values(session, previous)
 
 
 def save_answers(
@@ -219,7 +261,7 @@ def save_answers(
     can neither lose an answer nor move past an unsaved one.
     """
     with write_transaction(session):
-        report = _load(session, report_id, lock=True)
+        report = _load(session, report_id)
         member = access.check_write(session, actor, report)
         _apply(session, report, member, values, raw or {}, expected_version)
         if position is not None:
@@ -249,14 +291,9 @@ def _apply(
         if field_id not in form.fields:
             raise StorageError(f"字段「{field_id}」不属于{form.source}格式，无法保存")
         wanted[field_id] = to_json(normalise(form.field(field_id), value))
-    current: dict[str, Any] = dict(
-        session.exec(
-            select(Answer.field_id, Answer.value).where(
-                Answer.report_id == report.id,
-                Answer.field_id.in_(list(wanted)),  # type: ignore[attr-defined]
-            )
-        ).all()
-    )
+    # Read under the report's lock: the committed answers, from the cache when it is current.
+    stored = _values(session, report)
+    current = {f: to_json(stored[f]) for f in wanted if f in stored}
     if expected_version is not None and expected_version < report.version:
         conflicts = _conflicts(session, report, member, wanted, current, expected_version)
         if conflicts:
@@ -266,6 +303,7 @@ def _apply(
         return
     now = clock.utcnow()
     version = report.version + 1
+    session.info[_CHANGED] = True
     bumped = session.execute(
         sa.update(Report)
         .where(Report.id == report.id, Report.version == report.version)
@@ -422,7 +460,7 @@ def set_status(
     """Submit, approve or return a report; records who, when and why. Commits."""
     check_code(to_status, STATUS_LABELS, "报告状态")
     with write_transaction(session):
-        report = _load(session, report_id, lock=True)
+        report = _load(session, report_id)
         from_status = report.status
         if (from_status, to_status) not in TRANSITIONS:
             raise StorageError(

@@ -46,8 +46,8 @@ from bot.core.checks import Finding, check_values, has_errors
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
 from bot.core.rollup import RollupError, summary_text
-from storage import access, audit, clock, positions, reports
-from storage.db import session_scope
+from storage import access, audit, clock, members, positions, reports
+from storage.db import begin_write, session_scope
 from storage.errors import NotFound, PermissionDenied, StorageError
 from storage.models import STATUS_LABELS, Member, Report
 from storage.orgs import get_org
@@ -333,12 +333,21 @@ class ReviewDesk:
         with session_scope(self.engine) as session:
             return self._pending(session, member)[0]
 
-    def comment(self, member: Member, text: str) -> DeskResult | None:
-        """The return comment, if one is pending; None lets the text go to the walkthrough."""
+    def receive_text(
+        self, telegram_user_id: int, text: str, *, update_id: int | None = None
+    ) -> DeskResult | None:
+        """A member's text message: the return comment they were asked for, if one is
+        pending, else an answer in the walkthrough; None: not a member."""
         with session_scope(self.engine) as session:
+            begin_write(session)  # an answer reads and writes in one transaction
+            member = members.get_member(session, telegram_user_id=telegram_user_id)
+            if member is None:
+                return None
             report_id, version = self._pending(session, member)
             if report_id is None:
-                return None
+                return DeskResult(self._chat.answer(session, member, text, update_id))
+            # The return takes transactions of its own, as a button press does.
+            session.commit()
             comment = text.strip()
             if not comment:
                 return _said("请发送退回意见（文字）。")
@@ -675,7 +684,7 @@ class ReviewDesk:
         )
 
     def _pending(self, session: Session, member: Member) -> tuple[int | None, int | None]:
-        position = positions.get_position(session, member_id=member.id)
+        position = self._chat.saved_position(session, member)
         state = position.state if position is not None else {}
         report_id, version = state.get(PENDING_KEY), state.get(PENDING_VERSION_KEY)
         if not isinstance(report_id, int) or not isinstance(version, int):

@@ -26,7 +26,7 @@ from bot.core.checks import check_values, has_errors
 from bot.core.form import ReportForm, load_form
 from bot.core.render import render_report
 from storage import members, positions, reports
-from storage.db import session_scope
+from storage.db import begin_write, session_scope
 from storage.errors import StorageError, VersionConflict
 from storage.models import (
     ROLE_LABELS,
@@ -171,19 +171,24 @@ class ReportChat:
     def text(self, member: Member, text: str, *, update_id: int | None = None) -> Turn:
         """An answer. `update_id` (Telegram's) makes a redelivered update a no-op."""
         with session_scope(self.engine) as session:
-            return self._text(session, member, text, update_id)
+            begin_write(session)
+            return self.answer(session, member, text, update_id)
 
     def text_from(
         self, telegram_user_id: int, text: str, *, update_id: int | None = None
     ) -> Turn | None:
         """`text` for a Telegram user, looked up in the same transaction; None: not a member."""
         with session_scope(self.engine) as session:
+            begin_write(session)
             member = members.get_member(session, telegram_user_id=telegram_user_id)
             if member is None:
                 return None
-            return self._text(session, member, text, update_id)
+            return self.answer(session, member, text, update_id)
 
-    def _text(self, session: Session, member: Member, text: str, update_id: int | None) -> Turn:
+    def answer(self, session: Session, member: Member, text: str, update_id: int | None) -> Turn:
+        """`text` in the caller's write transaction (`begin_write`): every answer writes
+        (answers, or at least the position), so reading under the report's lock spares a
+        second transaction."""
         report = self._active_report(session, member)
         if report is None:
             return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
@@ -263,7 +268,7 @@ class ReportChat:
 
     def cancel(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
-            position = self._position(session, member)
+            position = self.saved_position(session, member)
             if position is not None and position.report_id is not None:
                 positions.update_state(session, member_id=member.id, changes={"active": False})
         return Turn((Reply("已暂停填写，已填写的内容均已保存。发送 /report 可随时从原处继续。"),))
@@ -275,7 +280,7 @@ class ReportChat:
         if has_errors(findings):
             reply = blocked_reply(state, findings, doing="生成")
             return self._turn(report, (reply,), state.position)
-        position_row = self._position(session, member)
+        position_row = self.saved_position(session, member)
         generated = (position_row.state if position_row else {}).get("generated")
         if generated == report.version:
             return self._turn(
@@ -355,7 +360,7 @@ class ReportChat:
         self, session: Session, member: Member, *, year: int | None = None, switch: bool = False
     ) -> Report:
         """The member's current report: the one their position is on, else this year's."""
-        position = self._position(session, member)
+        position = self.saved_position(session, member)
         if year is None and position is not None and position.report_id is not None:
             try:
                 return reports.get_report(session, actor=member, report_id=position.report_id)
@@ -380,7 +385,7 @@ class ReportChat:
     def _active_report(
         self, session: Session, member: Member, *, wake: bool = False
     ) -> Report | None:
-        position = self._position(session, member)
+        position = self.saved_position(session, member)
         if position is None or position.report_id is None:
             return None
         if not wake and not position.state.get("active", True):
@@ -390,33 +395,25 @@ class ReportChat:
         except StorageError:
             return None
 
-    def _position(self, session: Session, member: Member) -> ChatPosition | None:
-        """The member's saved position, read once per call (session.info holds it)."""
+    def saved_position(self, session: Session, member: Member) -> ChatPosition | None:
+        """The member's saved position, read once per session (session.info holds it)."""
         if "position" not in session.info:
             session.info["position"] = positions.get_position(session, member_id=member.id)
         return session.info["position"]
 
     def _position_state(self, session: Session, member: Member) -> dict[str, Any]:
-        position = self._position(session, member)
+        position = self.saved_position(session, member)
         return dict(position.state) if position is not None else {}
 
     def load_state(self, session: Session, member: Member, report: Report) -> ReportState:
         """The report as the walkthrough sees it (also used by the review desk)."""
         form = load_form(report.kind)
         values = reports.report_values(session, actor=member, report_id=report.id)
-        saved = self._position(session, member)
+        saved = self.saved_position(session, member)
         raw = saved.state if saved is not None and saved.report_id == report.id else None
         position = Position.from_dict(raw, questions=len(form.questions))
-        previous = self._previous_values(session, member, report)
+        previous = reports.previous_values(session, actor=member, report=report)
         return ReportState(form, report.agency, report.year, values, position, previous)
-
-    def _previous_values(
-        self, session: Session, member: Member, report: Report
-    ) -> dict[str, Any] | None:
-        for candidate in reports.list_reports(session, actor=member, year=report.year - 1):
-            if candidate.org_id == report.org_id:
-                return reports.report_values(session, actor=member, report_id=candidate.id)
-        return None
 
     def _save_position(
         self, session: Session, member: Member, report: Report, position: Position, **extra: Any

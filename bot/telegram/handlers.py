@@ -23,9 +23,9 @@ from telegram.ext import (
 from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, ReportChat, Turn
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
-from bot.telegram.common import member_lock, report_chat, report_uploads
+from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
 from bot.telegram.replies import send_turn, with_retries
-from bot.telegram.review_handlers import add_review_handlers
+from bot.telegram.review_handlers import add_review_handlers, respond
 from storage.models import Member
 
 logger = logging.getLogger(__name__)
@@ -111,15 +111,19 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Any other text is an answer to the current question."""
+    """Any other text: a supervisor's pending return comment, else an answer to the current
+    question, in one call of the review desk (one transaction)."""
     assert update.effective_user is not None and update.message is not None
     text = update.message.text or ""
     user_id = update.effective_user.id
     async with member_lock(user_id):
-        turn = await asyncio.to_thread(
-            partial(report_chat(context).text_from, user_id, text, update_id=update.update_id)
+        result = await asyncio.to_thread(
+            partial(review_desk(context).receive_text, user_id, text, update_id=update.update_id)
         )
-        await _reply(update, context, turn or Turn((Reply(NOT_A_MEMBER),)))
+        if result is None:
+            await _reply(update, context, Turn((Reply(NOT_A_MEMBER),)))
+        else:
+            await respond(update, context, result)
 
 
 async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

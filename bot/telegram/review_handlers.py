@@ -3,9 +3,10 @@ review desk's buttons and a supervisor's return comment.
 
 Everything is registered in handler group 0, ahead of the walkthrough (group 1). Commands
 and the desk's buttons (callback data matching `CALLBACK_PATTERN`) end the update's
-processing; a text message is claimed only when its sender has a return comment pending,
-otherwise it falls through to the walkthrough untouched. Each handler looks the member up
-afresh, so a removed member is refused on their very next update.
+processing. A return comment arrives as an ordinary text message: the walkthrough's text
+handler passes every text to `ReviewDesk.receive_text`, which claims it when a comment is
+pending. Each handler looks the member up afresh, so a removed member is refused on their
+very next update.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
 )
 
 from bot.chat.review import (
@@ -64,7 +63,7 @@ async def deliver(
             logger.warning("notification to member %s failed: %s", note.member_id, exc)
 
 
-async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, result: DeskResult) -> None:
+async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, result: DeskResult) -> None:
     assert update.effective_chat is not None
     await send_turn(context.bot, update.effective_chat.id, result.turn)
     await deliver(context, result.notifications)
@@ -90,7 +89,7 @@ def desk_command(
             else:
                 args = list(context.args or [])
                 result = await asyncio.to_thread(call, review_desk(context), member, args)
-                await _respond(update, context, result)
+                await respond(update, context, result)
         raise ApplicationHandlerStop
 
     return handler
@@ -127,22 +126,7 @@ async def desk_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 await with_retries(lambda: query.edit_message_reply_markup(reply_markup=None))
             except BadRequest as exc:  # already without buttons (a double tap), or too old
                 logger.debug("buttons not removed: %s", exc)
-        await _respond(update, context, result)
-    raise ApplicationHandlerStop
-
-
-async def return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A supervisor's return comment, if one is pending; any other text falls through."""
-    assert update.effective_user is not None and update.message is not None
-    async with member_lock(update.effective_user.id):
-        member = await _member(update, context)
-        if member is None:
-            return
-        text = update.message.text or ""
-        result = await asyncio.to_thread(review_desk(context).comment, member, text)
-        if result is None:
-            return
-        await _respond(update, context, result)
+        await respond(update, context, result)
     raise ApplicationHandlerStop
 
 
@@ -157,7 +141,3 @@ def add_review_handlers(application: Application) -> None:  # type: ignore[type-
     for name, call in commands.items():
         application.add_handler(CommandHandler(name, desk_command(call)), group=0)
     application.add_handler(CallbackQueryHandler(desk_button, pattern=CALLBACK_PATTERN), group=0)
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, return_comment),
-        group=0,
-    )

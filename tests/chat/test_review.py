@@ -227,13 +227,17 @@ def test_return_with_comment_then_fix_resubmit_and_approve(
     assert "下一条文字消息将作为退回意见" in text(asked)
     assert desk.pending_comment(supervisor) == report_id
     restarted = ReviewDesk(engine, today=lambda: JANUARY_2026)  # the bot restarts meanwhile
-    returned = restarted.comment(supervisor, "表三第二行数字有误，请核对。")
+    returned = restarted.receive_text(supervisor.telegram_user_id, "表三第二行数字有误，请核对。")
     assert returned is not None and "已退回洪泽区科技局2025年度报告" in text(returned)
     [note] = returned.notifications
     assert note.chat_id == staff.chat_id
     assert "表三第二行数字有误，请核对。" in text(note.turn) and "/submit" in text(note.turn)
     assert report_row(engine, report_id).status == "returned"
-    assert restarted.comment(supervisor, "下一条消息") is None  # no longer pending
+    # No longer pending: the next text is an answer in the walkthrough, not a second return.
+    after = restarted.receive_text(supervisor.telegram_user_id, "下一条消息")
+    assert after is not None and not after.notifications
+    assert "/report" in text(after)
+    assert report_row(engine, report_id).status == "returned"
 
     # The staff member can edit again, and resubmits; the old decision buttons are stale.
     chat.open(staff, year=YEAR)
@@ -272,7 +276,7 @@ def test_the_comment_survives_other_chat_and_can_be_cancelled(
     desk.overview(supervisor)
     chat.open(supervisor)  # the walkthrough of their own organisation's report
     chat.cancel(supervisor)
-    too_long = desk.comment(supervisor, "意" * 1001)
+    too_long = desk.receive_text(supervisor.telegram_user_id, "意" * 1001)
     assert too_long is not None and "请精简到 1000 字以内" in text(too_long)
     assert "取消退回" in buttons(too_long)
     assert desk.pending_comment(supervisor) == report_id
@@ -282,7 +286,8 @@ def test_the_comment_survives_other_chat_and_can_be_cancelled(
         )
     cancelled = desk.press(supervisor, buttons(asked)["取消退回"])
     assert "已取消退回" in text(cancelled)
-    assert desk.comment(supervisor, "随便说说") is None
+    answered = desk.receive_text(supervisor.telegram_user_id, "随便说说")
+    assert answered is not None and "退回" not in text(answered)
     assert report_row(engine, report_id).status == "submitted"
 
 

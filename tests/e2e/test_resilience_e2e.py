@@ -7,6 +7,8 @@ import logging
 
 import pytest
 
+from bot.chat.service import ReportChat
+
 
 @pytest.fixture
 async def member(tg, running_bot, make_org, make_invite):
@@ -32,10 +34,8 @@ async def test_network_failure_is_retried(tg, member) -> None:
     assert any(r.status == 502 for r in tg.calls("sendMessage"))
 
 
-async def test_a_failing_update_is_logged_and_the_bot_goes_on(
-    member, service, monkeypatch, caplog
-) -> None:
-    original = service.text_from
+async def test_a_failing_update_is_logged_and_the_bot_goes_on(member, monkeypatch, caplog) -> None:
+    original = ReportChat.answer
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -44,7 +44,7 @@ async def test_a_failing_update_is_logged_and_the_bot_goes_on(
             raise RuntimeError("database went away")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "text_from", flaky)
+    monkeypatch.setattr(ReportChat, "answer", flaky)
     with caplog.at_level(logging.ERROR):
         member.send_text("第一条")
         apology = await member.wait_for_text_async("处理您的消息时出现故障")
