@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.engine import URL
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -59,10 +60,18 @@ def _form(kind: str) -> ReportForm:
         raise StorageError(f"报告格式「{kind}」不存在") from exc
 
 
-# Per transaction: the reports this write transaction has locked, and whether it changed
-# answers (what it reads afterwards includes its own uncommitted rows: not for the cache).
+# Per transaction: the reports this write transaction has locked, whether it changed answers
+# (what it reads afterwards includes its own uncommitted rows: not for the cache), and the
+# answers it leaves behind, cached once it commits.
 _LOCKED = "nianbao_locked_reports"
 _CHANGED = "nianbao_answers_changed"
+_CACHE_ON_COMMIT = "nianbao_cache_on_commit"
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _cache_committed(session: Session) -> None:
+    for report, version, values in session.info.pop(_CACHE_ON_COMMIT, []):
+        _cache.put(session, report, version, values)
 
 
 @sa.event.listens_for(Session, "after_transaction_end")
@@ -70,6 +79,7 @@ def _forget_transaction(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_LOCKED, None)
         session.info.pop(_CHANGED, None)
+        session.info.pop(_CACHE_ON_COMMIT, None)
 
 
 def _load(session: Session, report_id: int) -> Report:
@@ -165,19 +175,21 @@ class _ValuesCache:
     Every change bumps `Report.version`, so an entry is valid exactly while the version read
     in the caller's transaction matches; other processes' writes simply miss. Entries are
     filled with the version read in the same statement as the answers, and never by a
-    transaction that has changed answers (it would cache its own uncommitted rows).
+    transaction that has changed answers (it would cache its own uncommitted rows); a save
+    puts the answers it leaves behind once it has committed, so the next read hits.
     Entries are per database and per report row (its id and creation time).
     """
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[str, int, str], tuple[int, dict[str, Any]]] = OrderedDict()
+        self.entries: OrderedDict[tuple[URL, int, datetime], tuple[int, dict[str, Any]]] = (
+            OrderedDict()
+        )
         self.lock = threading.Lock()
 
     @staticmethod
-    def key(session: Session, report: Report) -> tuple[str, int, str]:
-        url = session.get_bind().engine.url.render_as_string(hide_password=True)
-        return url, report.id or 0, report.created_at.isoformat()
+    def key(session: Session, report: Report) -> tuple[URL, int, datetime]:
+        return session.get_bind().engine.url, report.id or 0, report.created_at
 
     def get(self, session: Session, report: Report) -> dict[str, Any] | None:
         key = self.key(session, report)
@@ -294,6 +306,7 @@ def _apply(
     # Read under the report's lock: the committed answers, from the cache when it is current.
     stored = _values(session, report)
     current = {f: to_json(stored[f]) for f in wanted if f in stored}
+    cacheable = not session.info.get(_CHANGED)
     if expected_version is not None and expected_version < report.version:
         conflicts = _conflicts(session, report, member, wanted, current, expected_version)
         if conflicts:
@@ -313,6 +326,14 @@ def _apply(
         raise StorageError("保存未成功：报告已被他人同时修改，请重试")
     member_id = member.id if member is not None else None
     _write_changes(session, report, changes, raw, member_id, version, now)
+    if cacheable:
+        left = dict(stored)
+        for field_id, _, new in changes:
+            if new is None:
+                left.pop(field_id, None)
+            else:
+                left[field_id] = from_json(form.fields.get(field_id), new)
+        session.info.setdefault(_CACHE_ON_COMMIT, []).append((report, version, left))
     set_committed_value(report, "version", version)
     set_committed_value(report, "updated_at", now)
 

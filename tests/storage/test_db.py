@@ -81,3 +81,26 @@ def test_a_refused_write_releases_the_database(engine: Engine, session: Session)
     assert not session.in_transaction()
     with Session(engine) as other:
         assert create_org(other, name="新局", org_type="department").id is not None
+
+
+def test_a_write_inside_an_open_write_transaction_joins_it(engine: Engine) -> None:
+    """What the chat does for an answer: the storage calls inside commit with the caller."""
+    with Session(engine) as session:
+        begin_write(session)
+        create_org(session, name="甲局", org_type="department")
+        with Session(engine) as other:
+            assert other.exec(select(Organisation.name)).all() == []  # not committed yet
+        session.commit()
+    with Session(engine) as session:
+        assert session.exec(select(Organisation.name)).all() == ["甲局"]
+
+
+def test_an_error_in_a_joined_write_rolls_back_the_whole_transaction(engine: Engine) -> None:
+    with Session(engine) as session:
+        begin_write(session)
+        create_org(session, name="甲局", org_type="department")
+        with pytest.raises(NotFound):
+            create_org(session, name="乙局", org_type="department", parent_id=999)
+        assert not session.in_transaction()
+    with Session(engine) as session:
+        assert session.exec(select(Organisation.name)).all() == []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from storage.db import begin_write
 from storage.errors import NotFound, PermissionDenied, StorageError, VersionConflict
 from storage.members import deactivate_member
 from storage.models import Answer, Member, Organisation, Report, ReportEvent
@@ -283,3 +286,54 @@ def test_org_removed_from_tree_is_no_longer_visible(
     session.commit()
     with pytest.raises(PermissionDenied):
         get_report(session, actor=supervisor, report_id=report.id)
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL the engine sends, as it sends it."""
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_save_leaves_its_answers_ready_for_the_next_read(
+    engine: Engine, session: Session, staff: Member, report: Report, statements: list[str]
+) -> None:
+    save_answers(session, actor=staff, report_id=report.id, values={NATURAL: 5, FEES: "1.50"})
+    statements.clear()
+    with Session(engine) as fresh:
+        values = report_values(fresh, actor=staff, report_id=report.id)
+    assert values == {NATURAL: 5, FEES: Decimal("1.50")}
+    assert not [s for s in statements if "FROM answers" in s]  # only the report row is read
+
+
+def test_a_rolled_back_save_is_never_read_back(
+    engine: Engine, session: Session, staff: Member, report: Report
+) -> None:
+    with Session(engine) as doomed:
+        begin_write(doomed)
+        save_answers(doomed, actor=staff, report_id=report.id, values={NATURAL: 5})
+        doomed.rollback()
+    # The same version number again, with another value.
+    saved = save_answers(session, actor=staff, report_id=report.id, values={NATURAL: 7})
+    assert saved.version == 1
+    with Session(engine) as fresh:
+        assert report_values(fresh, actor=staff, report_id=report.id) == {NATURAL: 7}
+
+
+def test_answers_changed_by_another_process_are_read_afresh(
+    engine: Engine, session: Session, staff: Member, report: Report
+) -> None:
+    save_answers(session, actor=staff, report_id=report.id, values={NATURAL: 5})
+    with Session(engine) as fresh:
+        assert report_values(fresh, actor=staff, report_id=report.id) == {NATURAL: 5}
+    with engine.begin() as other:  # what another bot process's save does, behind our back
+        other.execute(sa.update(Answer).values(value=9))
+        other.execute(sa.update(Report).values(version=Report.version + 1))
+    with Session(engine) as fresh:
+        assert report_values(fresh, actor=staff, report_id=report.id) == {NATURAL: 9}
