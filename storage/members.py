@@ -148,12 +148,18 @@ def redeem_invite(
     return member
 
 
+# Built once: every incoming message looks its sender up.
+_MEMBER_BY_TELEGRAM_ID = (
+    select(Member)
+    .where(Member.telegram_user_id == sa.bindparam("telegram_user_id"), Member.active)
+    .execution_options(populate_existing=True)
+)
+
+
 def get_member(session: Session, *, telegram_user_id: int) -> Member | None:
     """The active member behind a Telegram user, or None."""
     member = session.exec(
-        select(Member)
-        .where(Member.telegram_user_id == telegram_user_id, Member.active)
-        .execution_options(populate_existing=True)
+        _MEMBER_BY_TELEGRAM_ID, params={"telegram_user_id": telegram_user_id}
     ).first()
     if member is not None:
         access.note_current(session, member)

@@ -6,15 +6,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from storage import clock
 from storage.db import write_transaction
 from storage.models import ChatPosition
 
+# Built once: every incoming message reads its sender's position.
+_POSITION = (
+    select(ChatPosition)
+    .where(ChatPosition.member_id == sa.bindparam("member_id"))
+    .execution_options(populate_existing=True)
+)
+
 
 def get_position(session: Session, *, member_id: int) -> ChatPosition | None:
-    return session.get(ChatPosition, member_id, populate_existing=True)
+    return session.exec(_POSITION, params={"member_id": member_id}).first()
 
 
 @dataclass(frozen=True)

@@ -82,16 +82,26 @@ def _forget_transaction(session: Session, transaction: Any) -> None:
         session.info.pop(_CACHE_ON_COMMIT, None)
 
 
+# Built once: every answer reads its report, and last year's.
+_REPORT = (
+    select(Report)
+    .where(Report.id == sa.bindparam("report_id"))
+    .execution_options(populate_existing=True)
+)
+_REPORT_LOCKED = _REPORT.with_for_update()
+_REPORT_OF_YEAR = select(Report).where(
+    Report.org_id == sa.bindparam("org_id"), Report.year == sa.bindparam("year")
+)
+
+
 def _load(session: Session, report_id: int) -> Report:
     """The report as the database has it now; in a write transaction, locked and read once."""
     writing = is_writing(session)
     locked: dict[int, Report] = session.info.setdefault(_LOCKED, {}) if writing else {}
     if report_id in locked:
         return locked[report_id]
-    query = select(Report).where(Report.id == report_id)
-    if writing:
-        query = query.with_for_update()
-    report = session.exec(query.execution_options(populate_existing=True)).first()
+    query = _REPORT_LOCKED if writing else _REPORT
+    report = session.exec(query, params={"report_id": report_id}).first()
     if report is None:
         raise NotFound(f"报告（编号 {report_id}）不存在")
     if writing:
@@ -252,7 +262,7 @@ def previous_values(session: Session, *, actor: Member, report: Report) -> dict[
     """Last year's answers of the report's organisation; None if it has no report for then."""
     access.check_read(session, actor, report.org_id)
     previous = session.exec(
-        select(Report).where(Report.org_id == report.org_id, Report.year == report.year - 1)
+        _REPORT_OF_YEAR, params={"org_id": report.org_id, "year": report.year - 1}
     ).first()
     return None if previous is None else _values(session, previous)
 
