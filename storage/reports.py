@@ -328,9 +328,8 @@ def _apply(
     version = report.version + 1
     session.info[_CHANGED] = True
     bumped = session.execute(
-        sa.update(Report)
-        .where(Report.id == report.id, Report.version == report.version)
-        .values(version=version, updated_at=now)
+        _BUMP_VERSION,
+        {"report_id": report.id, "read_version": report.version, "version": version, "now": now},
     )
     if bumped.rowcount != 1:  # the row lock makes this impossible; never write past it
         raise StorageError("保存未成功：报告已被他人同时修改，请重试")
@@ -346,6 +345,33 @@ def _apply(
         session.info.setdefault(_CACHE_ON_COMMIT, []).append((report, version, left))
     set_committed_value(report, "version", version)
     set_committed_value(report, "updated_at", now)
+
+
+# Built once: constructing these (the upsert's `excluded` columns above all) cost more than
+# running them.
+_BUMP_VERSION = (
+    sa.update(Report)
+    .where(Report.id == sa.bindparam("report_id"), Report.version == sa.bindparam("read_version"))
+    .values(version=sa.bindparam("version"), updated_at=sa.bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_INSERT_HISTORY = sa.insert(AnswerHistory)
+_ANSWER_UPSERTS: dict[str, Any] = {}
+
+
+def _answers_upsert(session: Session) -> Any:
+    """INSERT … ON CONFLICT (report_id, field_id) DO UPDATE, one per database kind."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _ANSWER_UPSERTS:
+        upsert = upsert_statement(session, Answer)
+        _ANSWER_UPSERTS[dialect] = upsert.on_conflict_do_update(
+            index_elements=["report_id", "field_id"],
+            set_={
+                column: upsert.excluded[column]
+                for column in ("value", "raw", "updated_by", "updated_at", "report_version")
+            },
+        )
+    return _ANSWER_UPSERTS[dialect]
 
 
 def _write_changes(
@@ -381,19 +407,9 @@ def _write_changes(
         if new is not None
     ]
     if rows:
-        upsert = upsert_statement(session, Answer)
-        session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["report_id", "field_id"],
-                set_={
-                    column: upsert.excluded[column]
-                    for column in ("value", "raw", "updated_by", "updated_at", "report_version")
-                },
-            ),
-            rows,
-        )
+        session.execute(_answers_upsert(session), rows)
     session.execute(
-        sa.insert(AnswerHistory),
+        _INSERT_HISTORY,
         [
             {
                 "report_id": report.id,
