@@ -52,7 +52,7 @@ class ReportState:
     previous: Mapping[str, Value] | None = None
 
     @property
-    def questions(self) -> list[Question]:
+    def questions(self) -> tuple[Question, ...]:
         return self.form.questions
 
     @property

@@ -131,12 +131,8 @@ def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) 
         return "\n".join(lines)
     headers = [c.label.removeprefix("结果")[:2] for c in section.columns]
     rows = []
-    for row in section.rows:
-        cells = [
-            _cell(form, completed, section.cell_field(row.id, column.id))
-            for column in section.columns
-        ]
-        rows.append((cells, row.display))
+    for row, field_ids in zip(section.rows, section.grid, strict=True):
+        rows.append(([_cell(form, completed, field_id) for field_id in field_ids], row.display))
     # Cells are digits, signs and "·" (one column each); headers are two CJK characters.
     widths = [max(_width(h), *(len(cells[i]) for cells, _ in rows)) for i, h in enumerate(headers)]
     lines = [" ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]

@@ -57,18 +57,17 @@ def complete_values(form: ReportForm, values: Mapping[str, Value]) -> dict[str, 
     changed = True
     while changed:
         changed = False
-        for relation in form.relations:
-            if not relation.computes:
+        for target, parts in form.totals:
+            if target in completed:
                 continue
-            (target,) = relation.left
-            if target.field in completed:
-                continue
-            parts = [completed.get(t.field) for t in relation.right]
-            if all(isinstance(p, int | Decimal) for p in parts):
-                completed[target.field] = sum(
-                    t.sign * p
-                    for t, p in zip(relation.right, parts, strict=True)  # type: ignore[misc]
-                )
+            total: Number = 0
+            for field_id, sign in parts:
+                part = completed.get(field_id)
+                if not isinstance(part, int | Decimal):
+                    break
+                total += sign * part
+            else:
+                completed[target] = total
                 changed = True
     return completed
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -130,6 +130,11 @@ class Section:
     def cell_field(self, row_id: str, column_id: str) -> str:
         return self.cell_pattern.format(r=row_id, c=column_id)
 
+    @cached_property
+    def grid(self) -> tuple[tuple[str, ...], ...]:
+        """The field id of every cell of a grid, row by row."""
+        return tuple(tuple(self.cell_field(r.id, c.id) for c in self.columns) for r in self.rows)
+
     @property
     def number(self) -> str:
         """The Chinese ordinal of the heading: 一 … 六."""
@@ -207,9 +212,18 @@ class ReportForm:
     def derived_fields(self) -> list[str]:
         return [f.id for f in self.fields.values() if f.derived]
 
-    @property
-    def questions(self) -> list[Question]:
-        return [q for s in self.sections for q in s.questions]
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.sections for q in s.questions)
+
+    @cached_property
+    def totals(self) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+        """The relations that compute a total: (total, ((part, sign), …)), in the form's order."""
+        return tuple(
+            (relation.left[0].field, tuple((t.field, t.sign) for t in relation.right))
+            for relation in self.relations
+            if relation.computes
+        )
 
     @property
     def template_path(self) -> Path:
