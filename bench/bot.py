@@ -1,27 +1,31 @@
 """Bot cost per update: nianbao against a bare python-telegram-bot echo bot, same run.
 
-    python bench/bot.py [--members 50] [--answers 20] [--rounds 4] [--database-url URL]
+    python bench/bot.py [--members 50] [--answers 20] [--rounds 10] [--database-url URL]
 
-Each bot runs in its own process, long-polling the fake Bot API over HTTP on 127.0.0.1; the
-fake and 50 simulated members (threads) run in this process. Each member sends an answer,
-waits for the reply, and sends the next. The echo bot replies with the text. nianbao saves a
-table row of 表三 (answer, history and position in one transaction), renders the table so far
-and asks the next question. Both use concurrent updates; neither paces to Telegram's limits
-(the fake does not enforce them here), so the comparison is processing cost.
+Each bot runs in its own process, long-polling its own fake Bot API server over HTTP on
+127.0.0.1; the fakes and the simulated members (threads, 50 per bot) run in this process.
+Each member sends an answer, waits for the reply, and sends the next. The echo bot replies
+with the text. nianbao saves a table row of 表三 (answer, history and position in one
+transaction), renders the table so far and asks the next question. Both use concurrent
+updates; neither paces to Telegram's limits (the fakes do not enforce them here), so the
+comparison is processing cost.
 
-The answers are sent in rounds that alternate between the bots (echo, nianbao, echo, …), each
-round a fresh bot process: on a shared virtual machine the CPU's speed drifts by tens of per
-cent over a minute, and alternating puts both bots under the same drift.
+Both bots start once and take turns: a round lets one bot run (SIGCONT) while its members
+send a few answers each, then pauses it (SIGSTOP) and lets the other run. On a shared virtual
+machine the CPU's speed drifts by tens of per cent within seconds (a fixed Python loop here
+takes anywhere from 180 to 350 ms), so short alternating rounds put both bots under the same
+drift; a paused bot's long poll simply waits on its fake.
 
-Cost per update = the bot process's CPU time (user + system, from /proc) / updates, summed
-over the rounds. Target: nianbao <= 2 x the echo bot. Wall-clock throughput and reply latency
-are reported too.
+Cost per update = the bot process's CPU time (user + system, from /proc) while it ran / the
+updates it handled, summed over its rounds. Target: nianbao <= 2 x the echo bot. Wall-clock
+throughput (within rounds) and reply latency are reported too.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,6 +46,8 @@ from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 TODAY = date(2026, 1, 10)
 FIRST_USER_ID = 100_000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Long polls outlast a paused bot's wait for its turn (a round takes seconds).
+POLL_TIMEOUT = 60
 
 ECHO_BOT = """
 import sys
@@ -51,10 +57,11 @@ async def echo(update, context):
     await context.bot.send_message(update.effective_chat.id, update.message.text)
 
 token, base_url, file_url = sys.argv[1:4]
+POLL_TIMEOUT = int(sys.argv[4])
 app = (ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url)
        .concurrent_updates(True).build())
 app.add_handler(MessageHandler(filters.TEXT, echo))
-app.run_polling(poll_interval=0, timeout=1)
+app.run_polling(poll_interval=0, timeout=POLL_TIMEOUT)
 """
 
 NIANBAO_BOT = """
@@ -66,12 +73,13 @@ from bot.telegram.application import build_application
 from storage.db import make_engine
 
 token, base_url, file_url, database_url = sys.argv[1:5]
+POLL_TIMEOUT = int(sys.argv[5])
 settings = Settings(DATABASE_URL=database_url, TELEGRAM_BOT_TOKEN=token,
                     TELEGRAM_BASE_URL=base_url, TELEGRAM_BASE_FILE_URL=file_url,
                     NIANBAO_REMINDERS=False)
 service = ReportChat(make_engine(database_url), today=lambda: date(2026, 1, 10))
 app = build_application(settings, service, rate_limited=False)
-app.run_polling(poll_interval=0, timeout=1)
+app.run_polling(poll_interval=0, timeout=POLL_TIMEOUT)
 """
 
 
@@ -109,20 +117,36 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
-def drive(
-    result: Result,
-    tg: FakeTelegram,
-    command: list[str],
-    users: list[FakeUser],
-    answers: int,
-    typed: str,
-) -> None:
-    """One round: start the bot, have every member send `answers` messages, stop the bot."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    bot = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
-    try:
-        since = tg.call_count("getUpdates")
-        tg.wait_for_request("getUpdates", since=since, finished=False, timeout=60)
+class BenchedBot:
+    """One bot process and its members, run in rounds and paused in between."""
+
+    def __init__(
+        self, name: str, tg: FakeTelegram, script: str, args: list[str], typed: str, members: int
+    ) -> None:
+        self.result = Result(name)
+        self.tg = tg
+        self.typed = typed
+        self.users = [tg.user(id=FIRST_USER_ID + i, first_name=f"成员{i}") for i in range(members)]
+        self.command = [sys.executable, "-c", script, tg.token, tg.base_url, tg.base_file_url]
+        self.command += [*args, str(POLL_TIMEOUT)]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        since = self.tg.call_count("getUpdates")
+        self.process = subprocess.Popen(self.command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+        self.tg.wait_for_request("getUpdates", since=since, finished=False, timeout=60)
+        self.process.send_signal(signal.SIGSTOP)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+            self.process.wait(30)
+
+    def round(self, answers: int) -> None:
+        """Every member sends `answers` messages, each after the reply to the one before."""
+        assert self.process is not None
         latencies: list[float] = []
         lock = threading.Lock()
 
@@ -130,24 +154,23 @@ def drive(
             user.mark_read()
             for _ in range(answers):
                 started = time.perf_counter()
-                user.send_text(typed)
+                user.send_text(self.typed)
                 user.wait_for_messages(1, timeout=120)
                 with lock:
                     latencies.append(time.perf_counter() - started)
 
-        cpu_before = cpu_seconds(bot.pid)
-        polls_before = tg.call_count("getUpdates")
+        cpu_before = cpu_seconds(self.process.pid)
+        polls_before = self.tg.call_count("getUpdates")
+        self.process.send_signal(signal.SIGCONT)
         started = time.perf_counter()
-        with ThreadPoolExecutor(len(users)) as pool:
-            for future in [pool.submit(member, user) for user in users]:
+        with ThreadPoolExecutor(len(self.users)) as pool:
+            for future in [pool.submit(member, user) for user in self.users]:
                 future.result()
         seconds = time.perf_counter() - started
-        cpu = cpu_seconds(bot.pid) - cpu_before
-        polls = tg.call_count("getUpdates") - polls_before
-    finally:
-        bot.terminate()
-        bot.wait(30)
-    result.add(len(latencies), seconds, cpu, latencies, polls)
+        self.process.send_signal(signal.SIGSTOP)
+        cpu = cpu_seconds(self.process.pid) - cpu_before
+        polls = self.tg.call_count("getUpdates") - polls_before
+        self.result.add(len(latencies), seconds, cpu, latencies, polls)
 
 
 def prepare_members(database_url: str, users: list[FakeUser]) -> None:
@@ -201,7 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--answers", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=4, help="alternations of the two bots")
+    parser.add_argument("--rounds", type=int, default=10, help="turns of each bot")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
     if args.answers > 24:
@@ -209,23 +232,29 @@ def main() -> None:
     if args.rounds < 1 or args.answers % args.rounds:
         parser.error("--answers must be a multiple of --rounds")
 
-    with tempfile.TemporaryDirectory() as workdir, FakeTelegram() as tg:
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        FakeTelegram() as echo_tg,
+        FakeTelegram() as nianbao_tg,
+    ):
         database_url = args.database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
-        users = [tg.user(id=FIRST_USER_ID + i, first_name=f"成员{i}") for i in range(args.members)]
-        prepare_members(database_url, users)
-        endpoint = [tg.token, tg.base_url, tg.base_file_url]
-        echo, nianbao = Result("PTB echo bot"), Result("nianbao")
-        per_round = args.answers // args.rounds
-        for _ in range(args.rounds):
-            echo_bot = [sys.executable, "-c", ECHO_BOT, *endpoint]
-            drive(echo, tg, echo_bot, users, per_round, "消息")
-            nianbao_bot = [sys.executable, "-c", NIANBAO_BOT, *endpoint, database_url]
-            drive(nianbao, tg, nianbao_bot, users, per_round, "0")
-        results = [echo, nianbao]
+        echo = BenchedBot("PTB echo bot", echo_tg, ECHO_BOT, [], "消息", args.members)
+        nianbao = BenchedBot("nianbao", nianbao_tg, NIANBAO_BOT, [database_url], "0", args.members)
+        prepare_members(database_url, nianbao.users)
+        try:
+            echo.start()
+            nianbao.start()
+            for _ in range(args.rounds):
+                echo.round(args.answers // args.rounds)
+                nianbao.round(args.answers // args.rounds)
+        finally:
+            echo.stop()
+            nianbao.stop()
     print(
         f"{args.members} members x {args.answers} answers in {args.rounds} rounds, "
         f"database {database_url.split(':')[0]}\n"
     )
+    results = [echo.result, nianbao.result]
     report(results)
 
 
