@@ -33,20 +33,23 @@ def utf16_len(text: str) -> int:
 def split_text(text: str, budget: int = TEXT_BUDGET) -> list[str]:
     """Pieces of at most `budget` UTF-16 units, cut at line ends where possible."""
     pieces: list[str] = []
-    current = ""
+    current, size = "", 0  # size: current's length in UTF-16 units, kept as lines are added
     for line in text.split("\n"):
-        while utf16_len(line) > budget:
+        length = utf16_len(line)
+        while length > budget:
             head, line = _cut(line, budget)
+            length = utf16_len(line)
             if current:
                 pieces.append(current)
-                current = ""
+                current, size = "", 0
             pieces.append(head)
-        candidate = f"{current}\n{line}" if current else line
-        if utf16_len(candidate) > budget:
+        joined = size + 1 + length if current else length
+        if joined > budget:
             pieces.append(current)
-            current = line
+            current, size = line, length
         else:
-            current = candidate
+            current = f"{current}\n{line}" if current else line
+            size = joined
     if current or not pieces:
         pieces.append(current)
     return pieces
