@@ -327,7 +327,7 @@ def _apply(
     now = clock.utcnow()
     version = report.version + 1
     session.info[_CHANGED] = True
-    bumped = session.execute(
+    bumped = session.connection().execute(
         _BUMP_VERSION,
         {"report_id": report.id, "read_version": report.version, "version": version, "now": now},
     )
@@ -347,15 +347,17 @@ def _apply(
     set_committed_value(report, "updated_at", now)
 
 
-# Built once: constructing these (the upsert's `excluded` columns above all) cost more than
-# running them.
+# Built once and run as plain SQL on the session's connection (the save keeps the report
+# object up to date itself): building them, the upsert's `excluded` columns above all, and the
+# ORM's bulk machinery cost more than running them.
+_REPORTS = Report.__table__  # type: ignore[attr-defined]
 _BUMP_VERSION = (
-    sa.update(Report)
-    .where(Report.id == sa.bindparam("report_id"), Report.version == sa.bindparam("read_version"))
+    sa.update(_REPORTS)
+    .where(_REPORTS.c.id == sa.bindparam("report_id"))
+    .where(_REPORTS.c.version == sa.bindparam("read_version"))
     .values(version=sa.bindparam("version"), updated_at=sa.bindparam("now"))
-    .execution_options(synchronize_session=False)
 )
-_INSERT_HISTORY = sa.insert(AnswerHistory)
+_INSERT_HISTORY = sa.insert(AnswerHistory.__table__)  # type: ignore[attr-defined]
 _ANSWER_UPSERTS: dict[str, Any] = {}
 
 
@@ -407,8 +409,8 @@ def _write_changes(
         if new is not None
     ]
     if rows:
-        session.execute(_answers_upsert(session), rows)
-    session.execute(
+        session.connection().execute(_answers_upsert(session), rows)
+    session.connection().execute(
         _INSERT_HISTORY,
         [
             {
