@@ -248,6 +248,26 @@ def upsert_statement(session: Session, model: type[SQLModel]) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def upsert(
+    session: Session, model: type[SQLModel], *, conflict: Sequence[str], update: Sequence[str]
+) -> Any:
+    """INSERT … ON CONFLICT (`conflict`) DO UPDATE SET each of `update` to the new row's value,
+    built once per database kind and table: building it (its `excluded` columns above all)
+    costs more than running it. Run it on `session.connection()` with the rows."""
+    table = model.__table__  # type: ignore[attr-defined]
+    key = (session.get_bind().dialect.name, table.name, tuple(conflict), tuple(update))
+    if key not in _UPSERTS:
+        statement = upsert_statement(session, model)
+        _UPSERTS[key] = statement.on_conflict_do_update(
+            index_elements=list(conflict),
+            set_={column: statement.excluded[column] for column in update},
+        )
+    return _UPSERTS[key]
+
+
 def insert_ignore(
     session: Session,
     model: type[SQLModel],

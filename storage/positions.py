@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from storage import clock
-from storage.db import write_transaction
+from storage.db import upsert, write_transaction
 from storage.models import ChatPosition
 
 # Built once: every incoming message reads its sender's position.
@@ -66,13 +67,29 @@ def update_state(
 
 
 def stage_position(session: Session, write: PositionWrite) -> ChatPosition:
-    """Add the position to the caller's open write transaction; the caller commits."""
-    position = session.get(ChatPosition, write.member_id) or ChatPosition(member_id=write.member_id)
-    position.report_id = write.report_id
-    position.question_id = write.question_id
-    position.state = dict(write.state)
-    position.updated_at = clock.utcnow()
-    session.add(position)
+    """Write the position in the caller's open write transaction; the caller commits.
+
+    One plain upsert (every answer writes its position: the ORM's flush at commit cost more
+    than the statement); the session's copy is updated to match, not marked changed.
+    """
+    row = {
+        "member_id": write.member_id,
+        "report_id": write.report_id,
+        "question_id": write.question_id,
+        "state": dict(write.state),
+        "updated_at": clock.utcnow(),
+    }
+    statement = upsert(
+        session,
+        ChatPosition,
+        conflict=("member_id",),
+        update=("report_id", "question_id", "state", "updated_at"),
+    )
+    session.connection().execute(statement, row)
+    position = session.get(ChatPosition, write.member_id)
+    assert position is not None
+    for column, value in row.items():
+        set_committed_value(position, column, value)
     return position
 
 

@@ -30,7 +30,7 @@ from bot.core.answers import AnswersFile, parse_answers
 from bot.core.form import ReportForm, form_for_year, load_form
 from bot.core.values import format_value
 from storage import access, clock
-from storage.db import insert_ignore, is_writing, upsert_statement, write_transaction
+from storage.db import insert_ignore, is_writing, upsert, write_transaction
 from storage.errors import FieldChange, NotFound, StorageError, VersionConflict
 from storage.models import (
     STATUS_LABELS,
@@ -358,22 +358,6 @@ _BUMP_VERSION = (
     .values(version=sa.bindparam("version"), updated_at=sa.bindparam("now"))
 )
 _INSERT_HISTORY = sa.insert(AnswerHistory.__table__)  # type: ignore[attr-defined]
-_ANSWER_UPSERTS: dict[str, Any] = {}
-
-
-def _answers_upsert(session: Session) -> Any:
-    """INSERT … ON CONFLICT (report_id, field_id) DO UPDATE, one per database kind."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _ANSWER_UPSERTS:
-        upsert = upsert_statement(session, Answer)
-        _ANSWER_UPSERTS[dialect] = upsert.on_conflict_do_update(
-            index_elements=["report_id", "field_id"],
-            set_={
-                column: upsert.excluded[column]
-                for column in ("value", "raw", "updated_by", "updated_at", "report_version")
-            },
-        )
-    return _ANSWER_UPSERTS[dialect]
 
 
 def _write_changes(
@@ -409,7 +393,13 @@ def _write_changes(
         if new is not None
     ]
     if rows:
-        session.connection().execute(_answers_upsert(session), rows)
+        answers_upsert = upsert(
+            session,
+            Answer,
+            conflict=("report_id", "field_id"),
+            update=("value", "raw", "updated_by", "updated_at", "report_version"),
+        )
+        session.connection().execute(answers_upsert, rows)
     session.connection().execute(
         _INSERT_HISTORY,
         [
