@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         default=5, ge=1, validation_alias="NIANBAO_REMINDER_MAX_ATTEMPTS"
     )
 
+    # Threads for database work and Word rendering (asyncio.to_thread). The GIL runs one at a
+    # time anyway; more threads only hand it over more often (bench/bot.py, docs/benchmarks.md).
+    worker_threads: int = Field(default=2, ge=1, le=32, validation_alias="NIANBAO_WORKER_THREADS")
+
     # Running the bot (`nianbao run`, docs/operations.md). Webhook mode when a URL is set.
     webhook_url: str | None = Field(default=None, validation_alias="NIANBAO_WEBHOOK_URL")
     webhook_listen: str = Field(default="0.0.0.0", validation_alias="NIANBAO_WEBHOOK_LISTEN")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -48,6 +50,10 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        # asyncio.to_thread runs on the loop's default executor: keep it small.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="nianbao-worker")
+        )
         await register_commands(application)
         # Deadline reminders: a scheduler on this event loop (docs/reminders.md).
         await start_reminders(application, settings, chat.engine)
