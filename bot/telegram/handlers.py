@@ -1,5 +1,6 @@
-"""Typed async handlers: each looks the member up, runs one call of `ReportChat` in a worker
-thread under the member's lock, and sends the turn back."""
+"""Typed async handlers: each runs one call of the chat (`ReportChat`; for a text message
+`ReviewDesk.receive_text`, which looks the member up itself) in a worker thread under the
+member's lock, and sends the turn back."""
 
 from __future__ import annotations
 
