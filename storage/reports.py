@@ -141,9 +141,7 @@ def get_or_create_report(
 ) -> Report:
     """The organisation's report for `year` (the actor's own by default). Commits if new."""
     org_id = actor.org_id if org_id is None else org_id
-    existing = session.exec(
-        select(Report).where(Report.org_id == org_id, Report.year == year)
-    ).first()
+    existing = session.exec(_REPORT_OF_YEAR, params={"org_id": org_id, "year": year}).first()
     if existing is not None:
         access.check_read(session, actor, org_id)
         return existing
