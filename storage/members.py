@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from storage import access, audit, clock
 from storage.db import write_transaction
 from storage.errors import InviteError, NotFound, StorageError
-from storage.models import ROLE_LABELS, Invite, InviteAttempt, Member, check_code
+from storage.models import ROLE_LABELS, ChatPosition, Invite, InviteAttempt, Member, check_code
 from storage.orgs import get_org
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -164,6 +164,27 @@ def get_member(session: Session, *, telegram_user_id: int) -> Member | None:
     if member is not None:
         access.note_current(session, member)
     return member
+
+
+# Built once: a text message needs its sender and where they are in the chat, in one read.
+_MEMBER_AND_POSITION = (
+    select(Member, ChatPosition)
+    .outerjoin(ChatPosition, ChatPosition.member_id == Member.id)  # type: ignore[arg-type]
+    .where(Member.telegram_user_id == sa.bindparam("telegram_user_id"), Member.active)
+    .execution_options(populate_existing=True)
+)
+
+
+def get_member_and_position(
+    session: Session, *, telegram_user_id: int
+) -> tuple[Member, ChatPosition | None] | None:
+    """`get_member` and the member's saved chat position in one statement; None: no member."""
+    row = session.exec(_MEMBER_AND_POSITION, params={"telegram_user_id": telegram_user_id}).first()
+    if row is None:
+        return None
+    member, position = row
+    access.note_current(session, member)
+    return member, position
 
 
 def list_members(session: Session, *, org_id: int | None = None) -> list[Member]:

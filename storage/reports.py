@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -60,7 +61,8 @@ def _form(kind: str) -> ReportForm:
         raise StorageError(f"报告格式「{kind}」不存在") from exc
 
 
-# Per transaction: the reports this write transaction has locked, whether it changed answers
+# Per transaction: the reports this write transaction has locked (each with its
+# organisation's report of the year before, read in the same statement), whether it changed answers
 # (what it reads afterwards includes its own uncommitted rows: not for the cache), and the
 # answers it leaves behind, cached once it commits.
 _LOCKED = "nianbao_locked_reports"
@@ -88,7 +90,19 @@ _REPORT = (
     .where(Report.id == sa.bindparam("report_id"))
     .execution_options(populate_existing=True)
 )
-_REPORT_LOCKED = _REPORT.with_for_update()
+_PREVIOUS = aliased(Report, name="previous")
+# A write locks the report and reads the organisation's report of the year before with it:
+# the walkthrough shows last year's figures beside every answer.
+_REPORT_LOCKED = (
+    select(Report, _PREVIOUS)
+    .outerjoin(
+        _PREVIOUS,
+        sa.and_(_PREVIOUS.org_id == Report.org_id, _PREVIOUS.year == Report.year - 1),
+    )
+    .where(Report.id == sa.bindparam("report_id"))
+    .with_for_update(of=Report)  # type: ignore[arg-type]
+    .execution_options(populate_existing=True)
+)
 _REPORT_OF_YEAR = select(Report).where(
     Report.org_id == sa.bindparam("org_id"), Report.year == sa.bindparam("year")
 )
@@ -96,21 +110,23 @@ _REPORT_OF_YEAR = select(Report).where(
 
 def _load(session: Session, report_id: int) -> Report:
     """The report as the database has it now; in a write transaction, locked and read once."""
-    writing = is_writing(session)
-    locked: dict[int, Report] = session.info.setdefault(_LOCKED, {}) if writing else {}
-    if report_id in locked:
-        return locked[report_id]
-    query = _REPORT_LOCKED if writing else _REPORT
-    report = session.exec(query, params={"report_id": report_id}).first()
-    if report is None:
-        raise NotFound(f"报告（编号 {report_id}）不存在")
-    if writing:
-        locked[report_id] = report
-    return report
+    if not is_writing(session):
+        report = session.exec(_REPORT, params={"report_id": report_id}).first()
+        if report is None:
+            raise NotFound(f"报告（编号 {report_id}）不存在")
+        return report
+    locked: dict[int, tuple[Report, Report | None]] = session.info.setdefault(_LOCKED, {})
+    if report_id not in locked:
+        row = session.exec(_REPORT_LOCKED, params={"report_id": report_id}).first()
+        if row is None:
+            raise NotFound(f"报告（编号 {report_id}）不存在")
+        locked[report_id] = (row[0], row[1])
+    return locked[report_id][0]
 
 
 def _ensure_report(session: Session, *, org_id: int, year: int, kind: str, agency: str) -> Report:
     """The (org, year) report, created if missing, locked; inside a write transaction."""
+    session.info.pop(_LOCKED, None)  # a locked report's "year before" may be this one
     now = clock.utcnow()
     insert_ignore(
         session,
@@ -259,9 +275,13 @@ def report_values(session: Session, *, actor: Member, report_id: int) -> dict[st
 def previous_values(session: Session, *, actor: Member, report: Report) -> dict[str, Any] | None:
     """Last year's answers of the report's organisation; None if it has no report for then."""
     access.check_read(session, actor, report.org_id)
-    previous = session.exec(
-        _REPORT_OF_YEAR, params={"org_id": report.org_id, "year": report.year - 1}
-    ).first()
+    locked = session.info.get(_LOCKED, {}).get(report.id)
+    if locked is not None:
+        previous = locked[1]
+    else:
+        previous = session.exec(
+            _REPORT_OF_YEAR, params={"org_id": report.org_id, "year": report.year - 1}
+        ).first()
     return None if previous is None else _values(session, previous)
 
 

@@ -46,7 +46,7 @@ from bot.core.checks import Finding, check_values, has_errors
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
 from bot.core.rollup import RollupError, summary_text
-from storage import access, audit, clock, members, positions, reports
+from storage import access, audit, clock, positions, reports
 from storage.db import begin_write, session_scope
 from storage.errors import NotFound, PermissionDenied, StorageError
 from storage.models import STATUS_LABELS, Member, Report
@@ -340,7 +340,7 @@ class ReviewDesk:
         pending, else an answer in the walkthrough; None: not a member."""
         with session_scope(self.engine) as session:
             begin_write(session)  # an answer reads and writes in one transaction
-            member = members.get_member(session, telegram_user_id=telegram_user_id)
+            member = self._chat.sender(session, telegram_user_id)
             if member is None:
                 return None
             report_id, version = self._pending(session, member)

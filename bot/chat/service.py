@@ -180,10 +180,19 @@ class ReportChat:
         """`text` for a Telegram user, looked up in the same transaction; None: not a member."""
         with session_scope(self.engine) as session:
             begin_write(session)
-            member = members.get_member(session, telegram_user_id=telegram_user_id)
+            member = self.sender(session, telegram_user_id)
             if member is None:
                 return None
             return self.answer(session, member, text, update_id)
+
+    def sender(self, session: Session, telegram_user_id: int) -> Member | None:
+        """The member behind a message, read with their saved position (one statement: every
+        message needs both)."""
+        found = members.get_member_and_position(session, telegram_user_id=telegram_user_id)
+        if found is None:
+            return None
+        member, session.info["position"] = found
+        return member
 
     def answer(self, session: Session, member: Member, text: str, update_id: int | None) -> Turn:
         """`text` in the caller's write transaction (`begin_write`): every answer writes

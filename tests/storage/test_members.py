@@ -15,11 +15,13 @@ from storage.members import (
     create_invite,
     deactivate_member,
     get_member,
+    get_member_and_position,
     list_members,
     mark_blocked,
     redeem_invite,
 )
 from storage.models import AuditLog, Invite
+from storage.positions import save_position
 
 USER = 5_000_000_001
 
@@ -128,3 +130,19 @@ def test_invalid_invites_are_refused(session: Session, tree) -> None:
             session, org_id=tree.bureau.id, role="staff", created_by="x", ttl=timedelta(0)
         )
     assert session.exec(select(Invite)).all() == []
+
+
+def test_member_is_read_with_their_chat_position(session: Session, tree) -> None:
+    _, code = create_invite(session, org_id=tree.bureau.id, role="staff", created_by="t")
+    member = redeem_invite(session, code=code, telegram_user_id=USER, name="王芳")
+    assert get_member_and_position(session, telegram_user_id=USER) == (member, None)
+    save_position(
+        session, member_id=member.id, report_id=None, question_id="q1", state={"active": True}
+    )
+    found = get_member_and_position(session, telegram_user_id=USER)
+    assert found is not None
+    assert found[0].id == member.id
+    assert found[1] is not None and found[1].question_id == "q1"
+    assert get_member_and_position(session, telegram_user_id=USER + 1) is None
+    deactivate_member(session, member_id=member.id, actor="t")
+    assert get_member_and_position(session, telegram_user_id=USER) is None

@@ -19,6 +19,7 @@ from storage.reports import (
     get_or_create_report,
     get_report,
     list_reports,
+    previous_values,
     report_values,
     save_answers,
     set_status,
@@ -337,3 +338,32 @@ def test_answers_changed_by_another_process_are_read_afresh(
         other.execute(sa.update(Report).values(version=Report.version + 1))
     with Session(engine) as fresh:
         assert report_values(fresh, actor=staff, report_id=report.id) == {NATURAL: 9}
+
+
+def test_a_write_reads_last_years_answers_with_the_report(
+    engine: Engine, session: Session, staff: Member, report: Report, statements: list[str]
+) -> None:
+    last_year = get_or_create_report(session, actor=staff, year=report.year - 1)
+    save_answers(session, actor=staff, report_id=last_year.id, values={NATURAL: 4})
+    with Session(engine) as writing:
+        begin_write(writing)
+        statements.clear()
+        current = get_report(writing, actor=staff, report_id=report.id)
+        assert previous_values(writing, actor=staff, report=current) == {NATURAL: 4}
+        writing.commit()
+    # The report and last year's in one statement; last year's answers from the cache.
+    assert len([s for s in statements if "FROM reports" in s]) == 1
+    assert not [s for s in statements if "FROM answers" in s]
+
+
+def test_last_years_report_created_in_the_same_write_is_seen(
+    engine: Engine, session: Session, staff: Member, report: Report
+) -> None:
+    with Session(engine) as writing:
+        begin_write(writing)
+        current = get_report(writing, actor=staff, report_id=report.id)
+        assert previous_values(writing, actor=staff, report=current) is None
+        last_year = get_or_create_report(writing, actor=staff, year=report.year - 1)
+        save_answers(writing, actor=staff, report_id=last_year.id, values={NATURAL: 3})
+        assert previous_values(writing, actor=staff, report=current) == {NATURAL: 3}
+        writing.commit()
