@@ -47,9 +47,11 @@ class Settings(BaseSettings):
         default=5, ge=1, validation_alias="NIANBAO_REMINDER_MAX_ATTEMPTS"
     )
 
-    # Threads for database work and Word rendering (asyncio.to_thread). The GIL runs one at a
-    # time anyway; more threads only hand it over more often (bench/bot.py, docs/benchmarks.md).
-    worker_threads: int = Field(default=2, ge=1, le=32, validation_alias="NIANBAO_WORKER_THREADS")
+    # Threads for database work and Word rendering (asyncio.to_thread); unset: see
+    # `worker_thread_count`.
+    worker_threads: int | None = Field(
+        default=None, ge=1, le=32, validation_alias="NIANBAO_WORKER_THREADS"
+    )
 
     # Running the bot (`nianbao run`, docs/operations.md). Webhook mode when a URL is set.
     webhook_url: str | None = Field(default=None, validation_alias="NIANBAO_WEBHOOK_URL")
@@ -63,6 +65,20 @@ class Settings(BaseSettings):
     health_port: int | None = Field(default=None, validation_alias="NIANBAO_HEALTH_PORT")
     health_listen: str = Field(default="127.0.0.1", validation_alias="NIANBAO_HEALTH_LISTEN")
     log_level: str = Field(default="INFO", validation_alias="NIANBAO_LOG_LEVEL")
+
+    @property
+    def worker_thread_count(self) -> int:
+        """NIANBAO_WORKER_THREADS, else 1 on SQLite and 2 on PostgreSQL.
+
+        The GIL runs one thread at a time, so threads only pay off while one waits. SQLite
+        writes one transaction at a time and its page cache is per connection (dropped when
+        another connection wrote), so one thread on one warm connection is cheapest; on
+        PostgreSQL a second thread works while the first waits on the server
+        (bench/bot.py, docs/benchmarks.md).
+        """
+        if self.worker_threads is not None:
+            return self.worker_threads
+        return 1 if self.database_url.startswith("sqlite") else 2
 
 
 @lru_cache

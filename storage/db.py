@@ -52,7 +52,11 @@ def make_engine(url: str) -> Engine:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     # One write lock per engine, shared by all its connections.
     factory = type("SQLiteConnection", (_SerialisedWrites,), {"write_lock": _FifoLock()})
-    engine = sa.create_engine(url, pool_size=10, max_overflow=40, connect_args={"factory": factory})
+    # Most recently used connection first: SQLite's page cache is per connection and dropped
+    # once another connection has written, so rotating through the pool re-reads pages.
+    engine = sa.create_engine(
+        url, pool_size=10, max_overflow=40, pool_use_lifo=True, connect_args={"factory": factory}
+    )
     sa.event.listen(engine, "connect", _sqlite_on_connect)
     sa.event.listen(engine, "begin", _sqlite_on_begin)
     return engine

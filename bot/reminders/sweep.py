@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -128,7 +129,13 @@ class Sweeper:
             self._stopping = False
             now = now or self.clock()
             report = SweepReport(now)
-            plan = await asyncio.to_thread(self.plan, now)
+            # Planning reads every organisation (seconds for thousands): on a thread of its
+            # own, so the chat's worker threads stay free for members' answers.
+            planner = ThreadPoolExecutor(1, thread_name_prefix="nianbao-reminder-plan")
+            try:
+                plan = await asyncio.get_running_loop().run_in_executor(planner, self.plan, now)
+            finally:
+                planner.shutdown(wait=False)
             report.year, report.quiet = plan.year, plan.quiet
             deliveries = plan.deliveries if limit is None else plan.deliveries[:limit]
             report.planned = len(deliveries)

@@ -52,7 +52,7 @@ def build_application(
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         # asyncio.to_thread runs on the loop's default executor: keep it small.
         asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="nianbao-worker")
+            ThreadPoolExecutor(settings.worker_thread_count, thread_name_prefix="nianbao-worker")
         )
         await register_commands(application)
         # Deadline reminders: a scheduler on this event loop (docs/reminders.md).

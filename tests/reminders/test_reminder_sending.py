@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from storage.db import make_engine
 from storage.models import Member, ReminderLog
 from storage.reminders import mark_reminder
 from tests.fake_telegram import FakeTelegram
-from tests.reminders.support import DUE, FakeClock, World, at
+from tests.reminders.support import DUE, FakeClock, RecordingBot, World, at
 
 NOW = at(DUE - timedelta(days=7))
 
@@ -250,3 +251,29 @@ async def test_two_sweeps_racing_send_once(
     assert message_counts(users) == expected_recipients()
     assert tg.call_count("sendMessage") == total
     assert len(world.log()) == total
+
+
+async def test_planning_leaves_the_chat_worker_threads_free(
+    world: World, policy: ReminderPolicy, clock: FakeClock
+) -> None:
+    """A sweep's planning (seconds over thousands of organisations) never holds the threads
+    members' answers run on, even when there is only one."""
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(1, thread_name_prefix="chat"))
+    sweeper = sweeper_for(world, RecordingBot(), policy, clock)
+    planning, release = threading.Event(), threading.Event()
+    plan_thread: list[str] = []
+
+    def slow_plan(now: datetime | None = None) -> Plan:
+        plan_thread.append(threading.current_thread().name)
+        planning.set()
+        assert release.wait(10)
+        return Plan(NOW, NOW.date(), NOW.year - 1, quiet=True)
+
+    sweeper.plan = slow_plan  # type: ignore[method-assign]
+    sweep = asyncio.create_task(sweeper.sweep(NOW))
+    assert await asyncio.to_thread(planning.wait, 10)  # answered by the chat thread
+    release.set()
+    report = await sweep
+    assert report.quiet
+    assert plan_thread and not plan_thread[0].startswith("chat")

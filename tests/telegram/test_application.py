@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from bot.chat.service import ReportChat
@@ -36,3 +37,18 @@ async def test_database_work_runs_on_a_small_pool_of_worker_threads(
         await application.shutdown()
     assert all(name.startswith("nianbao-worker") for name in names)
     assert len(set(names)) <= 3
+
+
+@pytest.mark.parametrize(
+    ("database_url", "configured", "threads"),
+    [
+        ("sqlite:///var/nianbao.db", None, 1),
+        ("postgresql+psycopg://nianbao@db/nianbao", None, 2),
+        ("sqlite:///var/nianbao.db", 4, 4),
+    ],
+)
+def test_worker_threads_default_to_what_the_database_can_use(
+    database_url: str, configured: int | None, threads: int
+) -> None:
+    settings = Settings(DATABASE_URL=database_url, NIANBAO_WORKER_THREADS=configured)
+    assert settings.worker_thread_count == threads
