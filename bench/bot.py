@@ -1,6 +1,7 @@
 """Bot cost per update: nianbao against a bare python-telegram-bot echo bot, same run.
 
     python bench/bot.py [--members 50] [--answers 20] [--rounds 10] [--database-url URL]
+                        [--no-pin]
 
 Each bot runs in its own process, long-polling its own fake Bot API server over HTTP on
 127.0.0.1; the fakes and the simulated members (threads, 50 per bot) run in this process.
@@ -15,6 +16,12 @@ send a few answers each, then pauses it (SIGSTOP) and lets the other run. On a s
 machine the CPU's speed drifts by tens of per cent within seconds (a fixed Python loop here
 takes anywhere from 180 to 350 ms), so short alternating rounds put both bots under the same
 drift; a paused bot's long poll simply waits on its fake.
+
+The bots run on one CPU and this process (the fakes and the members, itself busy) on
+another, when there are two: the load generator must not take CPU time from the system under
+test, and on the same CPUs it does so unevenly (it preempts a bot's event loop while that
+bot's worker thread waits for the GIL, and the bot with more threads loses more). `--no-pin`
+shares every CPU instead.
 
 Cost per update = the bot process's CPU time (user + system, from /proc) while it ran / the
 updates it handled, summed over its rounds. Target: nianbao <= 2 x the echo bot. Wall-clock
@@ -121,12 +128,21 @@ class BenchedBot:
     """One bot process and its members, run in rounds and paused in between."""
 
     def __init__(
-        self, name: str, tg: FakeTelegram, script: str, args: list[str], typed: str, members: int
+        self,
+        name: str,
+        tg: FakeTelegram,
+        script: str,
+        args: list[str],
+        typed: str,
+        members: int,
+        cpu: int | None,
     ) -> None:
         self.result = Result(name)
         self.tg = tg
         self.typed = typed
         self.users = [tg.user(id=FIRST_USER_ID + i, first_name=f"成员{i}") for i in range(members)]
+        if cpu is not None:  # before the bot starts any thread: they inherit it
+            script = f"import os; os.sched_setaffinity(0, {{{cpu}}})\n{script}"
         self.command = [sys.executable, "-c", script, tg.token, tg.base_url, tg.base_file_url]
         self.command += [*args, str(POLL_TIMEOUT)]
         self.process: subprocess.Popen[bytes] | None = None
@@ -226,20 +242,29 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=10, help="turns of each bot")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--no-pin", action="store_true", help="bots and harness share CPUs")
     args = parser.parse_args()
     if args.answers > 24:
         parser.error("表三 has 24 rows to type")
     if args.rounds < 1 or args.answers % args.rounds:
         parser.error("--answers must be a multiple of --rounds")
 
+    cpus = sorted(os.sched_getaffinity(0))
+    bot_cpu = None
+    if not args.no_pin and len(cpus) >= 2:
+        # Before any thread starts: threads inherit the CPUs of the thread that starts them.
+        bot_cpu, harness_cpus = cpus[0], set(cpus[1:])
+        os.sched_setaffinity(0, harness_cpus)
     with (
         tempfile.TemporaryDirectory() as workdir,
         FakeTelegram() as echo_tg,
         FakeTelegram() as nianbao_tg,
     ):
         database_url = args.database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
-        echo = BenchedBot("PTB echo bot", echo_tg, ECHO_BOT, [], "消息", args.members)
-        nianbao = BenchedBot("nianbao", nianbao_tg, NIANBAO_BOT, [database_url], "0", args.members)
+        echo = BenchedBot("PTB echo bot", echo_tg, ECHO_BOT, [], "消息", args.members, bot_cpu)
+        nianbao = BenchedBot(
+            "nianbao", nianbao_tg, NIANBAO_BOT, [database_url], "0", args.members, bot_cpu
+        )
         prepare_members(database_url, nianbao.users)
         try:
             echo.start()
@@ -250,9 +275,10 @@ def main() -> None:
         finally:
             echo.stop()
             nianbao.stop()
+    placement = "CPUs shared" if bot_cpu is None else f"bots on CPU {bot_cpu}, harness on the rest"
     print(
         f"{args.members} members x {args.answers} answers in {args.rounds} rounds, "
-        f"database {database_url.split(':')[0]}\n"
+        f"database {database_url.split(':')[0]}, {placement}\n"
     )
     results = [echo.result, nianbao.result]
     report(results)
