@@ -129,18 +129,20 @@ def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) 
                 )
                 lines.append(f"{row.label}：{cells}")
         return "\n".join(lines)
+    # Shown after every answer: kept to one pass over the cells.
+    fields = form.fields
+    rows = [
+        ["·" if (v := completed.get(f)) is None else format_value(v, fields[f].type) for f in ids]
+        for ids in section.grid
+    ]
     headers = [c.label.removeprefix("结果")[:2] for c in section.columns]
-    rows = []
-    for row, field_ids in zip(section.rows, section.grid, strict=True):
-        rows.append(([_cell(form, completed, field_id) for field_id in field_ids], row.display))
     # Cells are digits, signs and "·" (one column each); headers are two CJK characters.
-    widths = [max(_width(h), *(len(cells[i]) for cells, _ in rows)) for i, h in enumerate(headers)]
-    lines = [" ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]
-    for cells, label in rows:
+    widths = [max(_width(h), *(len(cells[i]) for cells in rows)) for i, h in enumerate(headers)]
+    lines = [" ".join(map(_pad, headers, widths))]
+    for cells, row in zip(rows, section.rows, strict=True):
+        label = row.display
         short = label if len(label) <= 14 else label[:13] + "…"
-        lines.append(
-            " ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)) + "  " + short
-        )
+        lines.append(f"{' '.join(map(str.rjust, cells, widths))}  {short}")
     return "\n".join(lines)
 
 

@@ -54,21 +54,17 @@ def numbered_messages(findings: Iterable[Finding]) -> list[str]:
 def complete_values(form: ReportForm, values: Mapping[str, Value]) -> dict[str, Value]:
     """The values with every missing total computed from its parts, where the parts are there."""
     completed = dict(values)
-    changed = True
-    while changed:
-        changed = False
-        for target, parts in form.totals:
-            if target in completed:
-                continue
-            total: Number = 0
-            for field_id, sign in parts:
-                part = completed.get(field_id)
-                if not isinstance(part, int | Decimal):
-                    break
-                total += sign * part
-            else:
-                completed[target] = total
-                changed = True
+    for target, parts in form.totals:  # parts first: one pass
+        if target in completed:
+            continue
+        total: Number = 0
+        for field_id, sign in parts:
+            part = completed.get(field_id)
+            if not isinstance(part, int | Decimal):
+                break
+            total += sign * part
+        else:
+            completed[target] = total
     return completed
 
 

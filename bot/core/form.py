@@ -218,12 +218,34 @@ class ReportForm:
 
     @cached_property
     def totals(self) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
-        """The relations that compute a total: (total, ((part, sign), …)), in the form's order."""
-        return tuple(
+        """The relations that compute a total: (total, ((part, sign), …)), each after the
+        totals among its parts, so one pass in this order computes them all."""
+        totals = [
             (relation.left[0].field, tuple((t.field, t.sign) for t in relation.right))
             for relation in self.relations
             if relation.computes
-        )
+        ]
+        computing: dict[str, list[int]] = {}  # a total may be computed by several relations
+        for index, (total, _) in enumerate(totals):
+            computing.setdefault(total, []).append(index)
+        ordered: dict[int, None] = {}
+        placing: set[int] = set()
+
+        def place(index: int) -> None:
+            if index in ordered:
+                return
+            if index in placing:
+                cycle = totals[index][0]
+                raise FormDefinitionError(f"{self.kind}: totals computed in a cycle ({cycle})")
+            placing.add(index)
+            for part, _ in totals[index][1]:
+                for other in computing.get(part, ()):
+                    place(other)
+            ordered[index] = None
+
+        for index in range(len(totals)):
+            place(index)
+        return tuple(totals[index] for index in ordered)
 
     @property
     def template_path(self) -> Path:

@@ -69,6 +69,15 @@ def test_totals_are_never_asked_and_every_other_field_is_asked_once(form: Report
     assert all(form.field(f).derived for f in form.fields if f.startswith("s3.results_total."))
 
 
+def test_each_total_comes_after_the_totals_it_adds_up(form: ReportForm) -> None:
+    """So the table after each answer computes every total in one pass."""
+    computed = {total for total, _ in form.totals}
+    done: set[str] = set()
+    for total, parts in form.totals:
+        assert {part for part, _ in parts if part in computed} <= done, total
+        done.add(total)
+
+
 @pytest.mark.parametrize(
     ("year", "kind"),
     [
