@@ -61,10 +61,10 @@ def _form(kind: str) -> ReportForm:
         raise StorageError(f"报告格式「{kind}」不存在") from exc
 
 
-# Per transaction: the reports this write transaction has locked (each with its
-# organisation's report of the year before, read in the same statement), whether it changed answers
-# (what it reads afterwards includes its own uncommitted rows: not for the cache), and the
-# answers it leaves behind, cached once it commits.
+# Per transaction: the reports this write transaction has locked (each with its organisation's
+# report of the year before, read in the same statement), whether it changed answers (what it
+# reads afterwards includes its own uncommitted rows: not for the cache), and the answers it
+# leaves behind, cached once it commits.
 _LOCKED = "nianbao_locked_reports"
 _CHANGED = "nianbao_answers_changed"
 _CACHE_ON_COMMIT = "nianbao_cache_on_commit"
