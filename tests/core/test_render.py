@@ -12,6 +12,7 @@ from bot.core.answers import AnswersFile, parse_answers
 from bot.core.form import ReportForm
 from bot.core.render import ReportRenderer, render_report, report_context
 from bot.core.values import format_value
+from tests.core.support import draft_without
 
 
 def render(answers: AnswersFile, **overrides: object) -> Document:
@@ -162,16 +163,7 @@ def test_user_text_renders_literally_and_the_file_opens(tongjiang: AnswersFile, 
 
 
 def test_draft_carries_a_visible_mark(tongjiang: AnswersFile) -> None:
-    values = parse_answers(tongjiang).values
-    values.pop("s3.new.natural")
-    data = render_report(
-        tongjiang.form,
-        agency=tongjiang.agency,
-        year=2020,
-        values=values,
-        draft=True,
-        draft_errors=1,
-    )
+    data = draft_without(tongjiang, "s3.new.natural")
     document = Document(io.BytesIO(data))
     assert document.paragraphs[0].text.startswith("草稿（尚有 1 项校验错误")
     assert document.tables[1].rows[3].cells[3].text == ""
