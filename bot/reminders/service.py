@@ -18,11 +18,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 from telegram.ext import Application, ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.sweep import WORKERS, Sweeper, SweepReport
+from bot.telegram.request import JSONBodyRequest
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def reminder_bot(settings: Settings) -> ExtBot[None]:
         settings.telegram_bot_token,
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_base_file_url,
-        request=HTTPXRequest(connection_pool_size=WORKERS + 4),
+        request=JSONBodyRequest(connection_pool_size=WORKERS + 4),
     )
 
 

@@ -17,6 +17,7 @@ from bot.chat.uploads import ReportUploads
 from bot.config import Settings
 from bot.reminders.service import start_reminders, stop_reminders
 from bot.telegram.handlers import COMMANDS, add_handlers
+from bot.telegram.request import JSONBodyRequest
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def build_application(
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
+        .request(JSONBodyRequest())
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(stop_reminders)

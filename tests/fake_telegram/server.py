@@ -277,7 +277,8 @@ class FakeTelegram:
         except ApiError as exc:
             return _json_response(exc.status, exc.body())
         chat_id = params.integer("chat_id")
-        record = self.state.log_request(method, params.loggable(), chat_id)
+        content_type = request.content_type if request.body_exists else None
+        record = self.state.log_request(method, params.loggable(), chat_id, content_type)
         fault = self.faults.take(method)
         if fault is not None:
             return self._fail(request, record, fault)

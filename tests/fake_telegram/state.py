@@ -248,6 +248,7 @@ class RequestRecord:
     chat_id: int | None
     received_at: float  # on the fake's clock (time.monotonic by default)
     wall_time: float  # time.time(), for humans
+    content_type: str | None = None  # how the parameters came: JSON, a form or multipart
     status: int | None = None
     description: str | None = None
     finished_at: float | None = None
@@ -455,7 +456,9 @@ class BotState:
 
     # --- requests --------------------------------------------------------------------------
 
-    def log_request(self, method: str, params: JSON, chat_id: int | None) -> RequestRecord:
+    def log_request(
+        self, method: str, params: JSON, chat_id: int | None, content_type: str | None = None
+    ) -> RequestRecord:
         with self.changed:
             record = RequestRecord(
                 method=method,
@@ -463,6 +466,7 @@ class BotState:
                 chat_id=chat_id,
                 received_at=self.clock(),
                 wall_time=self.wall_clock(),
+                content_type=content_type,
             )
             self.requests.append(record)
             self.requests_by_method[method.lower()].append(record)

@@ -1,0 +1,83 @@
+"""Bot API requests as JSON: what the bot sends arrives intact, files still upload, and
+Telegram's errors still reach the bot as python-telegram-bot's exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+
+from bot.telegram.request import JSONBodyRequest
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+TABLE = "（一）收到和处理政府信息公开申请情况\n一、本年新收申请数量  3  0  1"
+
+
+@pytest.fixture
+async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
+    request = JSONBodyRequest()
+    async with Bot(
+        tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url, request=request
+    ) as bot:
+        yield bot
+
+
+@pytest.fixture
+def user(tg: FakeTelegram) -> FakeUser:
+    return tg.user(id=4001, first_name="测试")
+
+
+async def test_a_message_goes_as_json_and_arrives_as_typed(
+    bot: Bot, tg: FakeTelegram, user: FakeUser
+) -> None:
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("上一步", callback_data="7:3:b")]])
+    sent = await bot.send_message(
+        user.id, f"已保存。\n<pre>{TABLE}</pre>", parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+    received = user.last_message
+    assert received is not None and received["message_id"] == sent.message_id
+    assert received["text"] == f"已保存。\n{TABLE}"
+    assert received["entities"][0]["type"] == "pre"
+    assert received["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "7:3:b"
+    assert tg.calls("sendMessage")[-1].content_type == "application/json"
+
+
+async def test_a_file_still_uploads_as_multipart(
+    bot: Bot, tg: FakeTelegram, user: FakeUser
+) -> None:
+    await bot.send_document(user.id, b"PK\x03\x04 report", filename="年度报告.docx")
+    assert user.documents[-1].content == b"PK\x03\x04 report"
+    assert user.documents[-1].file_name == "年度报告.docx"
+    assert tg.calls("sendDocument")[-1].content_type == "multipart/form-data"
+
+
+async def test_telegrams_refusals_reach_the_bot_as_its_errors(
+    bot: Bot, tg: FakeTelegram, user: FakeUser
+) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(user.id, "表" * 5000)
+    tg.fail_next("sendMessage", status=429, retry_after=3)
+    with pytest.raises(RetryAfter) as refused:
+        await bot.send_message(user.id, "已保存。")
+    assert "3" in str(refused.value)
+    tg.fail_next("sendMessage", drop=True)
+    with pytest.raises(NetworkError):
+        await bot.send_message(user.id, "已保存。")
+    assert user.messages == []
+
+
+async def test_a_timeout_the_caller_gives_is_kept(tg: FakeTelegram, user: FakeUser) -> None:
+    request = JSONBodyRequest(connection_pool_size=1)
+    async with Bot(
+        tg.token, base_url=tg.base_url, request=request, get_updates_request=request
+    ) as bot:
+        poll = asyncio.create_task(bot.get_updates(timeout=2))  # holds the only connection
+        await tg.wait_for_request_async("getUpdates", finished=False)
+        with pytest.raises(TimedOut, match=r"(?i)pool timeout"):
+            await bot.send_message(user.id, "已保存。", pool_timeout=0.05)
+        await poll
+    assert user.messages == []
