@@ -13,6 +13,7 @@ fields are merged.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -21,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -201,36 +202,44 @@ class _ValuesCache:
     filled with the version read in the same statement as the answers, and never by a
     transaction that has changed answers (it would cache its own uncommitted rows); a save
     puts the answers it leaves behind once it has committed, so the next read hits.
-    Entries are per database and per report row (its id and creation time).
+    Entries are per engine (they go with it) and per report row (its id and creation time):
+    keying by the engine's URL instead cost a rendering of the URL per lookup.
     """
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[URL, int, datetime], tuple[int, dict[str, Any]]] = (
-            OrderedDict()
-        )
+        self.engines: weakref.WeakKeyDictionary[
+            Engine, OrderedDict[tuple[int, datetime], tuple[int, dict[str, Any]]]
+        ] = weakref.WeakKeyDictionary()
         self.lock = threading.Lock()
 
-    @staticmethod
-    def key(session: Session, report: Report) -> tuple[URL, int, datetime]:
-        return session.get_bind().engine.url, report.id or 0, report.created_at
+    def _entries(
+        self, session: Session
+    ) -> OrderedDict[tuple[int, datetime], tuple[int, dict[str, Any]]]:
+        engine = session.get_bind().engine
+        entries = self.engines.get(engine)
+        if entries is None:
+            entries = self.engines[engine] = OrderedDict()
+        return entries
 
     def get(self, session: Session, report: Report) -> dict[str, Any] | None:
-        key = self.key(session, report)
+        key = (report.id or 0, report.created_at)
         with self.lock:
-            entry = self.entries.get(key)
+            entries = self._entries(session)
+            entry = entries.get(key)
             if entry is None or entry[0] != report.version:
                 return None
-            self.entries.move_to_end(key)
+            entries.move_to_end(key)
             return dict(entry[1])
 
     def put(self, session: Session, report: Report, version: int, values: dict[str, Any]) -> None:
-        key = self.key(session, report)
+        key = (report.id or 0, report.created_at)
         with self.lock:
-            self.entries[key] = (version, dict(values))
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            entries = self._entries(session)
+            entries[key] = (version, dict(values))
+            entries.move_to_end(key)
+            while len(entries) > self.size:
+                entries.popitem(last=False)
 
 
 _cache = _ValuesCache()

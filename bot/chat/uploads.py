@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.chat.service import Turn, today_in_settings_zone
 from bot.chat.state import Button, Reply
-from bot.chat.views import carried_from_previous, findings_text, row_name
+from bot.chat.views import findings_text, row_name
 from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
 from bot.core.calendar import report_year_for
 from bot.core.reader import DocxReadError, ReadResult, read_findings, read_report
@@ -64,7 +64,7 @@ class ReportUploads:
                     changes={UPLOAD_KEY: _answers_payload(result.answers)},
                 )
             form = result.form
-            carried_in, carried_out = next(iter(carried_from_previous(form).items()))
+            carried_in, carried_out = next(iter(form.carried_over.items()))
             replies.append(
                 Reply(
                     f"这是上一年度（{current_year - 1}年）的报告。用作上年报告后，"

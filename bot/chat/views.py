@@ -55,7 +55,7 @@ def prompt_text(state: ReportState, question: Question) -> str:
     suggestion = previous_suggestion(state, question)
     if suggestion:
         shown = " ".join(format_value(suggestion[f.id], f.type) for f in fields)
-        source = form.field(carried_from_previous(form)[fields[0].id])
+        source = form.field(form.carried_over[fields[0].id])
         lines.append(f"上年报告“{row_name(source)}”为：{shown}")
     return "\n".join(lines)
 
@@ -82,7 +82,7 @@ def previous_suggestion(state: ReportState, question: Question) -> dict[str, Val
     """Last year's figures this row must repeat (上年结转 = last year's 结转下年度), if known."""
     if not state.previous:
         return None
-    sources = carried_from_previous(state.form)
+    sources = state.form.carried_over
     if not all(f in sources for f in question.fields):
         return None
     values = {f: state.previous.get(sources[f]) for f in question.fields}
@@ -95,17 +95,6 @@ def row_name(field: FieldDef) -> str:
     """The row as a sentence quotes it: 四、结转下年度继续办理 → 结转下年度继续办理."""
     label = field.row or ""
     return label.split("、", 1)[1] if "、" in label[:3] else label
-
-
-def carried_from_previous(form: ReportForm) -> dict[str, str]:
-    """Cells whose value is by definition a cell of last year's report (a one-to-one relation)."""
-    pairs: dict[str, str] = {}
-    for relation in form.relations:
-        if len(relation.left) == 1 and len(relation.right) == 1:
-            (left,), (right,) = relation.left, relation.right
-            if not left.previous and right.previous and left.sign == right.sign == 1:
-                pairs[left.field] = right.field
-    return pairs
 
 
 def _width(text: str) -> int:

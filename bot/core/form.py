@@ -217,6 +217,18 @@ class ReportForm:
         return tuple(q for s in self.sections for q in s.questions)
 
     @cached_property
+    def carried_over(self) -> dict[str, str]:
+        """Cells whose value is by definition a cell of last year's report (a one-to-one
+        relation: 上年结转 = last year's 结转下年度), to the cell they repeat."""
+        pairs: dict[str, str] = {}
+        for relation in self.relations:
+            if len(relation.left) == 1 and len(relation.right) == 1:
+                (left,), (right,) = relation.left, relation.right
+                if not left.previous and right.previous and left.sign == right.sign == 1:
+                    pairs[left.field] = right.field
+        return pairs
+
+    @cached_property
     def totals(self) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
         """The relations that compute a total: (total, ((part, sign), …)), each after the
         totals among its parts, so one pass in this order computes them all."""

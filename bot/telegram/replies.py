@@ -32,6 +32,8 @@ def utf16_len(text: str) -> int:
 
 def split_text(text: str, budget: int = TEXT_BUDGET) -> list[str]:
     """Pieces of at most `budget` UTF-16 units, cut at line ends where possible."""
+    if utf16_len(text) <= budget:  # nearly every reply: no line-by-line pass
+        return [text]
     pieces: list[str] = []
     current, size = "", 0  # size: current's length in UTF-16 units, kept as lines are added
     for line in text.split("\n"):

@@ -78,6 +78,14 @@ def test_each_total_comes_after_the_totals_it_adds_up(form: ReportForm) -> None:
         done.add(total)
 
 
+def test_carried_in_repeats_last_years_carried_out_column_by_column(form: ReportForm) -> None:
+    """上年结转 is last year's 结转下年度: the cells the chat offers to copy from last year."""
+    columns = [c.id for c in form.section("s3").columns]
+    assert form.carried_over == {
+        f"s3.carried_in.{column}": f"s3.carried_out.{column}" for column in columns
+    }
+
+
 @pytest.mark.parametrize(
     ("year", "kind"),
     [
