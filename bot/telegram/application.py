@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -49,6 +50,9 @@ def build_application(
     benchmarks against a fake server that does not enforce them."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    # RetryAfter.retry_after as a timedelta, PTB's next default: the AIORateLimiter reads it
+    # on every 429 and warns about the old int; our own reads take both (reminders.sender).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         # asyncio.to_thread runs on the loop's default executor: keep it small.
