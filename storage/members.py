@@ -20,10 +20,18 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage import access, audit, clock
-from storage.db import write_transaction
+from storage import access, audit, clock, reports
+from storage.db import is_writing, write_transaction
 from storage.errors import InviteError, NotFound, StorageError
-from storage.models import ROLE_LABELS, ChatPosition, Invite, InviteAttempt, Member, check_code
+from storage.models import (
+    ROLE_LABELS,
+    ChatPosition,
+    Invite,
+    InviteAttempt,
+    Member,
+    Report,
+    check_code,
+)
 from storage.orgs import get_org
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -173,16 +181,41 @@ _MEMBER_AND_POSITION = (
     .where(Member.telegram_user_id == sa.bindparam("telegram_user_id"), Member.active)
     .execution_options(populate_existing=True)
 )
+# In a write transaction (an answer): the report the member's position is on, locked, and
+# last year's report with it, in the same statement. Inner joins: PostgreSQL locks no row on
+# the nullable side of an outer join; a member without such a report takes the read above.
+_MEMBER_POSITION_AND_REPORT = (
+    select(Member, ChatPosition, Report, reports.PREVIOUS)
+    .join(ChatPosition, ChatPosition.member_id == Member.id)  # type: ignore[arg-type]
+    .join(Report, Report.id == ChatPosition.report_id)  # type: ignore[arg-type]
+    .outerjoin(reports.PREVIOUS, reports.PREVIOUS_YEAR)
+    .where(Member.telegram_user_id == sa.bindparam("telegram_user_id"), Member.active)
+    .with_for_update(of=Report)  # type: ignore[arg-type]
+    .execution_options(populate_existing=True)
+)
 
 
 def get_member_and_position(
     session: Session, *, telegram_user_id: int
 ) -> tuple[Member, ChatPosition | None] | None:
-    """`get_member` and the member's saved chat position in one statement; None: no member."""
-    row = session.exec(_MEMBER_AND_POSITION, params={"telegram_user_id": telegram_user_id}).first()
-    if row is None:
+    """`get_member` and the member's saved chat position in one statement; None: no member.
+
+    Inside a write transaction the statement also locks and reads the report the position is
+    on (`reports.remember_locked`): every answer needs all three, and each statement the ORM
+    runs costs about as much as the walkthrough's table.
+    """
+    params = {"telegram_user_id": telegram_user_id}
+    if is_writing(session):
+        row = session.exec(_MEMBER_POSITION_AND_REPORT, params=params).first()
+        if row is not None:
+            member, position, report, previous = row
+            reports.remember_locked(session, report, previous)
+            access.note_current(session, member)
+            return member, position
+    found = session.exec(_MEMBER_AND_POSITION, params=params).first()
+    if found is None:
         return None
-    member, position = row
+    member, position = found
     access.note_current(session, member)
     return member, position
 

@@ -91,15 +91,13 @@ _REPORT = (
     .where(Report.id == sa.bindparam("report_id"))
     .execution_options(populate_existing=True)
 )
-_PREVIOUS = aliased(Report, name="previous")
-# A write locks the report and reads the organisation's report of the year before with it:
-# the walkthrough shows last year's figures beside every answer.
+PREVIOUS = aliased(Report, name="previous")
+# The organisation's report of the year before, to join beside a report: a write locks the
+# report and reads this with it (the walkthrough shows last year's figures beside every answer).
+PREVIOUS_YEAR = sa.and_(PREVIOUS.org_id == Report.org_id, PREVIOUS.year == Report.year - 1)
 _REPORT_LOCKED = (
-    select(Report, _PREVIOUS)
-    .outerjoin(
-        _PREVIOUS,
-        sa.and_(_PREVIOUS.org_id == Report.org_id, _PREVIOUS.year == Report.year - 1),
-    )
+    select(Report, PREVIOUS)
+    .outerjoin(PREVIOUS, PREVIOUS_YEAR)
     .where(Report.id == sa.bindparam("report_id"))
     .with_for_update(of=Report)  # type: ignore[arg-type]
     .execution_options(populate_existing=True)
@@ -123,6 +121,13 @@ def _load(session: Session, report_id: int) -> Report:
             raise NotFound(f"报告（编号 {report_id}）不存在")
         locked[report_id] = (row[0], row[1])
     return locked[report_id][0]
+
+
+def remember_locked(session: Session, report: Report, previous: Report | None) -> None:
+    """`report` was read locked in this write transaction, with its organisation's report of
+    the year before (`previous`, joined with `PREVIOUS_YEAR`): reading it again is not needed."""
+    assert is_writing(session), "only a write transaction locks a report"
+    session.info.setdefault(_LOCKED, {})[report.id] = (report, previous)
 
 
 def _ensure_report(session: Session, *, org_id: int, year: int, kind: str, agency: str) -> Report:

@@ -6,9 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage import clock
+from storage.db import begin_write
 from storage.errors import InviteError, NotFound, StorageError
 from storage.members import (
     CODE_LENGTH,
@@ -20,8 +23,9 @@ from storage.members import (
     mark_blocked,
     redeem_invite,
 )
-from storage.models import AuditLog, Invite
+from storage.models import AuditLog, Invite, Member
 from storage.positions import save_position
+from storage.reports import get_or_create_report, get_report, previous_values, save_answers
 
 USER = 5_000_000_001
 
@@ -146,3 +150,56 @@ def test_member_is_read_with_their_chat_position(session: Session, tree) -> None
     assert get_member_and_position(session, telegram_user_id=USER + 1) is None
     deactivate_member(session, member_id=member.id, actor="t")
     assert get_member_and_position(session, telegram_user_id=USER) is None
+
+
+@pytest.fixture
+def answering(session: Session, staff: Member) -> Member:
+    """A staff member in the middle of this year's report, with last year's answered."""
+    report = get_or_create_report(session, actor=staff, year=2024)
+    last_year = get_or_create_report(session, actor=staff, year=2023)
+    save_answers(session, actor=staff, report_id=last_year.id, values={"s3.new.natural": 4})
+    save_position(session, member_id=staff.id, report_id=report.id, question_id="q", state={"q": 3})
+    return staff
+
+
+def test_an_answers_read_takes_member_position_and_report_in_one_statement(
+    engine: Engine, answering: Member, statements: list[str]
+) -> None:
+    with Session(engine) as writing:
+        begin_write(writing)
+        statements.clear()
+        found = get_member_and_position(writing, telegram_user_id=answering.telegram_user_id)
+        assert found is not None
+        member, position = found
+        assert position is not None and position.state == {"q": 3}
+        report = get_report(writing, actor=member, report_id=position.report_id)
+        assert report.year == 2024
+        assert previous_values(writing, actor=member, report=report) == {"s3.new.natural": 4}
+        writing.commit()
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_an_answers_read_locks_the_report(engine: Engine, answering: Member) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: BEGIN IMMEDIATE already holds the whole database")
+    with Session(engine) as writing, engine.connect() as other:
+        begin_write(writing)
+        found = get_member_and_position(writing, telegram_user_id=answering.telegram_user_id)
+        assert found is not None and found[1] is not None
+        report_id = found[1].report_id
+        with pytest.raises(sa.exc.OperationalError, match="could not obtain lock"):
+            other.execute(
+                sa.text("SELECT id FROM reports WHERE id = :id FOR UPDATE NOWAIT"),
+                {"id": report_id},
+            )
+
+
+def test_a_member_without_a_report_is_still_read_in_a_write(
+    engine: Engine, session: Session, staff: Member
+) -> None:
+    with Session(engine) as writing:
+        begin_write(writing)
+        assert get_member_and_position(writing, telegram_user_id=staff.telegram_user_id) == (
+            staff,
+            None,
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -287,19 +286,6 @@ def test_org_removed_from_tree_is_no_longer_visible(
     session.commit()
     with pytest.raises(PermissionDenied):
         get_report(session, actor=supervisor, report_id=report.id)
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL the engine sends, as it sends it."""
-    sent: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        sent.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_save_leaves_its_answers_ready_for_the_next_read(
