@@ -1,10 +1,10 @@
 """Bot API requests with JSON bodies.
 
 python-telegram-bot posts parameters as an HTML form. Every Chinese character in a form is
-percent-encoded to nine bytes, one Python call per byte: for a 1.5 KB reply (the table after
-each answer) that encoding cost more CPU than saving the answer. The Bot API accepts the same
-parameters as one JSON object (`application/json`, every request but file uploads), which
-encodes in C and is a third of the size. Uploads stay multipart.
+percent-encoded to nine bytes, one Python call per byte: the reply after each answer (the
+table so far, about 1,100 characters) took 210 µs to encode, against 16 µs as JSON. The Bot
+API accepts the same parameters as one JSON object (`application/json`, every request but
+file uploads), encoded in C and a third of the size. Uploads stay multipart.
 """
 
 from __future__ import annotations
