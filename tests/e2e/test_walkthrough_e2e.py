@@ -127,3 +127,6 @@ async def test_new_member_fills_the_whole_report_and_receives_the_docx(
     assert read_back["s6.text"] == "本年度未收取信息处理费。"
     assert result.answers.agency == "某某市生态环境局"
     assert result.answers.year == REPORT_YEAR
+    # The running bot sends every message as JSON and the report as a multipart upload.
+    assert {r.content_type for r in tg.calls("sendMessage")} == {"application/json"}
+    assert {r.content_type for r in tg.calls("sendDocument")} == {"multipart/form-data"}
