@@ -85,7 +85,7 @@ def _forget_transaction(session: Session, transaction: Any) -> None:
         session.info.pop(_CACHE_ON_COMMIT, None)
 
 
-# Built once: every answer reads its report, and last year's.
+# Built once: reports are read by id on every message.
 _REPORT = (
     select(Report)
     .where(Report.id == sa.bindparam("report_id"))
@@ -380,8 +380,8 @@ def _apply(
 
 
 # Built once and run as plain SQL on the session's connection (the save keeps the report
-# object up to date itself): building them, the upsert's `excluded` columns above all, and the
-# ORM's bulk machinery cost more than running them.
+# object up to date itself): building them and the ORM's bulk machinery cost more than running
+# them.
 _REPORTS = Report.__table__  # type: ignore[attr-defined]
 _BUMP_VERSION = (
     sa.update(_REPORTS)

@@ -174,20 +174,9 @@ class ReportChat:
             begin_write(session)
             return self.answer(session, member, text, update_id)
 
-    def text_from(
-        self, telegram_user_id: int, text: str, *, update_id: int | None = None
-    ) -> Turn | None:
-        """`text` for a Telegram user, looked up in the same transaction; None: not a member."""
-        with session_scope(self.engine) as session:
-            begin_write(session)
-            member = self.sender(session, telegram_user_id)
-            if member is None:
-                return None
-            return self.answer(session, member, text, update_id)
-
     def sender(self, session: Session, telegram_user_id: int) -> Member | None:
         """The member behind a message, read with their saved position (one statement: every
-        message needs both)."""
+        message needs both; `ReviewDesk.receive_text` calls it in its write transaction)."""
         found = members.get_member_and_position(session, telegram_user_id=telegram_user_id)
         if found is None:
             return None

@@ -1,4 +1,5 @@
-"""Invites: hashed at rest, single-use, expiring, and guessing is rate-limited."""
+"""Invites: hashed at rest, single-use, expiring, and guessing is rate-limited; the sender of a
+message read with their position (and, in a write, their report) in one statement."""
 
 from __future__ import annotations
 

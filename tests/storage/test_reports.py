@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from storage.db import begin_write, make_engine
+from storage.db import begin_write
 from storage.errors import NotFound, PermissionDenied, StorageError, VersionConflict
 from storage.members import deactivate_member
 from storage.models import Answer, Member, Organisation, Report, ReportEvent
@@ -353,20 +353,3 @@ def test_last_years_report_created_in_the_same_write_is_seen(
         save_answers(writing, actor=staff, report_id=last_year.id, values={NATURAL: 3})
         assert previous_values(writing, actor=staff, report=current) == {NATURAL: 3}
         writing.commit()
-
-
-def test_a_save_through_another_engine_is_read_at_once(
-    database_url: str, session: Session, staff: Member, report: Report
-) -> None:
-    """Another process (its own engine) saving the report: the answers this process read
-    before are not served again."""
-    save_answers(session, actor=staff, report_id=report.id, values={NATURAL: 1})
-    assert report_values(session, actor=staff, report_id=report.id) == {NATURAL: 1}
-    session.commit()
-    other = make_engine(database_url)
-    try:
-        with Session(other) as elsewhere:
-            save_answers(elsewhere, actor=staff, report_id=report.id, values={NATURAL: 2})
-    finally:
-        other.dispose()
-    assert report_values(session, actor=staff, report_id=report.id) == {NATURAL: 2}
