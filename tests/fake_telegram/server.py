@@ -95,6 +95,9 @@ class FakeTelegram:
         self.webhook_retry_delay = 0.05
         self.webhook_max_attempts = 3
         self.webhook_timeout = 10.0
+        # Seconds every call but getUpdates takes to answer: the round trip to Telegram, which
+        # on loopback is otherwise a fraction of a millisecond.
+        self.response_delay = 0.0
 
         self._requested_port = port
         self.port: int | None = None
@@ -278,7 +281,10 @@ class FakeTelegram:
             return _json_response(exc.status, exc.body())
         chat_id = params.integer("chat_id")
         content_type = request.content_type if request.body_exists else None
-        record = self.state.log_request(method, params.loggable(), chat_id, content_type)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        record = self.state.log_request(
+            method, params.loggable(), chat_id, content_type, peer[1] if peer else None
+        )
         fault = self.faults.take(method)
         if fault is not None:
             return self._fail(request, record, fault)
@@ -286,6 +292,8 @@ class FakeTelegram:
             if method.lower() == "getupdates":
                 result = await self._get_updates(params)
             else:
+                if self.response_delay:
+                    await asyncio.sleep(self.response_delay)
                 result = self.api.call(method, params)
         except ApiError as exc:
             self.state.finish_request(record, exc.status, exc.description)

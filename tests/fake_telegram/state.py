@@ -249,6 +249,7 @@ class RequestRecord:
     received_at: float  # on the fake's clock (time.monotonic by default)
     wall_time: float  # time.time(), for humans
     content_type: str | None = None  # how the parameters came: JSON, a form or multipart
+    client_port: int | None = None  # the bot's end of the connection it came on
     status: int | None = None
     description: str | None = None
     finished_at: float | None = None
@@ -457,7 +458,12 @@ class BotState:
     # --- requests --------------------------------------------------------------------------
 
     def log_request(
-        self, method: str, params: JSON, chat_id: int | None, content_type: str | None = None
+        self,
+        method: str,
+        params: JSON,
+        chat_id: int | None,
+        content_type: str | None = None,
+        client_port: int | None = None,
     ) -> RequestRecord:
         with self.changed:
             record = RequestRecord(
@@ -467,6 +473,7 @@ class BotState:
                 received_at=self.clock(),
                 wall_time=self.wall_clock(),
                 content_type=content_type,
+                client_port=client_port,
             )
             self.requests.append(record)
             self.requests_by_method[method.lower()].append(record)

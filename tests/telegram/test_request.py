@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.reminders.sender import retry_after_seconds
-from bot.telegram.request import JSONBodyRequest
+from bot.telegram.request import CONNECTIONS, JSONBodyRequest
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 TABLE = "（一）收到和处理政府信息公开申请情况\n一、本年新收申请数量  3  0  1"
@@ -54,6 +54,18 @@ async def test_a_file_still_uploads_as_multipart(
     assert user.documents[-1].content == b"PK\x03\x04 report"
     assert user.documents[-1].file_name == "年度报告.docx"
     assert tg.calls("sendDocument")[-1].content_type == "multipart/form-data"
+
+
+async def test_more_replies_than_connections_wait_their_turn_and_all_arrive(
+    bot: Bot, tg: FakeTelegram, user: FakeUser
+) -> None:
+    # Telegram slow to answer: the last reply waits for a connection longer than PTB's 1 s.
+    tg.response_delay = 1.1
+    texts = [f"第{i}条" for i in range(CONNECTIONS + 1)]
+    sent = await asyncio.gather(*(bot.send_message(user.id, text) for text in texts))
+    assert [message.text for message in sent] == texts
+    assert [message["text"] for message in user.messages] == texts
+    assert len({record.client_port for record in tg.calls("sendMessage")}) == CONNECTIONS
 
 
 async def test_telegrams_refusals_reach_the_bot_as_its_errors(
