@@ -4,7 +4,10 @@ Telegram's errors still reach the bot as python-telegram-bot's exceptions."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import importlib.abc
+import sys
+from collections.abc import AsyncIterator, Sequence
+from types import ModuleType
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -66,6 +69,29 @@ async def test_more_replies_than_connections_wait_their_turn_and_all_arrive(
     assert [message.text for message in sent] == texts
     assert [message["text"] for message in user.messages] == texts
     assert len({record.client_port for record in tg.calls("sendMessage")}) == CONNECTIONS
+
+
+class ImportsSeen(importlib.abc.MetaPathFinder):
+    """Every module an `import` had to look for (one already loaded is never looked for)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> None:
+        self.names.append(fullname)
+
+
+async def test_sending_looks_for_no_module_on_disk(
+    bot: Bot, user: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await bot.send_message(user.id, "已保存。")  # the first send may load what it needs
+    seen = ImportsSeen()
+    monkeypatch.setattr(sys, "meta_path", [seen, *sys.meta_path])
+    for _ in range(3):
+        await bot.send_message(user.id, "已保存。")
+    assert seen.names == []
 
 
 async def test_telegrams_refusals_reach_the_bot_as_its_errors(
