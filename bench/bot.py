@@ -59,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bot.telegram.request import CONNECTIONS  # noqa: E402
 from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 
 TODAY = date(2026, 1, 10)
@@ -75,10 +76,10 @@ from telegram.ext import ApplicationBuilder, MessageHandler, filters
 async def echo(update, context):
     await context.bot.send_message(update.effective_chat.id, update.message.text)
 
-token, base_url, file_url = sys.argv[1:4]
-POLL_TIMEOUT = int(sys.argv[4])
+token, base_url, file_url, connections = sys.argv[1:5]
+POLL_TIMEOUT = int(sys.argv[5])
 app = (ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url)
-       .concurrent_updates(True).build())
+       .concurrent_updates(True).connection_pool_size(int(connections)).build())
 app.add_handler(MessageHandler(filters.TEXT, echo))
 app.run_polling(poll_interval=0, timeout=POLL_TIMEOUT)
 """
@@ -312,10 +313,13 @@ def main() -> None:
         FakeTelegram() as nianbao_tg,
     ):
         database_url = args.database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
-        echo = BenchedBot("PTB echo bot", echo_tg, ECHO_BOT, [], "消息", args.members, bot_cpu)
+        echo_args = [str(CONNECTIONS)]
+        echo = BenchedBot(
+            "PTB echo bot", echo_tg, ECHO_BOT, echo_args, "消息", args.members, bot_cpu
+        )
         if args.self_check:
             other = BenchedBot(
-                "second echo bot", nianbao_tg, ECHO_BOT, [], "消息", args.members, bot_cpu
+                "second echo bot", nianbao_tg, ECHO_BOT, echo_args, "消息", args.members, bot_cpu
             )
         else:
             other = BenchedBot(
