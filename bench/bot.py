@@ -12,14 +12,17 @@ updates; neither paces to Telegram's limits (the fakes do not enforce them here)
 comparison is processing cost.
 
 Both bots start once and take turns: a round lets one bot run (SIGCONT) while its members
-send a few answers each, then pauses it (SIGSTOP) and lets the other run. On a shared virtual
-machine the CPU's speed drifts by tens of per cent within seconds (a fixed Python loop here
-takes anywhere from 180 to 350 ms), so short alternating rounds put both bots under the same
-drift; a paused bot's long poll simply waits on its fake.
+send a few answers each, then pauses it (SIGSTOP) and lets the other run, so whatever the
+machine does in the meantime moves both bots' rounds alike; a paused bot's long poll simply
+waits on its fake. `--rounds 1` has every member answer without pause instead.
 
-Warm-up rounds (other members, not recorded) come first: a freshly started process here runs
-at half speed or worse for its first few seconds of work (the self-check showed one echo bot
-at 0.67 x an identical one without them), which made the echo bot look dear and nianbao cheap.
+Both bots pool the same number of connections to the Bot API (nianbao's CONNECTIONS). With
+PTB's default of 256 the echo bot's cost followed how far its pool had grown in the last
+burst of sends (httpcore checks every pooled connection on every request): 1.4 ms per update
+with a dozen connections, 3.4 ms with fifty, from one run to the next.
+
+Warm-up rounds (other members, not recorded) come first, so that neither bot's first
+seconds of work (lazy imports, caches, its first connections) count.
 
 The bots run on one CPU and this process (the fakes and the members, itself busy) on
 another, when there are two: the load generator must not take CPU time from the system under
@@ -30,9 +33,9 @@ shares every CPU instead.
 Cost per update = the bot process's CPU time while it ran (every thread's, from the
 scheduler's nanosecond counts in /proc) / the updates it handled. Each nianbao round is
 divided by the echo bot's round just before it; the verdict is the median of those ratios
-(target: nianbao <= 2 x the echo bot). The drift above moves both rounds of a pair alike, and
-the median is not swayed by the few rounds it hit halfway (their ratio reads 1.3 or 3 for
-the same code); the ratio of all rounds together is printed as well. Wall-clock throughput
+(target: nianbao <= 2 x the echo bot). Whatever the machine does moves both rounds of a pair
+alike, and the median is not swayed by a round it hit halfway; the ratio of all rounds
+together is printed as well. Wall-clock throughput
 (within rounds) and reply latency are reported too. `--self-check` runs the echo bot against
 a second echo bot instead: how far from 1.00 the method itself reads.
 """

@@ -8,10 +8,9 @@ file uploads), encoded in C and a third of the size. Uploads stay multipart.
 
 The connection pool is kept small. Before and after every request httpcore walks each pooled
 connection, and for each idle one polls its socket and asks for its peer address: with PTB's
-default of 256 connections, which the pool grows to under a burst of replies (40 when 50
-members answer at once), a send cost more the more members were answering
-(bench/bot.py's members answering without pause: 4.6 ms per update, 2.9 ms with 8
-connections).
+default of 256 connections, which the pool grows to under a burst of replies, a send cost
+more the more members had been answering at once (`bench/bot.py --rounds 1`, 50 members
+answering without pause: 3.0 ms per update, 2.3 ms with 8 connections).
 """
 
 from __future__ import annotations
