@@ -25,8 +25,8 @@ JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "applicat
 # Telegram takes about 30 messages a second from a bot; 8 connections carry that at a
 # 250 ms round trip.
 CONNECTIONS = 8
-# Seconds a send waits for a free connection (PTB's default: 1): a burst of replies queues
-# for its turn instead of failing.
+# Seconds a send waits for a connection to come free (PTB's default: 1): with a few
+# connections and Telegram slow to answer, the replies queued behind would fail instead.
 POOL_TIMEOUT = 10.0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib.abc
 import sys
+import threading
 from collections.abc import AsyncIterator, Sequence
 from types import ModuleType
 
@@ -72,15 +73,18 @@ async def test_more_replies_than_connections_wait_their_turn_and_all_arrive(
 
 
 class ImportsSeen(importlib.abc.MetaPathFinder):
-    """Every module an `import` had to look for (one already loaded is never looked for)."""
+    """Every module an `import` in this thread had to look for (one already loaded is never
+    looked for); the fake server's thread is not the bot's."""
 
     def __init__(self) -> None:
+        self.thread = threading.get_ident()
         self.names: list[str] = []
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> None:
-        self.names.append(fullname)
+        if threading.get_ident() == self.thread:
+            self.names.append(fullname)
 
 
 async def test_sending_looks_for_no_module_on_disk(
