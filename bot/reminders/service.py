@@ -22,7 +22,7 @@ from telegram.ext import Application, ExtBot
 from bot.config import Settings
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.sweep import WORKERS, Sweeper, SweepReport
-from bot.telegram.request import JSONBodyRequest
+from bot.telegram.request import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def reminder_bot(settings: Settings) -> ExtBot[None]:
         settings.telegram_bot_token,
         base_url=settings.telegram_base_url,
         base_file_url=settings.telegram_base_file_url,
-        request=JSONBodyRequest(connection_pool_size=WORKERS + 4),
+        request=AiohttpRequest(WORKERS + 4),
     )
 
 

@@ -18,7 +18,7 @@ from bot.chat.uploads import ReportUploads
 from bot.config import Settings
 from bot.reminders.service import start_reminders, stop_reminders
 from bot.telegram.handlers import COMMANDS, add_handlers
-from bot.telegram.request import JSONBodyRequest
+from bot.telegram.request import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ def build_application(
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        .request(JSONBodyRequest())
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(1))
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(stop_reminders)

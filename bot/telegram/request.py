@@ -1,100 +1,187 @@
-"""Bot API requests with JSON bodies.
+"""Bot API requests over aiohttp, with JSON bodies and a small pool of connections.
 
-python-telegram-bot posts parameters as an HTML form. Every Chinese character in a form is
-percent-encoded to nine bytes, one Python call per byte: the reply after each answer (the
-table so far, about 1,100 characters) took 210 µs to encode, against 16 µs as JSON. The Bot
-API accepts the same parameters as one JSON object (`application/json`, every request but
-file uploads), encoded in C and a third of the size. Uploads stay multipart.
+python-telegram-bot's own transport, `HTTPXRequest`, runs httpx on httpcore, anyio and h11,
+all pure Python: a reply cost the bot more in HTTP than in everything nianbao does for an
+answer. aiohttp parses HTTP in C (`bench/bot.py`: 3.0–3.4 → 2.3 ms of CPU per answer).
+`AiohttpRequest` is a `BaseRequest`, PTB's interface for another transport, and keeps what
+`HTTPXRequest` promises: its timeouts (read, write, connect, pool; a longer write timeout
+for uploads), its errors (`TimedOut`, `NetworkError`), a proxy from the environment.
 
-The connection pool is kept small. Before and after every request httpcore walks each pooled
-connection, and for each idle one polls its socket and asks for its peer address: with PTB's
-default of 256 connections, which the pool grows to under a burst of replies, a send cost
-more the more members had been answering at once (`bench/bot.py --rounds 1`, 50 members
-answering without pause: 3.0 ms per update, 2.3 ms with 8 connections).
+Parameters go as one JSON object (`application/json`, every request but file uploads): PTB
+posts an HTML form, in which every Chinese character is percent-encoded to nine bytes, one
+Python call per byte (the reply after an answer, about 1,100 characters: 210 µs, against
+16 µs as JSON). Uploads go as multipart.
+
+The pool is small: Telegram takes about 30 messages a second from a bot, which 8 connections
+carry at a 250 ms round trip, and more connections only hold more sockets open.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-import httpx
+import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
-JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
-# Telegram takes about 30 messages a second from a bot; 8 connections carry that at a
-# 250 ms round trip.
 CONNECTIONS = 8
 # Seconds a send waits for a connection to come free (PTB's default: 1): with a few
 # connections and Telegram slow to answer, the replies queued behind would fail instead.
 POOL_TIMEOUT = 10.0
+# PTB's defaults, in seconds; uploads get longer to write (HTTPXRequest.media_write_timeout).
+READ_TIMEOUT = WRITE_TIMEOUT = CONNECT_TIMEOUT = 5.0
+MEDIA_WRITE_TIMEOUT = 20.0
+
+_JSON = {"Content-Type": "application/json"}
+Timeout = float | None
+Proxy = tuple[URL | None, dict[str, str] | None]
 
 
-class JSONBodyRequest(HTTPXRequest):
-    """`HTTPXRequest` (timeouts and errors as PTB's) that sends parameters as JSON, over a
-    small pool of connections."""
+class AiohttpRequest(BaseRequest):
+    """A `BaseRequest` over one aiohttp session, created when PTB initialises the bot."""
+
+    __slots__ = (
+        "_connections",
+        "_media_write_timeout",
+        "_proxies",
+        "_session",
+        "_slots",
+        "_timeouts",
+    )
 
     def __init__(
         self,
         connection_pool_size: int = CONNECTIONS,
         *,
-        pool_timeout: float | None = POOL_TIMEOUT,
-        **options: Any,
+        read_timeout: Timeout = READ_TIMEOUT,
+        write_timeout: Timeout = WRITE_TIMEOUT,
+        connect_timeout: Timeout = CONNECT_TIMEOUT,
+        pool_timeout: Timeout = POOL_TIMEOUT,
+        media_write_timeout: Timeout = MEDIA_WRITE_TIMEOUT,
     ) -> None:
-        super().__init__(
-            connection_pool_size=connection_pool_size, pool_timeout=pool_timeout, **options
+        self._connections = connection_pool_size
+        self._timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
+        self._media_write_timeout = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._proxies: dict[str, Proxy] = {}
+
+    @property
+    def read_timeout(self) -> Timeout:
+        return self._timeouts[0]
+
+    async def initialize(self) -> None:
+        if self._session is not None and not self._session.closed:
+            return
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._connections),
+            headers={"User-Agent": self.USER_AGENT},
+            # Telegram sets no cookies; the environment's proxy is looked up once per host
+            # (`_proxy`), where trust_env would look it up in a thread on every request.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
         )
+        # PTB's pool timeout bounds the wait for a free connection; aiohttp's connect timeout
+        # would count that wait and the connecting together.
+        self._slots = asyncio.Semaphore(self._connections)
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
 
     async def do_request(
         self,
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | object | None = HTTPXRequest.DEFAULT_NONE,
-        write_timeout: float | object | None = HTTPXRequest.DEFAULT_NONE,
-        connect_timeout: float | object | None = HTTPXRequest.DEFAULT_NONE,
-        pool_timeout: float | object | None = HTTPXRequest.DEFAULT_NONE,
+        read_timeout: Timeout | object = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout | object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout | object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout | object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if request_data is None or request_data.contains_files:
-            return await super().do_request(
-                url,
-                method,
-                request_data,
-                read_timeout,  # type: ignore[arg-type]
-                write_timeout,  # type: ignore[arg-type]
-                connect_timeout,  # type: ignore[arg-type]
-                pool_timeout,  # type: ignore[arg-type]
+        if self._session is None or self._session.closed or self._slots is None:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        files = request_data is not None and request_data.contains_files
+        if files and write_timeout is BaseRequest.DEFAULT_NONE:
+            write_timeout = self._media_write_timeout
+        read, write, connect, pool = (
+            default if given is BaseRequest.DEFAULT_NONE else given
+            for given, default in zip(
+                (read_timeout, write_timeout, connect_timeout, pool_timeout),
+                self._timeouts,
+                strict=True,
             )
-        if self._client.is_closed:
-            raise RuntimeError("This HTTPXRequest is not initialized!")
-        default = self._client.timeout
-        timeout = httpx.Timeout(
-            connect=_given(connect_timeout, default.connect),
-            read=_given(read_timeout, default.read),
-            write=_given(write_timeout, default.write),
-            pool=_given(pool_timeout, default.pool),
         )
+        body: Any = None
+        headers = None
+        if request_data is not None:
+            if files:
+                body = _multipart(request_data)
+            else:
+                body, headers = request_data.json_payload, _JSON
+        # aiohttp has no timeout per write: the whole request gets its phases' sum.
+        phases = (connect, write, read)
+        timeout = aiohttp.ClientTimeout(
+            total=None if None in phases else sum(phases),  # type: ignore[arg-type]
+            sock_connect=connect,  # type: ignore[arg-type]
+            sock_read=read,  # type: ignore[arg-type]
+        )
+        proxy, proxy_headers = self._proxy(url)
+        await self._acquire(self._slots, pool)  # type: ignore[arg-type]
         try:
-            response = await self._client.request(
-                method=method,
-                url=url,
-                headers=JSON_HEADERS,
+            async with self._session.request(
+                method,
+                url,
+                data=body,
+                headers=headers,
                 timeout=timeout,
-                content=request_data.json_payload,
-            )
-        except httpx.TimeoutException as exc:
-            if isinstance(exc, httpx.PoolTimeout):
-                raise TimedOut(
-                    "Pool timeout: all connections in the pool are busy; not sent to Telegram."
-                ) from exc
+                proxy=proxy,
+                proxy_headers=proxy_headers,
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:  # aiohttp's timeouts are also ClientErrors: first
             raise TimedOut from exc
-        except httpx.HTTPError as exc:  # the base of httpx's errors: after its subclasses
-            raise NetworkError(f"httpx.{exc.__class__.__name__}: {exc}") from exc
-        return response.status_code, response.content
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+        finally:
+            self._slots.release()
+
+    @staticmethod
+    async def _acquire(slots: asyncio.Semaphore, pool: Timeout) -> None:
+        if not slots.locked():  # nearly every request: no timer to set up
+            await slots.acquire()
+            return
+        try:
+            async with asyncio.timeout(pool):
+                await slots.acquire()
+        except TimeoutError as exc:
+            raise TimedOut(
+                "Pool timeout: all connections in the pool are busy; not sent to Telegram."
+            ) from exc
+
+    def _proxy(self, url: str) -> Proxy:
+        """The environment's proxy for the Bot API's host (HTTPS_PROXY, ALL_PROXY, NO_PROXY,
+        credentials in the URL), as `HTTPXRequest` honours it; (None, None): no proxy."""
+        origin = url[: url.find("/", url.find("//") + 2)]  # scheme://host:port
+        if origin not in self._proxies:
+            try:
+                proxy, auth = get_env_proxy_for_url(URL(origin))
+            except LookupError:  # none set, or NO_PROXY lists the host
+                self._proxies[origin] = (None, None)
+            else:
+                headers = {"Proxy-Authorization": auth.encode()} if auth else None
+                self._proxies[origin] = (proxy, headers)
+        return self._proxies[origin]
 
 
-def _given(value: float | object | None, default: float | None) -> float | None:
-    """A timeout the caller passed (None: wait forever), else the client's."""
-    if value is HTTPXRequest.DEFAULT_NONE:
-        return default
-    return value  # type: ignore[return-value]
+def _multipart(request_data: RequestData) -> aiohttp.FormData:
+    # Unquoted: Telegram shows a percent-encoded file name as it is (%E5%B9%B4….docx).
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in (request_data.json_parameters or {}).items():
+        form.add_field(name, value)
+    for name, (filename, content, mime_type) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename, content_type=mime_type)
+    return form

@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.reminders.sender import retry_after_seconds
-from bot.telegram.request import CONNECTIONS, JSONBodyRequest
+from bot.telegram.request import CONNECTIONS, AiohttpRequest
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 TABLE = "（一）收到和处理政府信息公开申请情况\n一、本年新收申请数量  3  0  1"
@@ -24,7 +24,7 @@ TABLE = "（一）收到和处理政府信息公开申请情况\n一、本年新
 
 @pytest.fixture
 async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
-    request = JSONBodyRequest()
+    request = AiohttpRequest()
     async with Bot(
         tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url, request=request
     ) as bot:
@@ -114,7 +114,7 @@ async def test_telegrams_refusals_reach_the_bot_as_its_errors(
 
 
 async def test_a_timeout_the_caller_gives_is_kept(tg: FakeTelegram, user: FakeUser) -> None:
-    request = JSONBodyRequest(connection_pool_size=1)
+    request = AiohttpRequest(1)
     async with Bot(
         tg.token, base_url=tg.base_url, request=request, get_updates_request=request
     ) as bot:
@@ -124,3 +124,31 @@ async def test_a_timeout_the_caller_gives_is_kept(tg: FakeTelegram, user: FakeUs
             await bot.send_message(user.id, "已保存。", pool_timeout=0.05)
         await poll
     assert user.messages == []
+
+
+async def test_telegram_slower_than_the_read_timeout_is_a_timeout(
+    tg: FakeTelegram, user: FakeUser
+) -> None:
+    async with Bot(tg.token, base_url=tg.base_url, request=AiohttpRequest(read_timeout=0.1)) as bot:
+        tg.response_delay = 0.5
+        with pytest.raises(TimedOut):
+            await bot.send_message(user.id, "已保存。")
+
+
+async def test_the_proxy_in_the_environment_carries_the_requests(
+    tg: FakeTelegram, user: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake server stands in for the proxy: a Bot API host that does not resolve is
+    # reached only through it.
+    origin = tg.base_url.split("/bot")[0]
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", origin)
+    base_url = tg.base_url.replace(origin, "http://api.telegram.invalid")
+    async with Bot(tg.token, base_url=base_url, request=AiohttpRequest()) as bot:
+        await bot.send_message(user.id, "已保存。")
+    assert user.messages[-1]["text"] == "已保存。"
+    monkeypatch.setenv("NO_PROXY", "api.telegram.invalid")
+    with pytest.raises(NetworkError, match=r"api\.telegram\.invalid"):
+        async with Bot(tg.token, base_url=base_url, request=AiohttpRequest()):
+            pass
