@@ -2,6 +2,7 @@
 
     python bench/bot.py [--members 50] [--answers 20] [--rounds 20] [--warmup 12]
                         [--database-url URL] [--no-pin] [--self-check]
+                        [--echo-transport httpx|aiohttp]
 
 Each bot runs in its own process, long-polling its own fake Bot API server over HTTP on
 127.0.0.1; the fakes and the simulated members (threads, 50 per bot) run in this process.
@@ -16,10 +17,13 @@ send a few answers each, then pauses it (SIGSTOP) and lets the other run, so wha
 machine does in the meantime moves both bots' rounds alike; a paused bot's long poll simply
 waits on its fake. `--rounds 1` has every member answer without pause instead.
 
-Both bots pool the same number of connections to the Bot API (nianbao's CONNECTIONS). With
-PTB's default of 256 the echo bot's cost followed how far its pool had grown in the last
-burst of sends (httpcore checks every pooled connection on every request): 1.4 ms per update
-with a dozen connections, 3.4 ms with fifty, from one run to the next.
+The echo bot is python-telegram-bot as it comes: its own HTTP transport (httpx). nianbao
+sends over aiohttp (`bot.telegram.request.AiohttpRequest`); `--echo-transport aiohttp` gives
+the echo bot that transport too, which shows nianbao's cost apart from the transport's. Both
+bots pool the same number of connections to the Bot API (nianbao's CONNECTIONS). With PTB's
+default of 256 the echo bot's cost followed how far its pool had grown in the last burst of
+sends (httpcore checks every pooled connection on every request): 1.4 ms per update with a
+dozen connections, 3.4 ms with fifty, from one run to the next.
 
 Warm-up rounds (other members, not recorded) come first, so that neither bot's first
 seconds of work (lazy imports, caches, its first connections) count.
@@ -79,10 +83,17 @@ from telegram.ext import ApplicationBuilder, MessageHandler, filters
 async def echo(update, context):
     await context.bot.send_message(update.effective_chat.id, update.message.text)
 
-token, base_url, file_url, connections = sys.argv[1:5]
-POLL_TIMEOUT = int(sys.argv[5])
-app = (ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url)
-       .concurrent_updates(True).connection_pool_size(int(connections)).build())
+token, base_url, file_url, connections, transport = sys.argv[1:6]
+POLL_TIMEOUT = int(sys.argv[6])
+builder = (ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url)
+           .concurrent_updates(True))
+if transport == "aiohttp":
+    from bot.telegram.request import AiohttpRequest
+    builder = builder.request(AiohttpRequest(int(connections)))
+    builder = builder.get_updates_request(AiohttpRequest(1))
+else:
+    builder = builder.connection_pool_size(int(connections))
+app = builder.build()
 app.add_handler(MessageHandler(filters.TEXT, echo))
 app.run_polling(poll_interval=0, timeout=POLL_TIMEOUT)
 """
@@ -296,6 +307,12 @@ def main() -> None:
         action="store_true",
         help="the echo bot against a second echo bot: how far from 1.00 the method reads",
     )
+    parser.add_argument(
+        "--echo-transport",
+        choices=["httpx", "aiohttp"],
+        default="httpx",
+        help="the echo bot's HTTP: PTB's own (httpx), or nianbao's AiohttpRequest",
+    )
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--no-pin", action="store_true", help="bots and harness share CPUs")
     args = parser.parse_args()
@@ -316,9 +333,15 @@ def main() -> None:
         FakeTelegram() as nianbao_tg,
     ):
         database_url = args.database_url or f"sqlite:///{Path(workdir) / 'bench.db'}"
-        echo_args = [str(CONNECTIONS)]
+        echo_args = [str(CONNECTIONS), args.echo_transport]
         echo = BenchedBot(
-            "PTB echo bot", echo_tg, ECHO_BOT, echo_args, "消息", args.members, bot_cpu
+            f"PTB echo bot ({args.echo_transport})",
+            echo_tg,
+            ECHO_BOT,
+            echo_args,
+            "消息",
+            args.members,
+            bot_cpu,
         )
         if args.self_check:
             other = BenchedBot(
