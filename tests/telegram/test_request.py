@@ -1,5 +1,6 @@
-"""Bot API requests as JSON: what the bot sends arrives intact, files still upload, and
-Telegram's errors still reach the bot as python-telegram-bot's exceptions."""
+"""Bot API requests over aiohttp, as JSON: what the bot sends arrives intact, files upload,
+the connection pool queues, timeouts and the environment's proxy are honoured, and Telegram's
+errors reach the bot as python-telegram-bot's exceptions."""
 
 from __future__ import annotations
 
