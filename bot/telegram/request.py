@@ -1,11 +1,12 @@
 """Bot API requests over aiohttp, with JSON bodies and a small pool of connections.
 
 python-telegram-bot's own transport, `HTTPXRequest`, runs httpx on httpcore, anyio and h11,
-all pure Python: a reply cost the bot more in HTTP than in everything nianbao does for an
-answer. aiohttp parses HTTP in C (`bench/bot.py`: 3.0–3.4 → 2.3 ms of CPU per answer).
+all pure Python: about 0.9 ms of CPU per update, two thirds of what a bare echo bot costs.
+aiohttp parses HTTP in C (`bench/bot.py`: nianbao 3.0–3.4 → 2.2–2.4 ms of CPU per answer).
 `AiohttpRequest` is a `BaseRequest`, PTB's interface for another transport, and keeps what
 `HTTPXRequest` promises: its timeouts (read, write, connect, pool; a longer write timeout
-for uploads), its errors (`TimedOut`, `NetworkError`), a proxy from the environment.
+for uploads), its errors (`TimedOut`, `NetworkError`), a proxy from the environment
+(HTTPS_PROXY, NO_PROXY).
 
 Parameters go as one JSON object (`application/json`, every request but file uploads): PTB
 posts an HTML form, in which every Chinese character is percent-encoded to nine bytes, one
@@ -163,9 +164,10 @@ class AiohttpRequest(BaseRequest):
             ) from exc
 
     def _proxy(self, url: str) -> Proxy:
-        """The environment's proxy for the Bot API's host (HTTPS_PROXY, ALL_PROXY, NO_PROXY,
-        credentials in the URL), as `HTTPXRequest` honours it; (None, None): no proxy."""
-        origin = url[: url.find("/", url.find("//") + 2)]  # scheme://host:port
+        """The environment's proxy for the Bot API's host, as `HTTPXRequest` honours it:
+        HTTPS_PROXY (HTTP_PROXY for an http:// Bot API), credentials in its URL, unless
+        NO_PROXY lists the host; (None, None): no proxy."""
+        origin = "/".join(url.split("/", 3)[:3])  # scheme://host[:port]
         if origin not in self._proxies:
             try:
                 proxy, auth = get_env_proxy_for_url(URL(origin))

@@ -142,7 +142,7 @@ async def test_the_proxy_in_the_environment_carries_the_requests(
     # The fake server stands in for the proxy: a Bot API host that does not resolve is
     # reached only through it.
     origin = tg.base_url.split("/bot")[0]
-    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", origin)
     base_url = tg.base_url.replace(origin, "http://api.telegram.invalid")
