@@ -103,7 +103,8 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: Timeout | object = BaseRequest.DEFAULT_NONE,
         pool_timeout: Timeout | object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed or self._slots is None:
+        session, slots = self._session, self._slots
+        if session is None or session.closed or slots is None:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data is not None and request_data.contains_files
         if files and write_timeout is BaseRequest.DEFAULT_NONE:
@@ -131,9 +132,9 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,  # type: ignore[arg-type]
         )
         proxy, proxy_headers = self._proxy(url)
-        await self._acquire(self._slots, pool)  # type: ignore[arg-type]
+        await self._acquire(slots, pool)  # type: ignore[arg-type]
         try:
-            async with self._session.request(
+            async with session.request(
                 method,
                 url,
                 data=body,
@@ -148,7 +149,7 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
         finally:
-            self._slots.release()
+            slots.release()  # the one acquired, even if the bot was re-initialised meanwhile
 
     @staticmethod
     async def _acquire(slots: asyncio.Semaphore, pool: Timeout) -> None:
