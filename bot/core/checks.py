@@ -7,34 +7,22 @@ with their numbers.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Literal
 
 from bot.core.answers import AnswersFile, parse_answers
+from bot.core.findings import Finding, Severity
 from bot.core.form import FieldDef, RelationInstance, ReportForm, Term
+from bot.core.narrative.checks import CONTEXT_CHECKS, CheckContext
+from bot.core.narrative.similarity import PeerText
+from bot.core.plausibility import PLAUSIBILITY_CHECKS
 from bot.core.values import Number, Value, format_value
 
-Severity = Literal["error", "warning"]
+__all__ = ["Finding", "PeerText", "Severity", "check_answers", "check_values", "has_errors"]
 
 # With more terms than this a message lists only the non-zero ones.
 _MAX_LISTED_TERMS = 4
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    severity: Severity
-    fields: tuple[str, ...]
-    message: str
-
-    def as_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["fields"] = list(self.fields)
-        return data
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:
@@ -74,11 +62,15 @@ def check_values(
     *,
     previous: Mapping[str, Value] | None = None,
     checks: set[str] | None = None,
+    year: int | None = None,
+    peers: Sequence[PeerText] = (),
 ) -> list[Finding]:
     """All findings for typed values (totals computed where missing).
 
     `previous` is last year's report (any format: fields it lacks are skipped). `checks`
-    restricts the run to some check ids, as the chat does at the end of a table.
+    restricts the run to some check ids, as the chat does at the end of a table. `year` (the
+    report year) enables the year and drafted-text checks; `peers` are other organisations'
+    texts of the same year, for the copied-text check.
     """
     completed = complete_values(form, values)
     prev = dict(previous) if previous is not None else None
@@ -89,14 +81,23 @@ def check_values(
         finding = _check_relation(form, relation, completed, prev)
         if finding is not None:
             findings.append(finding)
+    context = CheckContext(prev, year, tuple(peers))
     for check_id, spec in form.content_checks.items():
         if checks is not None and check_id not in checks:
             continue
-        findings.extend(_CONTENT_CHECKS[check_id](form, completed, prev, spec))
+        if check_id in _CONTEXT_CHECKS:
+            findings.extend(_CONTEXT_CHECKS[check_id](form, completed, context, spec))
+        else:
+            findings.extend(_CONTENT_CHECKS[check_id](form, completed, prev, spec))
     return findings
 
 
-def check_answers(answers: AnswersFile, previous: AnswersFile | None = None) -> list[Finding]:
+def check_answers(
+    answers: AnswersFile,
+    previous: AnswersFile | None = None,
+    *,
+    peers: Sequence[PeerText] = (),
+) -> list[Finding]:
     """Findings for an answers file: unreadable cells, blanks, relations, narrative checks."""
     form = answers.form
     parsed = parse_answers(answers)
@@ -104,7 +105,9 @@ def check_answers(answers: AnswersFile, previous: AnswersFile | None = None) -> 
     previous_values = None
     if previous is not None:
         previous_values = parse_answers(previous).values
-    findings.extend(check_values(form, parsed.values, previous=previous_values))
+    findings.extend(
+        check_values(form, parsed.values, previous=previous_values, year=answers.year, peers=peers)
+    )
     return findings
 
 
@@ -250,10 +253,7 @@ _EMPTY_PROBLEMS = {"", "无", "没有", "暂无", "无问题"}
 
 
 def _problems_specific(
-    form: ReportForm,
-    values: Mapping[str, Value],
-    prev: Mapping[str, Value] | None,
-    spec: dict[str, object],
+    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
 ) -> list[Finding]:
     field_id = str(spec["field"])
     text = _text(values, field_id)
@@ -267,64 +267,7 @@ def _problems_specific(
                 "和有针对性的改进举措。",
             )
         ]
-    last = _text(prev, field_id) if prev is not None else ""
-    if (
-        last
-        and difflib.SequenceMatcher(None, text, last, autojunk=False).quick_ratio() > 0.9
-        and difflib.SequenceMatcher(None, text, last, autojunk=False).ratio() > 0.9
-    ):
-        return [
-            Finding(
-                "problems_specific",
-                "warning",
-                (field_id,),
-                "「五、存在的主要问题及改进情况」与上年报告基本相同，不得出现年年雷同现象，"
-                "请结合本年度实际重新梳理问题和改进举措。",
-            )
-        ]
     return []
-
-
-# Figures the overview commonly states, and the table cells that must agree with them.
-_NARRATIVE_FIGURES = (
-    (
-        re.compile(r"(?:受理|收到|新收)[^。；，,]{0,20}?申请\s*(\d[\d,]*)\s*件"),
-        ("s3.new.total",),
-        "表三“一、本年新收政府信息公开申请数量”总计",
-    ),
-    (re.compile(r"行政复议\s*(\d[\d,]*)\s*件"), ("s4.review.total",), "表四行政复议总计"),
-    (
-        re.compile(r"行政诉讼\s*(\d[\d,]*)\s*件"),
-        ("s4.suit_direct.total", "s4.suit_after_review.total"),
-        "表四行政诉讼两项总计之和",
-    ),
-)
-
-
-def _narrative_figures(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
-) -> list[Finding]:
-    field_id = str(spec["field"])
-    text = _text(values, field_id)
-    findings = []
-    for pattern, cells, cells_label in _NARRATIVE_FIGURES:
-        match = pattern.search(text)
-        numbers = [values.get(c) for c in cells]
-        if match is None or not all(isinstance(n, int) for n in numbers):
-            continue
-        stated = int(match.group(1).replace(",", ""))
-        in_table = sum(numbers)  # type: ignore[arg-type]
-        if stated != in_table:
-            findings.append(
-                Finding(
-                    "narrative_figures",
-                    "warning",
-                    (field_id, *cells),
-                    f"「一、总体情况」写明“{match.group(0)}”，但{cells_label}为 {in_table}，"
-                    f"相差 {abs(stated - in_table)}，请核对文字与表格是否一致。",
-                )
-            )
-    return findings
 
 
 def _text(values: Mapping[str, Value] | None, field_id: str) -> str:
@@ -338,5 +281,6 @@ _CONTENT_CHECKS = {
     "fee_statement": _fee_statement,
     "overview_length": _overview_length,
     "problems_specific": _problems_specific,
-    "narrative_figures": _narrative_figures,
 }
+# Checks that also need the report year and other organisations' texts.
+_CONTEXT_CHECKS = CONTEXT_CHECKS | PLAUSIBILITY_CHECKS

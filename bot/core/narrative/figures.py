@@ -1,0 +1,407 @@
+"""The figures a narrative states about the tables, found by the phrasings reports use.
+
+Each phrasing names a topic (a cell or a sum of cells of tables 二, 三 and 四). A figure is
+taken only when it is written as a count of that topic (申请 3 件, 行政复议 2 件, 规章 1 件):
+percentages, dates, approximations (5500 余件), figures of another year and figures about
+something else (行政复议申请 received by a review body, every department's applications) are
+left alone. Hand-written patterns: no library reads these reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from bot.core.form import ReportForm
+from bot.core.narrative.numerals import NUMBER, chinese_to_int, parse_number
+from bot.core.values import Number, Value
+
+# What may stand between a phrase and its figure: 受理申请共计 3 件, 予以公开的为 5 件.
+_FILL = r"(?:\s|的|为|达|共|计|合|总|数量|是|有|了|全部|均|已|：|:)*"
+_N = rf"\s*(?P<n>{NUMBER})\s*"
+_UNIT = r"(?:件|起|宗)"
+_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
+_YEAR = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
+# Words that put a figure about something else, or not a count, in the matched phrase.
+_ELSEWHERE = re.compile(
+    r"各部门|各乡镇|各街道|各单位|各县|各区|下属|同比|较上年|比上年|去年|上年同期"
+    r"|增加|减少|增长|下降|余|多|约|近|超过|以上|左右"
+)
+
+# 收到行政复议申请 / 信访申请 are not 政府信息公开申请.
+_NOT_AN_APPLICATION = re.compile(r"复议|诉讼|信访|建议|提案|投诉|举报|许可")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a figure counts: the sum of some cells, named the way a reviewer cites them."""
+
+    id: str
+    cells: tuple[str, ...]
+    label: str
+    # How the narrative says it, for the message: 受理申请, 予以公开.
+    words: str
+    unit: str = "件"
+
+
+@dataclass(frozen=True)
+class StatedFigure:
+    topic: Topic
+    value: Number
+    phrase: str
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    topic: str
+    # The topic depends on the subject named earlier in the sentence (行政复议 … 其中结果维持).
+    subject: str | None = None
+    negation: bool = False
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern.replace("{F}", _FILL).replace("{N}", _N).replace("{U}", _UNIT))
+
+
+_PATTERNS: tuple[_Pattern, ...] = (
+    _Pattern(
+        _compile(r"(?:受理|收到|接收|新收|接到)了?[^，。；,;：:（(]{0,16}?申请{F}{N}{U}"), "new"
+    ),
+    _Pattern(_compile(r"上一?年度?结转的?(?:政府信息公开)?(?:申请)?{F}{N}{U}"), "carried_in"),
+    _Pattern(
+        _compile(
+            r"结转(?:至|到)?下一?年度?[（(]?(?:继续办理|继续|办理)?[）)]?的?(?:申请)?{F}{N}{U}"
+        ),
+        "carried_out",
+    ),
+    _Pattern(
+        _compile(r"{N}{U}(?:申请)?[^，。；\d]{0,4}?(?:结转|顺延|转入)(?:至|到)?下一?年度?"),
+        "carried_out",
+    ),
+    _Pattern(
+        _compile(
+            r"(?:办结|答复|(?<!继续)办理(?:完毕|完成)?)了?(?:政府信息公开)?(?:申请)?{F}{N}{U}"
+        ),
+        "results",
+    ),
+    _Pattern(_compile(r"予以公开(?:及|和|与|、)部分公开的?{F}{N}{U}"), "disclosed_or_partial"),
+    _Pattern(_compile(r"(?:予以公开|同意公开|全部公开)的?{F}{N}{U}"), "disclosed"),
+    _Pattern(_compile(r"{N}{U}(?:申请)?(?:为|属于)?(?:予以公开|同意公开|全部公开)"), "disclosed"),
+    _Pattern(_compile(r"部分公开的?{F}{N}{U}"), "partial"),
+    _Pattern(_compile(r"{N}{U}(?:申请)?(?:为|属于)?部分公开"), "partial"),
+    _Pattern(_compile(r"不予公开的?{F}{N}{U}"), "withheld"),
+    _Pattern(_compile(r"{N}{U}(?:申请)?(?:为|属于)?不予公开"), "withheld"),
+    _Pattern(_compile(r"无法提供的?{F}{N}{U}"), "unavailable"),
+    _Pattern(_compile(r"{N}{U}(?:申请)?(?:为|属于)?无法提供"), "unavailable"),
+    _Pattern(_compile(r"不予处理的?{F}{N}{U}"), "not_processed"),
+    _Pattern(_compile(r"{N}{U}(?:申请)?(?:为|属于)?不予处理"), "not_processed"),
+    _Pattern(_compile(r"其他处理的?{F}{N}{U}"), "other_processing"),
+    _Pattern(_compile(r"行政复议(?:案件|申请)?{F}{N}{U}"), "review"),
+    _Pattern(_compile(r"行政诉讼(?:案件)?{F}{N}{U}"), "suits"),
+    _Pattern(_compile(r"(?:结果维持|维持)的?{F}{N}{U}"), "upheld", subject="appeal"),
+    _Pattern(_compile(r"(?:结果纠正|被?纠正|被?纠错)的?{F}{N}{U}"), "corrected", subject="appeal"),
+    _Pattern(_compile(r"其他结果的?{F}{N}{U}"), "other", subject="appeal"),
+    _Pattern(_compile(r"(?:尚未审结|未审结|尚未结案)的?{F}{N}{U}"), "pending", subject="appeal"),
+    _Pattern(
+        _compile(
+            r"(?P<verb>制发|印发|出台|制定|新制作|新公开|废止|废除|现行有效|对外公开总数量?)的?"
+            r"[^，。；、\d]{0,6}?(?P<noun>规章|规范性文件){F}{N}{U}"
+        ),
+        "document",
+    ),
+    _Pattern(
+        _compile(r"(?P<noun>规章|规范性文件)(?P<verb>对外公开总数量?|现行有效){F}{N}{U}"),
+        "document",
+    ),
+    _Pattern(
+        _compile(r"(?P<verb>制发|印发|出台|新制作|新公开|废止|废除|现行有效){F}{N}{U}"),
+        "document",
+        subject="document",
+    ),
+    _Pattern(
+        _compile(r"行政(?P<kind>许可|处罚|强制)(?:处理)?(?:决定)?书?(?:数量)?{F}{N}{U}"),
+        "decisions",
+    ),
+    _Pattern(
+        _compile(r"行政事业性收费(?:金额)?{F}{N}(?P<money>万元|元)"),
+        "fees",
+    ),
+    _Pattern(
+        re.compile(r"(?:未|没有)(?:发生|产生|出现|收到|受理|接到|有)(?P<what>[^，。；]{0,20})"),
+        "none",
+        negation=True,
+    ),
+)
+
+_SUBJECTS = {
+    "appeal": re.compile(r"行政复议|行政诉讼"),
+    "document": re.compile(r"规章|规范性文件"),
+}
+_VERB_CLASSES = {
+    "制发": "issued",
+    "印发": "issued",
+    "出台": "issued",
+    "制定": "issued",
+    "新制作": "issued",
+    "新公开": "published",
+    "废止": "repealed",
+    "废除": "repealed",
+    "现行有效": "in_force",
+    "对外公开总数": "in_force",
+    "对外公开总数量": "in_force",
+}
+# The cells of each verb class, by format: 2021 first, then 2019.
+_VERB_FIELDS = {
+    "issued": ("issued", "made"),
+    "published": ("published",),
+    "repealed": ("repealed",),
+    "in_force": ("in_force", "public_total"),
+}
+_DECISION_KINDS = {"许可": "licensing", "处罚": "penalty", "强制": "enforcement"}
+
+
+def topics(form: ReportForm) -> dict[str, Topic]:
+    """Every topic the form's tables can answer, by id."""
+    key = (form.kind, form.directory)
+    if key not in _TOPICS:
+        _TOPICS[key] = _build_topics(form)
+    return _TOPICS[key]
+
+
+_TOPICS: dict[tuple[str, Path], dict[str, Topic]] = {}
+
+
+def _build_topics(form: ReportForm) -> dict[str, Topic]:
+    s3 = form.section("s3")
+    table3 = s3.table or "表三"
+
+    def row_total(row_id: str) -> str:
+        return s3.cell_field(row_id, "total")
+
+    def row_label(row_id: str) -> str:
+        return form.field(row_total(row_id)).label
+
+    def group(prefix: str) -> tuple[str, ...]:
+        return tuple(row_total(r.id) for r in s3.rows if r.id.startswith(prefix))
+
+    def group_label(prefix: str) -> str:
+        rows = [r for r in s3.rows if r.id.startswith(prefix)]
+        name = rows[0].group or rows[0].label
+        if len(rows) == 1:
+            return f"{table3}「{name}」行「总计」列"
+        return f"{table3}「{name}」{len(rows)}项「总计」列之和"
+
+    result = [
+        Topic("new", (row_total("new"),), row_label("new"), "收到申请"),
+        Topic("carried_in", (row_total("carried_in"),), row_label("carried_in"), "上年结转"),
+        Topic("carried_out", (row_total("carried_out"),), row_label("carried_out"), "结转下年度"),
+        Topic("results", (row_total("results_total"),), row_label("results_total"), "办结"),
+        Topic("disclosed", (row_total("disclosed"),), row_label("disclosed"), "予以公开"),
+        Topic("partial", (row_total("partial"),), row_label("partial"), "部分公开"),
+        Topic(
+            "disclosed_or_partial",
+            (row_total("disclosed"), row_total("partial")),
+            f"{table3}「（一）予以公开」与「（二）部分公开」行「总计」列之和",
+            "予以公开及部分公开",
+        ),
+        Topic("withheld", group("withheld_"), group_label("withheld_"), "不予公开"),
+        Topic("unavailable", group("unavailable_"), group_label("unavailable_"), "无法提供"),
+        Topic("not_processed", group("not_processed_"), group_label("not_processed_"), "不予处理"),
+        Topic("other_processing", group("other_"), group_label("other_"), "其他处理"),
+    ]
+    s4 = form.section("s4")
+    table4 = s4.table or "表四"
+    suits = tuple(r.id for r in s4.rows if r.id != "review")
+    for column in s4.columns:
+        suffix = "" if column.id == "total" else f".{column.id}"
+        result.append(
+            Topic(
+                f"review{suffix}",
+                (s4.cell_field("review", column.id),),
+                f"{table4}「行政复议」「{column.label}」",
+                f"行政复议{'' if column.id == 'total' else column.label}",
+            )
+        )
+        result.append(
+            Topic(
+                f"suits{suffix}",
+                tuple(s4.cell_field(r, column.id) for r in suits),
+                f"{table4}「行政诉讼」（未经复议直接起诉、复议后起诉）「{column.label}」之和",
+                f"行政诉讼{'' if column.id == 'total' else column.label}",
+            )
+        )
+    for kind, noun in (("rules", "规章"), ("normative", "规范性文件")):
+        for verb_class, suffixes in _VERB_FIELDS.items():
+            field_id = next(
+                (f"s2.{kind}.{s}" for s in suffixes if f"s2.{kind}.{s}" in form.fields), None
+            )
+            if field_id is not None:
+                column = form.field(field_id).column
+                result.append(
+                    Topic(
+                        f"{kind}.{verb_class}",
+                        (field_id,),
+                        form.field(field_id).label,
+                        f"{noun}{column}",
+                    )
+                )
+    for word, kind in _DECISION_KINDS.items():
+        field_id = f"s2.{kind}.decisions"
+        if field_id in form.fields:
+            result.append(Topic(kind, (field_id,), form.field(field_id).label, f"行政{word}决定"))
+    if "s2.fees.amount" in form.fields:
+        fee = form.field("s2.fees.amount")
+        unit = fee.type.unit or "万元"
+        result.append(Topic("fees", (fee.id,), fee.label, "行政事业性收费", unit))
+    return {t.id: t for t in result}
+
+
+def sentences(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, sentence) for each sentence, split at 。；！？ and line ends."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[start : match.start()].strip():
+            yield start, text[start : match.end()]
+        start = match.end()
+    if text[start:].strip():
+        yield start, text[start:]
+
+
+def stated_figures(form: ReportForm, text: str, *, year: int | None = None) -> list[StatedFigure]:
+    """The figures `text` states about the tables, in order; overlapping phrasings resolved in
+    favour of the one that starts first and is longest (予以公开及部分公开 over 部分公开)."""
+    known = topics(form)
+    found: list[StatedFigure] = []
+    for offset, sentence in sentences(text):
+        candidates: list[StatedFigure] = []
+        for pattern in _PATTERNS:
+            for match in pattern.regex.finditer(sentence):
+                candidates.extend(_figures(known, pattern, match, sentence, offset, year))
+        candidates.sort(key=lambda f: (f.start, -(f.end - f.start)))
+        end = -1
+        for figure in candidates:
+            if figure.start >= end:
+                found.append(figure)
+                end = figure.end
+            elif figure.start == found[-1].start and figure.end == found[-1].end:
+                found.append(figure)  # one phrase, several topics: 未发生行政复议、行政诉讼
+    return found
+
+
+def _figures(
+    known: Mapping[str, Topic],
+    pattern: _Pattern,
+    match: re.Match[str],
+    sentence: str,
+    offset: int,
+    year: int | None,
+) -> Iterator[StatedFigure]:
+    phrase = match.group(0)
+    before = sentence[: match.start()]
+    if _other_year(before, year):
+        return
+    if pattern.negation:
+        yield from _negated(known, match, sentence, offset)
+        return
+    if _ELSEWHERE.search(phrase) or re.search(r"各部门|各乡镇|各街道|各单位|下属", before):
+        return
+    if pattern.topic == "new" and _NOT_AN_APPLICATION.search(phrase):
+        return
+    topic_id = _topic_id(pattern, match, before)
+    if topic_id is None or topic_id not in known:
+        return
+    try:
+        value: Number = parse_number(match.group("n"))
+    except ValueError:
+        return
+    topic = known[topic_id]
+    if pattern.topic == "fees" and match.group("money") == "元" and topic.unit == "万元":
+        value = Decimal(value) / 10_000
+    yield StatedFigure(
+        topic, value, phrase.strip(), sentence.strip(), offset + match.start(), offset + match.end()
+    )
+
+
+def _topic_id(pattern: _Pattern, match: re.Match[str], before: str) -> str | None:
+    if pattern.topic == "decisions":
+        return _DECISION_KINDS[match.group("kind")]
+    if pattern.topic == "document":
+        verb = _VERB_CLASSES[match.group("verb")]
+        if pattern.subject is None:
+            noun = match.group("noun")
+        else:
+            subjects = _SUBJECTS["document"].findall(before)
+            if not subjects:
+                return None
+            noun = subjects[-1]
+        return f"{'rules' if noun == '规章' else 'normative'}.{verb}"
+    if pattern.subject == "appeal":
+        subjects = _SUBJECTS["appeal"].findall(before)
+        if not subjects:
+            return None
+        return f"{'review' if subjects[-1] == '行政复议' else 'suits'}.{pattern.topic}"
+    return pattern.topic
+
+
+def _negated(
+    known: Mapping[str, Topic], match: re.Match[str], sentence: str, offset: int
+) -> Iterator[StatedFigure]:
+    """未发生行政复议、行政诉讼 / 未收到政府信息公开申请: the topic is 0."""
+    what = match.group("what")
+    if re.search(r"纠|败诉|维持|超期|逾期|违法|投诉|举报|问题|情况", what):
+        return  # 未发生被纠错的行政复议 says nothing about the number of reviews
+    topic_ids = []
+    if "行政复议" in what:
+        topic_ids.append("review")
+    if "行政诉讼" in what:
+        topic_ids.append("suits")
+    if not topic_ids and re.fullmatch(r"(?:任何|过)?(?:政府信息公开|依申请公开)申请\S*", what):
+        topic_ids.append("new")
+    cut = re.search(r"行政诉讼|行政复议|申请", what[::-1])
+    end = match.start("what") + (len(what) - cut.start() if cut else len(what))
+    for topic_id in topic_ids:
+        yield StatedFigure(
+            known[topic_id],
+            0,
+            sentence[match.start() : end],
+            sentence.strip(),
+            offset + match.start(),
+            offset + end,
+        )
+
+
+def _other_year(before: str, year: int | None) -> bool:
+    """The figure follows a year that is not the report's: 2023年收到申请 80 件."""
+    if year is None:
+        return False
+    years = _YEAR.findall(before)
+    if not years:
+        return False
+    last = years[-1]
+    stated = int(last) if last.isdigit() else chinese_to_int(last)
+    return stated != year
+
+
+def table_value(topic: Topic, values: Mapping[str, Value]) -> Number | None:
+    """The tables' figure for a topic; None when a cell is not a number yet."""
+    numbers = [values.get(c) for c in topic.cells]
+    if not all(isinstance(n, int | Decimal) for n in numbers):
+        return None
+    return sum(numbers)  # type: ignore[arg-type]
+
+
+def agrees(stated: Number, in_table: Number) -> bool:
+    """Equal, or equal at the precision the text gives (96171.6 万元 stated as 96171.60)."""
+    if stated == in_table:
+        return True
+    if isinstance(stated, Decimal):
+        places = -stated.as_tuple().exponent  # type: ignore[operator]
+        return Decimal(in_table).quantize(Decimal(1).scaleb(-places)) == stated
+    return False
