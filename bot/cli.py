@@ -11,8 +11,10 @@ import typer
 from bot.chat.service import ReportChat
 from bot.config import get_settings
 from bot.core.answers import AnswersFile, AnswersFileError, load_answers, parse_answers
-from bot.core.checks import Finding, check_answers, has_errors
+from bot.core.checks import Finding, PeerText, check_answers, complete_values, has_errors
 from bot.core.form import available_kinds, load_form
+from bot.core.narrative.drafting import draft_paragraphs, draft_text
+from bot.core.previous import previous_mismatch
 from bot.core.reader import ReadResult, read_findings
 from bot.core.render import render_report
 from bot.core.template_builder import build_template
@@ -73,16 +75,35 @@ def check(
     previous: Annotated[
         Path | None, typer.Option("--previous", help="上一年度的答案文件或 .docx 报告")
     ] = None,
+    renamed: Annotated[
+        bool, typer.Option("--renamed", help="确认上年报告是本单位更名前的报告（机关名称不同）")
+    ] = False,
+    peer: Annotated[
+        list[Path] | None,
+        typer.Option("--peer", help="同年度其他单位的报告，用于比对文字重复（可多次使用）"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
     """校验一份年度报告：勾稽关系、空白单元格、文字部分。
 
-    .docx 报告中未能读取的单元格也作为错误列出。退出码：0 无错误，1 有错误，2 文件无法读取。
+    .docx 报告中未能读取的单元格也作为错误列出。退出码：0 无错误，1 有错误，2 文件无法读取
+    或上年报告不是本单位上一年度的报告。
     """
     answers, read = _load_report_or_exit(file)
     last_year = None
     if previous is not None:
         last_year, last_read = _load_report_or_exit(previous)
+        mismatch = previous_mismatch(
+            agency=answers.agency,
+            year=answers.year,
+            previous_agency=last_year.agency,
+            previous_year=last_year.year,
+            renamed=renamed,
+        )
+        if mismatch is not None:
+            hint = "；如确为更名前的报告，请加 --renamed" if mismatch.kind == "agency" else ""
+            typer.echo(f"{previous.name}：{mismatch.message}{hint}", err=True)
+            raise typer.Exit(2)
         if last_read is not None and last_read.problems:
             typer.echo(
                 f"注意：上一年度报告 {previous.name} 有 {len(last_read.problems)} 处未能读取，"
@@ -90,16 +111,48 @@ def check(
                 f"可用 nianbao report read {previous} 查看并补正。",
                 err=True,
             )
+    peers = [_peer_text(path) for path in peer or []]
     if read is not None:
-        findings = read_findings(read, last_year)
+        findings = read_findings(read, last_year, peers=peers)
     else:
-        findings = check_answers(answers, last_year)
+        findings = check_answers(answers, last_year, peers=peers)
     if as_json:
         payload = {"ok": not has_errors(findings), "findings": [f.as_dict() for f in findings]}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         _print_findings(findings)
     raise typer.Exit(1 if has_errors(findings) else 0)
+
+
+def _peer_text(path: Path) -> PeerText:
+    answers, _ = _load_report_or_exit(path)
+    texts = {k: v for k, v in answers.values.items() if isinstance(v, str)}
+    return PeerText(answers.agency, texts)
+
+
+@app.command()
+def draft(
+    file: Annotated[Path, typer.Argument(help="答案文件（YAML 或 JSON）或 .docx 报告")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    """按表格数据起草“一、总体情况”中主动公开、依申请公开段落和“六”中的信息处理费说明。
+
+    起草的数字全部取自表格，可直接采用、修改后采用或不用。表格有未填写的单元格时，相应段落不起草。
+    """
+    answers, _ = _load_report_or_exit(file)
+    values = complete_values(answers.form, parse_answers(answers).values)
+    drafts = draft_paragraphs(answers.form, values, year=answers.year)
+    if as_json:
+        payload = [{"field": d.field, "title": d.title, "text": d.text} for d in drafts]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    headings = {s.text_field: s.heading for s in answers.form.sections if s.text_field}
+    for field_id in dict.fromkeys(d.field for d in drafts):
+        typer.echo(f"【{headings[field_id]}】")
+        typer.echo(draft_text(drafts, field_id))
+        typer.echo("")
+    if not any(d.field == "s1.text" for d in drafts):
+        typer.echo("表二至表四尚有未填写的单元格，“一、总体情况”的段落未起草。", err=True)
 
 
 @app.command()

@@ -393,7 +393,7 @@ class ReviewDesk:
         return self._chat.load_state(session, actor, report)
 
     def _check(self, state: ReportState) -> list[Finding]:
-        return check_values(state.form, state.values, previous=state.previous)
+        return state.findings()
 
     def _submit_view(
         self, session: Session, actor: Member, report: Report, notice: str | None = None
@@ -714,7 +714,7 @@ class ReviewDesk:
             form = load_form(row.report.kind)
             state = ReportState(form, row.report.agency, year, row.values)
             done, total = progress(state)
-            findings = check_values(form, row.values, previous=row.previous)
+            findings = check_values(form, row.values, previous=row.previous, year=year)
             errors = sum(f.severity == "error" for f in findings)
         return OrgLine(
             name=row.org.name,

@@ -22,10 +22,10 @@ from bot.chat.state import Button, Position, Reply, ReportState
 from bot.chat.views import blocked_reply, findings_text, jump_buttons, status_text, table_view
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
-from bot.core.checks import check_values, has_errors
+from bot.core.checks import has_errors
 from bot.core.form import ReportForm, load_form
 from bot.core.render import render_report
-from storage import members, positions, reports
+from storage import members, narratives, positions, reports
 from storage.db import begin_write, session_scope
 from storage.errors import StorageError, VersionConflict
 from storage.models import (
@@ -237,7 +237,7 @@ class ReportChat:
         with session_scope(self.engine) as session:
             report = self._report(session, member)
             state = self.load_state(session, member, report)
-            findings = check_values(state.form, state.values, previous=state.previous)
+            findings = state.findings()
             text = status_text(state, findings)
             status = STATUS_LABELS.get(report.status, report.status)
             text = f"{text}\n报告状态：{status}"
@@ -274,7 +274,7 @@ class ReportChat:
     def _generate(
         self, session: Session, member: Member, report: Report, state: ReportState
     ) -> Turn:
-        findings = check_values(state.form, state.values, previous=state.previous)
+        findings = state.findings()
         if has_errors(findings):
             reply = blocked_reply(state, findings, doing="生成")
             return self._turn(report, (reply,), state.position)
@@ -411,7 +411,12 @@ class ReportChat:
         raw = saved.state if saved is not None and saved.report_id == report.id else None
         position = Position.from_dict(raw, questions=len(form.questions))
         previous = reports.previous_values(session, actor=member, report=report)
-        return ReportState(form, report.agency, report.year, values, position, previous)
+        peers = narratives.peer_texts(
+            session, year=report.year, fields=form.text_fields, exclude_org_id=report.org_id
+        )
+        return ReportState(
+            form, report.agency, report.year, values, position, previous, tuple(peers)
+        )
 
     def _save_position(
         self, session: Session, member: Member, report: Report, position: Position, **extra: Any

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.checks import Finding, PeerText, check_values
 from bot.core.form import Question, ReportForm, Section
 from bot.core.values import Value
 
@@ -50,6 +51,19 @@ class ReportState:
     values: Mapping[str, Value]
     position: Position = field(default_factory=Position)
     previous: Mapping[str, Value] | None = None
+    # Other organisations' texts of the same year (the copied-text check).
+    peers: tuple[PeerText, ...] = ()
+
+    def findings(self, checks: set[str] | None = None) -> list[Finding]:
+        """Every check of the report, with last year's report, the year and the peers."""
+        return check_values(
+            self.form,
+            self.values,
+            previous=self.previous,
+            checks=checks,
+            year=self.year,
+            peers=self.peers,
+        )
 
     @property
     def questions(self) -> tuple[Question, ...]:

@@ -27,7 +27,7 @@ from bot.chat.views import (
     prompt_text,
     table_view,
 )
-from bot.core.checks import Finding, check_values
+from bot.core.checks import Finding
 from bot.core.form import Question, Section
 from bot.core.values import Value, ValueProblem, normalise_text
 
@@ -190,8 +190,8 @@ def _append_text(state: ReportState, question: Question, text: str) -> Outcome:
 
 def _field_warnings(state: ReportState, field_id: str) -> list[Finding]:
     checks = set(state.form.content_checks) - CONTENT_ONLY
-    findings = check_values(state.form, state.values, previous=state.previous, checks=checks)
-    return [f for f in findings if f.fields == (field_id,)]
+    findings = state.findings(checks)
+    return [f for f in findings if f.fields[:1] == (field_id,)]
 
 
 def _use_previous(state: ReportState, question: Question) -> Outcome:
@@ -302,7 +302,7 @@ def _section_complete(state: ReportState, section: Section) -> bool:
 def section_findings(state: ReportState, section: Section) -> list[Finding]:
     """Relations among this table's cells (and with last year's report), once it is complete."""
     section_fields = {f.id for f in state.form.fields.values() if f.section == section.id}
-    findings = check_values(state.form, state.values, previous=state.previous)
+    findings = state.findings()
     return [
         f
         for f in findings

@@ -131,7 +131,7 @@ def copied_from_last_year(
         last = context.previous.get(field_id)
         if not isinstance(last, str):
             continue
-        share = repeated_share(text, last)
+        share = repeated_share(_prose(form, text), _prose(form, last))
         if share > COPIED_SHARE:
             findings.append(
                 Finding(
@@ -150,8 +150,9 @@ def copied_from_peers(
 ) -> list[Finding]:
     findings = []
     for field_id, heading, text in _texts(form, values):
+        prose = _prose(form, text)
         shares = [
-            (repeated_share(text, peer.texts[field_id]), peer.agency)
+            (repeated_share(prose, _prose(form, peer.texts[field_id])), peer.agency)
             for peer in context.peers
             if isinstance(peer.texts.get(field_id), str)
         ]
@@ -171,6 +172,13 @@ def copied_from_peers(
             )
         )
     return findings
+
+
+def _prose(form: ReportForm, text: str) -> str:
+    """The text without the sentences that recite the tables (申请 3 件, 行政复议 2 件): their
+    wording is dictated by the format and their figures by the tables (or by a draft), so
+    they are not what the scoring sheets count as copied."""
+    return "".join(s for _, s in sentences(text) if not stated_figures(form, s))
 
 
 def _texts(form: ReportForm, values: Mapping[str, Value]) -> list[tuple[str, str, str]]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from bot.core.form import ReportForm
@@ -277,7 +278,17 @@ def sentences(text: str) -> Iterator[tuple[int, str]]:
 def stated_figures(form: ReportForm, text: str, *, year: int | None = None) -> list[StatedFigure]:
     """The figures `text` states about the tables, in order; overlapping phrasings resolved in
     favour of the one that starts first and is longest (予以公开及部分公开 over 部分公开)."""
-    known = topics(form)
+    topics(form)
+    return list(_stated_figures((form.kind, form.directory), text, year))
+
+
+# Texts are read again at every check (and other offices' texts at every check of each
+# office): the figures of a text are kept.
+@lru_cache(maxsize=4096)
+def _stated_figures(
+    form_key: tuple[str, Path], text: str, year: int | None
+) -> tuple[StatedFigure, ...]:
+    known = _TOPICS[form_key]
     found: list[StatedFigure] = []
     for offset, sentence in sentences(text):
         candidates: list[StatedFigure] = []
@@ -292,7 +303,7 @@ def stated_figures(form: ReportForm, text: str, *, year: int | None = None) -> l
                 end = figure.end
             elif figure.start == found[-1].start and figure.end == found[-1].end:
                 found.append(figure)  # one phrase, several topics: 未发生行政复议、行政诉讼
-    return found
+    return tuple(found)
 
 
 def _figures(
