@@ -18,12 +18,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.chat import walkthrough
+from bot.chat.drafts import accept_draft, drafts_for
 from bot.chat.state import Button, Position, Reply, ReportState
 from bot.chat.views import blocked_reply, findings_text, jump_buttons, status_text, table_view
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
 from bot.core.checks import has_errors
 from bot.core.form import ReportForm, load_form
+from bot.core.narrative.drafting import DraftParagraph
 from bot.core.render import render_report
 from storage import members, narratives, positions, reports
 from storage.db import begin_write, session_scope
@@ -46,7 +48,7 @@ LOCKED_STATUSES = ("submitted", "approved")
 # when the member switches to another report.
 WALKTHROUGH_KEYS = frozenset({"q", "resume", SEEN_VERSION, "generated"})
 # Actions that act on the question they were shown for; a stale one must not touch another.
-RELATIVE_ACTIONS = frozenset("bszdcp")
+RELATIVE_ACTIONS = frozenset("bszdcpra")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
 OPEN_REPORT = "R"
 
@@ -243,6 +245,24 @@ class ReportChat:
             text = f"{text}\n报告状态：{status}"
             buttons = tuple(jump_buttons(state, [f for f in findings if f.severity == "error"]))
             return self._turn(report, (Reply(text, buttons=buttons),), state.position)
+
+    def drafts(self, member: Member) -> list[DraftParagraph]:
+        """The paragraphs drafted from the tables of the member's current report, for a front
+        end that shows them beside the text sections (each names its text field)."""
+        with session_scope(self.engine) as session:
+            report = self._report(session, member)
+            state = self.load_state(session, member, report)
+            return [d for f in state.form.text_fields for d in drafts_for(state, f)]
+
+    def insert_draft(self, member: Member, field_id: str) -> Turn:
+        """Accept the drafted paragraphs of one text section: they replace the ones drafted
+        before, or are added at the end; saved like an answer."""
+        with session_scope(self.engine) as session:
+            report = self._report(session, member)
+            state = self.load_state(session, member, report)
+            if field_id not in state.form.text_fields:
+                return self._turn(report, (), state.position, "该部分不是文字部分，无法起草。")
+            return self._run(session, member, report, state, accept_draft, field_id)
 
     def preview(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:

@@ -5,6 +5,7 @@ with the report and question they were shown for:
 
     b  上一步            s  跳过              z  本表全部为0
     d  完成（文字部分）  c  清空重写          p  沿用上年
+    r  按表格起草        a  采用起草的段落
     M  目录              m<section>  跳到某部分
     f<i>  修改第 i 题，改完回到原处            g<i>  跳到第 i 题
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from bot.chat.drafts import ACCEPT_DRAFT, SHOW_DRAFT, accept_draft, draft_reply, drafts_for
 from bot.chat.rows import RowProblem, parse_row
 from bot.chat.state import Button, Outcome, Position, Reply, ReportState
 from bot.chat.views import (
@@ -63,6 +65,8 @@ def ask(state: ReportState) -> Reply:
             first.append(Button("清空重写", "c"))
         elif state.previous and state.previous.get(question.fields[0]):
             first.append(Button("沿用上年内容", "p"))
+        if drafts_for(state, question.fields[0]):
+            first.append(Button("按表格起草", SHOW_DRAFT))
         buttons.append(tuple(first))
     else:
         row = [Button("跳过", "s"), Button("本表全部为0", "z")]
@@ -144,6 +148,12 @@ def handle_action(state: ReportState, action: str) -> Outcome:
         )
     if action == "p":
         return _use_previous(state, question)
+    if action == SHOW_DRAFT and state.section.layout == "text":
+        return Outcome((draft_reply(state, question.fields[0], ask(state).buttons),), position)
+    if action == ACCEPT_DRAFT and state.section.layout == "text":
+        outcome = accept_draft(state, question.fields[0])
+        updated = replace(state, values={**state.values, **outcome.changes})
+        return replace(outcome, replies=(*outcome.replies, ask(updated)))
     raise UnknownAction(action)
 
 
