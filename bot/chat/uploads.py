@@ -12,21 +12,25 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.chat.service import Turn, today_in_settings_zone
 from bot.chat.state import Button, Reply
 from bot.chat.views import findings_text, row_name
 from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
 from bot.core.calendar import report_year_for
+from bot.core.previous import PreviousMismatch, previous_mismatch
 from bot.core.reader import DocxReadError, ReadResult, read_findings, read_report
 from storage import positions, reports
 from storage.db import session_scope
 from storage.errors import StorageError
-from storage.models import Member
+from storage.models import Member, Organisation
 
 # The Bot API lets bots download files up to 20 MB; a report is far smaller.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 USE_AS_PREVIOUS = "U"
+USE_RENAMED = "UR"
+_RENAMED_BUTTONS = ((Button("确认是本单位更名前的报告，用作上年报告", USE_RENAMED),),)
 # The chat state key holding an uploaded report until the member decides what it is for.
 UPLOAD_KEY = "upload"
 
@@ -56,13 +60,21 @@ class ReportUploads:
         else:
             replies.append(Reply("校验结果：勾稽关系和各项检查均未发现问题。"))
         current_year = report_year_for(self.today())
-        if result.answers.year == current_year - 1 and member.role in ("staff", "admin"):
-            with session_scope(self.engine) as session:
+        if member.role not in ("staff", "admin") or result.answers.year == current_year:
+            return Turn(tuple(replies))
+        with session_scope(self.engine) as session:
+            mismatch = _mismatch(session, member, result.answers, current_year)
+            if mismatch is not None and mismatch.kind == "year":
+                replies.append(Reply(f"该报告不能用作上年报告：{mismatch.message}"))
+            else:
                 positions.update_state(
                     session,
                     member_id=member.id,
                     changes={UPLOAD_KEY: _answers_payload(result.answers)},
                 )
+        if mismatch is not None and mismatch.kind == "agency":
+            replies.append(Reply(mismatch.message, buttons=_RENAMED_BUTTONS))
+        elif mismatch is None:
             form = result.form
             carried_in, carried_out = next(iter(form.carried_over.items()))
             replies.append(
@@ -76,14 +88,20 @@ class ReportUploads:
             )
         return Turn(tuple(replies))
 
-    def use_as_previous(self, member: Member) -> Turn:
-        """Adopt the last uploaded report as the organisation's report for that year."""
+    def use_as_previous(self, member: Member, *, renamed: bool = False) -> Turn:
+        """Adopt the last uploaded report as the organisation's report for that year; one of
+        another agency only when the member confirms the office was renamed."""
         with session_scope(self.engine) as session:
             position = positions.get_position(session, member_id=member.id)
             payload = (position.state if position is not None else {}).get(UPLOAD_KEY)
             if payload is None:
                 return Turn((), notice="没有待使用的上年报告，请重新发送 Word 文件。")
             answers = answers_from_mapping(payload, source="上传的报告")
+            current_year = report_year_for(self.today())
+            mismatch = _mismatch(session, member, answers, current_year, renamed=renamed)
+            if mismatch is not None:
+                buttons = _RENAMED_BUTTONS if mismatch.kind == "agency" else ()
+                return Turn((Reply(f"未能用作上年报告：{mismatch.message}", buttons=buttons),))
             try:
                 report = reports.import_answers(
                     session, org_id=member.org_id, answers=answers, actor=member
@@ -99,6 +117,25 @@ class ReportUploads:
                 ),
             )
         )
+
+
+def _mismatch(
+    session: Session,
+    member: Member,
+    answers: AnswersFile,
+    current_year: int,
+    *,
+    renamed: bool = False,
+) -> PreviousMismatch | None:
+    """Why the report is not last year's report of the member's organisation, if so."""
+    org = session.get(Organisation, member.org_id)
+    return previous_mismatch(
+        agency=org.name if org is not None else answers.agency,
+        year=current_year,
+        previous_agency=answers.agency,
+        previous_year=answers.year,
+        renamed=renamed,
+    )
 
 
 def _answers_payload(answers: AnswersFile) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, ReportChat, Turn
 from bot.chat.state import Reply
-from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
+from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS, USE_RENAMED
 from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
 from bot.telegram.replies import send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
@@ -157,7 +157,8 @@ async def use_as_previous(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
             raise ApplicationHandlerStop
         uploads = report_uploads(context)
-        turn = await asyncio.to_thread(uploads.use_as_previous, member)
+        renamed = (query.data or "").endswith(USE_RENAMED)
+        turn = await asyncio.to_thread(uploads.use_as_previous, member, renamed=renamed)
         await with_retries(lambda: query.answer(turn.notice))
         await _reply(update, context, turn)
     raise ApplicationHandlerStop
@@ -222,7 +223,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start), group=0)
     application.add_handler(
-        CallbackQueryHandler(use_as_previous, pattern=rf"^\d+:\d+:{USE_AS_PREVIOUS}$"), group=0
+        CallbackQueryHandler(use_as_previous, pattern=rf"^\d+:\d+:{USE_AS_PREVIOUS}R?$"), group=0
     )
     application.add_handler(CommandHandler("help", help_command), group=0)
     member_calls: dict[str, MemberCall] = {

@@ -32,6 +32,9 @@ _ELSEWHERE = re.compile(
     r"|增加|减少|增长|下降|余|多|约|近|超过|以上|左右"
 )
 
+# Table 四 counts reviews and suits about this office's disclosure: a review body's 收到行政复议
+# 申请 300 件 is not one of them unless the sentence ties it to 信息公开.
+_ABOUT_DISCLOSURE = re.compile(r"信息公开|依申请|被申请|被提起|被诉|引发|引起")
 # 收到行政复议申请 / 信访申请 are not 政府信息公开申请.
 _NOT_AN_APPLICATION = re.compile(r"复议|诉讼|信访|建议|提案|投诉|举报|许可")
 
@@ -319,7 +322,8 @@ def _figures(
     if _other_year(before, year):
         return
     if pattern.negation:
-        yield from _negated(known, match, sentence, offset)
+        if _ABOUT_DISCLOSURE.search(before + match.group("what")):
+            yield from _negated(known, match, sentence, offset)
         return
     if _ELSEWHERE.search(phrase) or re.search(r"各部门|各乡镇|各街道|各单位|下属", before):
         return
@@ -327,6 +331,8 @@ def _figures(
         return
     topic_id = _topic_id(pattern, match, before)
     if topic_id is None or topic_id not in known:
+        return
+    if topic_id.startswith(("review", "suits")) and not _ABOUT_DISCLOSURE.search(before + phrase):
         return
     try:
         value: Number = parse_number(match.group("n"))
