@@ -75,7 +75,7 @@ def draft_outdated(
     if context.year is None:
         return []
     findings = []
-    for field_id, heading, sentence, wrong in _stale_drafts(form, values, context):
+    for field_id, heading, sentence, wrong, _ in _stale_drafts(form, values, context):
         cells = tuple(c for figure, _ in wrong for c in figure.topic.cells)
         changes = "；".join(
             f"“{figure.phrase}”，{figure.topic.label}现为 {in_table}" for figure, in_table in wrong
@@ -204,19 +204,21 @@ def _figures_with_tables(
 
 def _stale_drafts(
     form: ReportForm, values: Mapping[str, Value], context: CheckContext
-) -> list[tuple[str, str, str, list[tuple[StatedFigure, Any]]]]:
-    """(field, heading, sentence, figures that disagree) for each drafted sentence gone stale."""
+) -> list[tuple[str, str, str, list[tuple[StatedFigure, Any]], range]]:
+    """(field, heading, sentence, figures that disagree, where) for each drafted sentence
+    gone stale."""
     assert context.year is not None
     drafted = drafted_skeletons(form, values, year=context.year)
     stale = []
     for field_id, heading, text in _texts(form, values):
-        for _, sentence in sentences(text):
+        for offset, sentence in sentences(text, full=True):
             if skeleton(sentence) not in drafted:
                 continue
             pairs = _figures_with_tables(form, values, sentence, context.year)
             wrong = [(f, t) for f, t in pairs if not agrees(f.value, t)]
             if wrong:
-                stale.append((field_id, heading, sentence.strip(), wrong))
+                where = range(offset, offset + len(sentence))
+                stale.append((field_id, heading, sentence.strip(), wrong, where))
     return stale
 
 
@@ -225,13 +227,14 @@ def _disagreements(
 ) -> list[tuple[str, str, StatedFigure, Any]]:
     """Figures that disagree with the tables, outside drafted sentences gone stale (those are
     reported once, as `draft_outdated`)."""
-    stale = set()
+    stale: list[tuple[str, range]] = []
     if context.year is not None:
-        stale = {(f, s) for f, _, s, _ in _stale_drafts(form, values, context)}
+        stale = [(f, where) for f, _, _, _, where in _stale_drafts(form, values, context)]
     result = []
     for field_id, heading, text in _texts(form, values):
         for figure, in_table in _figures_with_tables(form, values, text, context.year):
-            if (field_id, figure.sentence) in stale or agrees(figure.value, in_table):
+            drafted = any(f == field_id and figure.start in where for f, where in stale)
+            if drafted or agrees(figure.value, in_table):
                 continue
             result.append((field_id, heading, figure, in_table))
     return result

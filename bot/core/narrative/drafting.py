@@ -72,7 +72,7 @@ def drafted_skeletons(form: ReportForm, values: Mapping[str, Value], *, year: in
     return {
         skeleton(sentence)
         for draft in draft_paragraphs(form, values, year=year)
-        for _, sentence in sentences(draft.text)
+        for _, sentence in sentences(draft.text, full=True)
         if re.search(r"\d", sentence)
     }
 

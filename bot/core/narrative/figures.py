@@ -25,6 +25,7 @@ _FILL = r"(?:\s|的|为|达|共|计|合|总|数量|是|有|了|全部|均|已|�
 _N = rf"\s*(?P<n>{NUMBER})\s*"
 _UNIT = r"(?:件|起|宗)"
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
+_FULL_STOP = re.compile(r"[。！!？?\n]")
 _YEAR = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
 # Words that put a figure about something else, or not a count, in the matched phrase.
 _ELSEWHERE = re.compile(
@@ -267,10 +268,11 @@ def _build_topics(form: ReportForm) -> dict[str, Topic]:
     return {t.id: t for t in result}
 
 
-def sentences(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, sentence) for each sentence, split at 。；！？ and line ends."""
+def sentences(text: str, *, full: bool = False) -> Iterator[tuple[int, str]]:
+    """(offset, sentence) for each sentence, split at 。；！？ and line ends (`full`: not at
+    ；, so that a sentence of several clauses stays whole)."""
     start = 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in (_FULL_STOP if full else _SENTENCE_END).finditer(text):
         if text[start : match.start()].strip():
             yield start, text[start : match.end()]
         start = match.end()

@@ -30,7 +30,7 @@ def chinese_to_int(text: str) -> int:
     """
     if not text or any(ch not in CHINESE_NUMERAL_CHARS for ch in text):
         raise ValueError(text)
-    if all(ch in _DIGITS for ch in text):  # digit by digit, as years are written
+    if len(text) == 4 and all(ch in _DIGITS for ch in text):  # a year: 二〇二四
         return int("".join(str(_DIGITS[ch]) for ch in text))
     total = 0  # completed 万/亿 groups
     section = 0  # the group below the next 万/亿
