@@ -139,7 +139,9 @@ _PATTERNS: tuple[_Pattern, ...] = (
         "fees",
     ),
     _Pattern(
-        re.compile(r"(?:未|没有)(?:发生|产生|出现|收到|受理|接到|有)(?P<what>[^，。；]{0,20})"),
+        re.compile(
+            r"(?:未|没有)(?P<verb>发生|产生|出现|收到|受理|接到|有|办结)(?P<what>[^，。；]{0,20})"
+        ),
         "none",
         negation=True,
     ),
@@ -324,7 +326,7 @@ def _figures(
     if _other_year(before, year):
         return
     if pattern.negation:
-        if _ABOUT_DISCLOSURE.search(before + match.group("what")):
+        if _ABOUT_DISCLOSURE.search(match.group("what")) or _ABOUT_DISCLOSURE.search(before):
             yield from _negated(known, match, sentence, offset)
         return
     if _ELSEWHERE.search(phrase) or re.search(r"各部门|各乡镇|各街道|各单位|下属", before):
@@ -381,8 +383,9 @@ def _negated(
         topic_ids.append("review")
     if "行政诉讼" in what:
         topic_ids.append("suits")
-    if not topic_ids and re.fullmatch(r"(?:任何|过)?(?:政府信息公开|依申请公开)申请\S*", what):
-        topic_ids.append("new")
+    applications = re.fullmatch(r"(?:任何|过)?(?:政府信息公开|依申请公开)申请\S*", what)
+    if not topic_ids and applications:
+        topic_ids.append("results" if match.group("verb") == "办结" else "new")
     cut = re.search(r"行政诉讼|行政复议|申请", what[::-1])
     end = match.start("what") + (len(what) - cut.start() if cut else len(what))
     for topic_id in topic_ids:
