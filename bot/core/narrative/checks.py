@@ -21,6 +21,7 @@ from bot.core.narrative.figures import (
     sentences,
     stated_figures,
     table_value,
+    without_figures,
 )
 from bot.core.narrative.numerals import chinese_to_int
 from bot.core.narrative.similarity import PeerText, repeated_share
@@ -178,7 +179,7 @@ def _prose(form: ReportForm, text: str) -> str:
     """The text without the sentences that recite the tables (申请 3 件, 行政复议 2 件): their
     wording is dictated by the format and their figures by the tables (or by a draft), so
     they are not what the scoring sheets count as copied."""
-    return "".join(s for _, s in sentences(text) if not stated_figures(form, s))
+    return without_figures(form, text)
 
 
 def _texts(form: ReportForm, values: Mapping[str, Value]) -> list[tuple[str, str, str]]:

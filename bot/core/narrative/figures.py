@@ -289,6 +289,17 @@ def stated_figures(form: ReportForm, text: str, *, year: int | None = None) -> l
     return list(_stated_figures((form.kind, form.directory), text, year))
 
 
+def without_figures(form: ReportForm, text: str) -> str:
+    """The text without the sentences that state figures about the tables."""
+    topics(form)
+    return _without_figures((form.kind, form.directory), text)
+
+
+@lru_cache(maxsize=4096)
+def _without_figures(form_key: tuple[str, Path], text: str) -> str:
+    return "".join(s for _, s in sentences(text) if not _stated_figures(form_key, s, None))
+
+
 # Texts are read again at every check (and other offices' texts at every check of each
 # office): the figures of a text are kept.
 @lru_cache(maxsize=4096)

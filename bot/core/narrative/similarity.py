@@ -29,6 +29,7 @@ class PeerText:
     texts: Mapping[str, str]
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     kept = (ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
@@ -41,11 +42,11 @@ def repeated_share(text: str, other: str) -> float:
     if len(mine) < MIN_CHARS:
         return 0.0
     runs = _runs(other)
-    covered = bytearray(len(mine))
-    for i in range(len(mine) - RUN + 1):
-        if mine[i : i + RUN] in runs:
-            covered[i : i + RUN] = b"\x01" * RUN
-    return sum(covered) / len(mine)
+    covered = covered_until = 0
+    for start in [i for i in range(len(mine) - RUN + 1) if mine[i : i + RUN] in runs]:
+        covered += start + RUN - max(start, covered_until)
+        covered_until = start + RUN
+    return covered / len(mine)
 
 
 @lru_cache(maxsize=2048)
