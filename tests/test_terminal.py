@@ -73,3 +73,27 @@ def test_nianbao_chat_runs_until_end_of_input(
     assert result.exit_code == 0, result.output
     assert "表二「规章」" in result.output
     assert "已退出，填写内容均已保存" in result.output
+
+
+def test_the_overview_is_drafted_from_the_tables_in_the_terminal(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from bot.core.answers import AnswersFile, load_answers
+
+    sample = load_answers(Path(__file__).parent / "fixtures" / "samples" / "huaian-szf-2024.yaml")
+    member = terminal_member(engine, agency="某某县审计局")
+    with session_scope(engine) as session:
+        answers = AnswersFile(sample.kind, "某某县审计局", 2025, dict(sample.values))
+        report = reports.import_answers(session, org_id=member.org_id, answers=answers)
+    output: list[str] = []
+    chat = ReportChat(engine, today=lambda: date(2026, 1, 10))
+    terminal = TerminalChat(chat, member, output_dir=tmp_path, write=output.append)
+    terminal.open()
+    terminal.handle("#按表格起草")
+    assert any("本机关新收政府信息公开申请3119件" in line for line in output)
+    terminal.handle("#采用")
+    assert any("已采用按表格起草的段落" in line for line in output)
+    with session_scope(engine) as session:
+        values = reports.report_values(session, actor=member, report_id=report.id)
+    assert values["s1.text"].endswith("尚未审结7件。")
+    assert values["s1.text"].startswith(sample.values["s1.text"])

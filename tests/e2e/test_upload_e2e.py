@@ -54,6 +54,20 @@ async def test_last_years_docx_feeds_this_years_carry_over(
     await user.wait_for_text_async("表三「（一）予以公开」")
 
 
+async def test_a_renamed_office_confirms_before_last_years_report_is_adopted(
+    tg, running_bot, make_org, make_invite
+) -> None:
+    org_id = make_org("淮安市政务服务管理办公室", org_type="city_gov")
+    user = tg.user(id=6301, first_name="冯")
+    user.send_command("start", make_invite(org_id))
+    await user.wait_for_text_async("登记成功")
+    user.send_document(rendered_sample(), filename="更名前的2024年报.docx")
+    offer = await user.wait_for_text_async("不是同一机关")
+    assert "「淮安市人民政府」的报告，与本单位「淮安市政务服务管理办公室」" in offer["text"]
+    user.tap("确认是本单位更名前的报告，用作上年报告")
+    await user.wait_for_text_async("已将其保存为本单位2024年度报告")
+
+
 async def test_supervisor_gets_a_review_of_a_draft(tg, running_bot, make_org, make_invite) -> None:
     office = make_org("某某市政务公开办", org_type="city_gov")
     supervisor = tg.user(id=6101, first_name="吴")
