@@ -57,6 +57,26 @@ def _load_report_or_exit(path: Path) -> tuple[AnswersFile, ReadResult | None]:
     return _load_or_exit(path), None
 
 
+def _last_years_or_exit(
+    answers: AnswersFile, last_year: AnswersFile, path: Path, *, renamed: bool
+) -> None:
+    """Refuse (exit 2) a previous report that is not the same agency's of the year before."""
+    mismatch = previous_mismatch(
+        agency=answers.agency,
+        year=answers.year,
+        previous_agency=last_year.agency,
+        previous_year=last_year.year,
+        renamed=renamed,
+    )
+    if mismatch is not None:
+        hint = "；如确为更名前的报告，请加 --renamed" if mismatch.kind == "agency" else ""
+        typer.echo(f"{path.name}：{mismatch.message}{hint}", err=True)
+        raise typer.Exit(2)
+
+
+_RENAMED_HELP = "确认上年报告是本单位更名前的报告（机关名称不同）"
+
+
 def _print_findings(findings: list[Finding]) -> None:
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
@@ -75,9 +95,7 @@ def check(
     previous: Annotated[
         Path | None, typer.Option("--previous", help="上一年度的答案文件或 .docx 报告")
     ] = None,
-    renamed: Annotated[
-        bool, typer.Option("--renamed", help="确认上年报告是本单位更名前的报告（机关名称不同）")
-    ] = False,
+    renamed: Annotated[bool, typer.Option("--renamed", help=_RENAMED_HELP)] = False,
     peer: Annotated[
         list[Path] | None,
         typer.Option("--peer", help="同年度其他单位的报告，用于比对文字重复（可多次使用）"),
@@ -93,17 +111,7 @@ def check(
     last_year = None
     if previous is not None:
         last_year, last_read = _load_report_or_exit(previous)
-        mismatch = previous_mismatch(
-            agency=answers.agency,
-            year=answers.year,
-            previous_agency=last_year.agency,
-            previous_year=last_year.year,
-            renamed=renamed,
-        )
-        if mismatch is not None:
-            hint = "；如确为更名前的报告，请加 --renamed" if mismatch.kind == "agency" else ""
-            typer.echo(f"{previous.name}：{mismatch.message}{hint}", err=True)
-            raise typer.Exit(2)
+        _last_years_or_exit(answers, last_year, previous, renamed=renamed)
         if last_read is not None and last_read.problems:
             typer.echo(
                 f"注意：上一年度报告 {previous.name} 有 {len(last_read.problems)} 处未能读取，"
@@ -161,10 +169,13 @@ def render(
     output: Annotated[Path, typer.Option("-o", "--output", help="输出的 .docx 文件")],
     draft: Annotated[bool, typer.Option("--draft", help="存在错误时仍生成，并标注“草稿”")] = False,
     previous: Annotated[Path | None, typer.Option("--previous", help="上一年度的答案文件")] = None,
+    renamed: Annotated[bool, typer.Option("--renamed", help=_RENAMED_HELP)] = False,
 ) -> None:
     """生成 Word 报告。存在错误时拒绝生成（除非使用 --draft）。"""
     answers = _load_or_exit(file)
     last_year = _load_or_exit(previous) if previous else None
+    if previous is not None and last_year is not None:
+        _last_years_or_exit(answers, last_year, previous, renamed=renamed)
     findings = check_answers(answers, last_year)
     errors = [f for f in findings if f.severity == "error"]
     if errors and not draft:

@@ -212,3 +212,16 @@ def test_nianbao_check_compares_with_other_offices(tmp_path: Path, huaian: Answe
     )
     assert result.exit_code == 0
     assert "(copied_from_peers) 「一、总体情况」与同年度「淮安市某某局」报告" in result.output
+
+
+def test_nianbao_render_refuses_a_previous_report_of_another_year(
+    tmp_path: Path, huaian: AnswersFile
+) -> None:
+    current = write(tmp_path, huaian, "2024.yaml")
+    older = write(tmp_path, AnswersFile(huaian.kind, huaian.agency, 2022, dict(huaian.values)), "o")
+    out = tmp_path / "out.docx"
+    result = CliRunner().invoke(
+        app, ["render", str(current), "-o", str(out), "--previous", str(older)]
+    )
+    assert result.exit_code == 2 and not out.exists()
+    assert "早于上一年度（2023年）" in result.output

@@ -36,8 +36,12 @@ _ELSEWHERE = re.compile(
 # Table 四 counts reviews and suits about this office's disclosure: a review body's 收到行政复议
 # 申请 300 件 is not one of them unless the sentence ties it to 信息公开.
 _ABOUT_DISCLOSURE = re.compile(r"信息公开|依申请|被申请|被提起|被诉|引发|引起")
-# 收到行政复议申请 / 信访申请 are not 政府信息公开申请.
+# What may stand between 收到 and 申请 in 收到…申请 N 件: 政府信息公开, 依申请公开, 各类. A
+# 行政许可申请, 行政复议申请 or 信访申请 is not a 政府信息公开申请.
+_APPLICATION_KIND = re.compile(r"公开|^(?:共|各类|全年|了|的|相关|有关|\s)*$")
 _NOT_AN_APPLICATION = re.compile(r"复议|诉讼|信访|建议|提案|投诉|举报|许可")
+# 公开行政处罚决定 200 件 counts what was published; 表二 counts every decision.
+_PUBLISHED = ("公开", "公示", "公布")
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
-        _compile(r"(?:受理|收到|接收|新收|接到)了?[^，。；,;：:（(]{0,16}?申请{F}{N}{U}"), "new"
+        _compile(r"(?:受理|收到|接收|新收|接到)了?(?P<gap>[^，。；,;：:（(]{0,16}?)申请{F}{N}{U}"),
+        "new",
     ),
     _Pattern(_compile(r"上一?年度?结转的?(?:政府信息公开)?(?:申请)?{F}{N}{U}"), "carried_in"),
     _Pattern(
@@ -342,7 +347,11 @@ def _figures(
         return
     if _ELSEWHERE.search(phrase) or re.search(r"各部门|各乡镇|各街道|各单位|下属", before):
         return
-    if pattern.topic == "new" and _NOT_AN_APPLICATION.search(phrase):
+    if pattern.topic == "new" and (
+        _NOT_AN_APPLICATION.search(phrase) or not _APPLICATION_KIND.search(match.group("gap"))
+    ):
+        return
+    if pattern.topic == "decisions" and before.rstrip().endswith(_PUBLISHED):
         return
     topic_id = _topic_id(pattern, match, before)
     if topic_id is None or topic_id not in known:
