@@ -1,0 +1,39 @@
+"""Other organisations' texts of a year, for the copied-text check."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.core.answers import AnswersFile
+from storage.narratives import peer_texts
+from storage.reports import import_answers
+
+TEXTS = ["s1.text", "s5.text", "s6.text"]
+
+
+def as_report(answers: AnswersFile, agency: str, year: int, **values: object) -> AnswersFile:
+    return AnswersFile(answers.kind, agency, year, {**answers.values, **values})
+
+
+def test_every_other_organisations_texts_of_the_year(
+    session: Session, tree, huaian: AnswersFile
+) -> None:
+    import_answers(session, org_id=tree.bureau.id, answers=as_report(huaian, "洪泽区科技局", 2024))
+    import_answers(
+        session, org_id=tree.other_bureau.id, answers=as_report(huaian, "涟水县科技局", 2024)
+    )
+    import_answers(
+        session,
+        org_id=tree.township.id,
+        answers=as_report(huaian, "高良涧街道", 2024, **{"s5.text": "  "}),
+    )
+    import_answers(
+        session, org_id=tree.county.id, answers=as_report(huaian, "洪泽区人民政府", 2023)
+    )
+    peers = peer_texts(session, year=2024, fields=TEXTS, exclude_org_id=tree.bureau.id)
+    assert sorted(p.agency for p in peers) == sorted(["高良涧街道", "涟水县科技局"])
+    by_agency = {p.agency: p.texts for p in peers}
+    assert by_agency["涟水县科技局"] == {f: huaian.values[f] for f in TEXTS}
+    assert set(by_agency["高良涧街道"]) == {"s1.text", "s6.text"}  # a blank text is no text
+    assert peer_texts(session, year=2024, fields=[], exclude_org_id=tree.bureau.id) == []
+    assert peer_texts(session, year=2022, fields=TEXTS, exclude_org_id=tree.bureau.id) == []
