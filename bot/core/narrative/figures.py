@@ -27,11 +27,12 @@ _UNIT = r"(?:件|起|宗)"
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _FULL_STOP = re.compile(r"[。！!？?\n]")
 _YEAR = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
-# Words that put a figure about something else, or not a count, in the matched phrase.
-_ELSEWHERE = re.compile(
-    r"各部门|各乡镇|各街道|各单位|各县|各区|下属|同比|较上年|比上年|去年|上年同期"
-    r"|增加|减少|增长|下降|余|多|约|近|超过|以上|左右"
+# Words that make a matched phrase a comparison or an approximation, not a count.
+_NOT_A_COUNT = re.compile(
+    r"同比|较上年|比上年|去年|上年同期|增加|减少|增长|下降|余|多|约|近|超过|以上|左右"
 )
+# A figure of other units than the reporting office: 各部门共受理申请 300 件.
+_OTHER_UNITS = re.compile(r"各部门|各乡镇|各街道|各单位|各县|各区|下属")
 
 # Table 四 counts reviews and suits about this office's disclosure: a review body's 收到行政复议
 # 申请 300 件 is not one of them unless the sentence ties it to 信息公开.
@@ -51,8 +52,6 @@ class Topic:
     id: str
     cells: tuple[str, ...]
     label: str
-    # How the narrative says it, for the message: 受理申请, 予以公开.
-    words: str
     unit: str = "件"
 
 
@@ -211,22 +210,21 @@ def _build_topics(form: ReportForm) -> dict[str, Topic]:
         return f"{table3}「{name}」{len(rows)}项「总计」列之和"
 
     result = [
-        Topic("new", (row_total("new"),), row_label("new"), "收到申请"),
-        Topic("carried_in", (row_total("carried_in"),), row_label("carried_in"), "上年结转"),
-        Topic("carried_out", (row_total("carried_out"),), row_label("carried_out"), "结转下年度"),
-        Topic("results", (row_total("results_total"),), row_label("results_total"), "办结"),
-        Topic("disclosed", (row_total("disclosed"),), row_label("disclosed"), "予以公开"),
-        Topic("partial", (row_total("partial"),), row_label("partial"), "部分公开"),
+        Topic("new", (row_total("new"),), row_label("new")),
+        Topic("carried_in", (row_total("carried_in"),), row_label("carried_in")),
+        Topic("carried_out", (row_total("carried_out"),), row_label("carried_out")),
+        Topic("results", (row_total("results_total"),), row_label("results_total")),
+        Topic("disclosed", (row_total("disclosed"),), row_label("disclosed")),
+        Topic("partial", (row_total("partial"),), row_label("partial")),
         Topic(
             "disclosed_or_partial",
             (row_total("disclosed"), row_total("partial")),
             f"{table3}「（一）予以公开」与「（二）部分公开」行「总计」列之和",
-            "予以公开及部分公开",
         ),
-        Topic("withheld", group("withheld_"), group_label("withheld_"), "不予公开"),
-        Topic("unavailable", group("unavailable_"), group_label("unavailable_"), "无法提供"),
-        Topic("not_processed", group("not_processed_"), group_label("not_processed_"), "不予处理"),
-        Topic("other_processing", group("other_"), group_label("other_"), "其他处理"),
+        Topic("withheld", group("withheld_"), group_label("withheld_")),
+        Topic("unavailable", group("unavailable_"), group_label("unavailable_")),
+        Topic("not_processed", group("not_processed_"), group_label("not_processed_")),
+        Topic("other_processing", group("other_"), group_label("other_")),
     ]
     s4 = form.section("s4")
     table4 = s4.table or "表四"
@@ -238,7 +236,6 @@ def _build_topics(form: ReportForm) -> dict[str, Topic]:
                 f"review{suffix}",
                 (s4.cell_field("review", column.id),),
                 f"{table4}「行政复议」「{column.label}」",
-                f"行政复议{'' if column.id == 'total' else column.label}",
             )
         )
         result.append(
@@ -246,32 +243,24 @@ def _build_topics(form: ReportForm) -> dict[str, Topic]:
                 f"suits{suffix}",
                 tuple(s4.cell_field(r, column.id) for r in suits),
                 f"{table4}「行政诉讼」（未经复议直接起诉、复议后起诉）「{column.label}」之和",
-                f"行政诉讼{'' if column.id == 'total' else column.label}",
             )
         )
-    for kind, noun in (("rules", "规章"), ("normative", "规范性文件")):
+    for kind in ("rules", "normative"):
         for verb_class, suffixes in _VERB_FIELDS.items():
             field_id = next(
                 (f"s2.{kind}.{s}" for s in suffixes if f"s2.{kind}.{s}" in form.fields), None
             )
             if field_id is not None:
-                column = form.field(field_id).column
-                result.append(
-                    Topic(
-                        f"{kind}.{verb_class}",
-                        (field_id,),
-                        form.field(field_id).label,
-                        f"{noun}{column}",
-                    )
-                )
-    for word, kind in _DECISION_KINDS.items():
+                label = form.field(field_id).label
+                result.append(Topic(f"{kind}.{verb_class}", (field_id,), label))
+    for kind in _DECISION_KINDS.values():
         field_id = f"s2.{kind}.decisions"
         if field_id in form.fields:
-            result.append(Topic(kind, (field_id,), form.field(field_id).label, f"行政{word}决定"))
+            result.append(Topic(kind, (field_id,), form.field(field_id).label))
     if "s2.fees.amount" in form.fields:
         fee = form.field("s2.fees.amount")
         unit = fee.type.unit or "万元"
-        result.append(Topic("fees", (fee.id,), fee.label, "行政事业性收费", unit))
+        result.append(Topic("fees", (fee.id,), fee.label, unit))
     return {t.id: t for t in result}
 
 
@@ -345,7 +334,7 @@ def _figures(
         if _ABOUT_DISCLOSURE.search(match.group("what")) or _ABOUT_DISCLOSURE.search(before):
             yield from _negated(known, match, sentence, offset)
         return
-    if _ELSEWHERE.search(phrase) or re.search(r"各部门|各乡镇|各街道|各单位|下属", before):
+    if _NOT_A_COUNT.search(phrase) or _OTHER_UNITS.search(before + phrase):
         return
     if pattern.topic == "new" and (
         _NOT_AN_APPLICATION.search(phrase) or not _APPLICATION_KIND.search(match.group("gap"))
