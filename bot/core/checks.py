@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Literal
@@ -74,11 +74,14 @@ def check_values(
     *,
     previous: Mapping[str, Value] | None = None,
     checks: set[str] | None = None,
+    refused: Collection[str] = (),
 ) -> list[Finding]:
     """All findings for typed values (totals computed where missing).
 
     `previous` is last year's report (any format: fields it lacks are skipped). `checks`
-    restricts the run to some check ids, as the chat does at the end of a table.
+    restricts the run to some check ids, as the chat does at the end of a table. `refused`
+    are cells that hold something that could not be taken as a value: they are reported for
+    that by the caller, so they are not also called blank here (one finding per cause).
     """
     completed = complete_values(form, values)
     prev = dict(previous) if previous is not None else None
@@ -92,7 +95,7 @@ def check_values(
     for check_id, spec in form.content_checks.items():
         if checks is not None and check_id not in checks:
             continue
-        findings.extend(_CONTENT_CHECKS[check_id](form, completed, prev, spec))
+        findings.extend(_CONTENT_CHECKS[check_id](form, completed, prev, spec, refused))
     return findings
 
 
@@ -104,7 +107,8 @@ def check_answers(answers: AnswersFile, previous: AnswersFile | None = None) -> 
     previous_values = None
     if previous is not None:
         previous_values = parse_answers(previous).values
-    findings.extend(check_values(form, parsed.values, previous=previous_values))
+    refused = {i.field for i in parsed.issues}
+    findings.extend(check_values(form, parsed.values, previous=previous_values, refused=refused))
     return findings
 
 
@@ -169,12 +173,16 @@ def _expression(
 
 
 def _blank_cells(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm,
+    values: Mapping[str, Value],
+    _prev: object,
+    spec: dict[str, object],
+    refused: Collection[str],
 ) -> list[Finding]:
     findings = []
     by_row: dict[tuple[str | None, str | None], list[FieldDef]] = {}
     for field_def in form.fields.values():
-        if field_def.numeric and values.get(field_def.id) is None:
+        if field_def.numeric and field_def.id not in refused and values.get(field_def.id) is None:
             by_row.setdefault((field_def.table, field_def.row), []).append(field_def)
     for (table, row), cells in by_row.items():
         columns = "、".join(f"「{c.column}」" for c in cells)
@@ -190,16 +198,23 @@ def _blank_cells(
 
 
 def _required_text(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm,
+    values: Mapping[str, Value],
+    _prev: object,
+    spec: dict[str, object],
+    refused: Collection[str],
 ) -> list[Finding]:
     findings = []
     for section in form.sections:
-        if section.required and section.text_field and not _text(values, section.text_field):
+        field_id = section.text_field
+        if not section.required or not field_id or field_id in refused:
+            continue
+        if not _text(values, field_id):
             findings.append(
                 Finding(
                     "required_text",
                     "error",
-                    (section.text_field,),
+                    (field_id,),
                     f"「{section.heading}」尚未填写。{section.guidance}",
                 )
             )
@@ -211,7 +226,11 @@ _FEE_NONE = re.compile(r"(未|没有|不|无)(收取|产生|收费)|收取[^。�
 
 
 def _fee_statement(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm,
+    values: Mapping[str, Value],
+    _prev: object,
+    spec: dict[str, object],
+    _refused: Collection[str],
 ) -> list[Finding]:
     text = _text(values, str(spec["field"]))
     if "信息处理费" in text and (_FEE_AMOUNT.search(text) or _FEE_NONE.search(text)):
@@ -228,7 +247,11 @@ def _fee_statement(
 
 
 def _overview_length(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm,
+    values: Mapping[str, Value],
+    _prev: object,
+    spec: dict[str, object],
+    _refused: Collection[str],
 ) -> list[Finding]:
     text = _text(values, str(spec["field"]))
     count = len(re.sub(r"\s", "", text))
@@ -254,6 +277,7 @@ def _problems_specific(
     values: Mapping[str, Value],
     prev: Mapping[str, Value] | None,
     spec: dict[str, object],
+    _refused: Collection[str],
 ) -> list[Finding]:
     field_id = str(spec["field"])
     text = _text(values, field_id)
@@ -302,7 +326,11 @@ _NARRATIVE_FIGURES = (
 
 
 def _narrative_figures(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm,
+    values: Mapping[str, Value],
+    _prev: object,
+    spec: dict[str, object],
+    _refused: Collection[str],
 ) -> list[Finding]:
     field_id = str(spec["field"])
     text = _text(values, field_id)
