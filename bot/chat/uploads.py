@@ -85,8 +85,10 @@ class ReportUploads:
                 return Turn((), notice="没有待使用的上年报告，请重新发送 Word 文件。")
             answers = answers_from_mapping(payload, source="上传的报告")
             try:
+                # The member chose this file as that year's report: it replaces what was there
+                # (the answers' history keeps the old values).
                 report = reports.import_answers(
-                    session, org_id=member.org_id, answers=answers, actor=member
+                    session, org_id=member.org_id, answers=answers, actor=member, replace=True
                 )
             except StorageError as exc:
                 return Turn((Reply(f"未能用作上年报告：{exc}"),))
