@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import get_settings
+from bot.core.answers_yaml import MAX_ANSWERS_BYTES, MAX_NODES
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 runner = CliRunner()
@@ -65,6 +66,17 @@ def test_check_with_last_years_report(tmp_path: Path) -> None:
         ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2020\nvalues: {}\n", "不适用"),
         ("kind: gov-disclosure-2021\nagency: 某局\nyear: 二〇二四\nvalues: {}\n", "四位数年份"),
         ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2024\nvalues: [1, 2]\n", "映射"),
+        # What hostile files are made of (tests/test_hostile_files.py has the full-size ones).
+        (
+            "kind: gov-disclosure-2021\nagency: &a 某局\nyear: 2024\nvalues: {s1.text: *a}\n",
+            "第 4 行第 19 列使用了 YAML 别名“*a”",
+        ),
+        ('{"values": {"s1.text": [[[[[[[[[[]]]]]]]]]]}}', "第 1 行第 30 列嵌套层级过多"),
+        (
+            "values: {" + ", ".join(f"k{i}: 0" for i in range(MAX_NODES)) + "}\n",
+            "内容项过多",
+        ),
+        ("s1.text: " + "字" * (MAX_ANSWERS_BYTES // 3) + "\n", "文件过大"),
     ],
 )
 def test_unreadable_files_exit_2_saying_where(
