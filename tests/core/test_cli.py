@@ -127,3 +127,53 @@ def test_demo_writes_the_sample_report_into_the_output_dir(
     path = tmp_path / "同江市工业信息化科技局2020年政府信息公开工作年度报告.docx"
     assert str(path) in result.output
     assert Document(path).tables[1].rows[3].cells[9].text == "0"
+
+
+# 平潭's published 行政事业性收费, in 万元 to the fen; and one whose last places are zeros.
+FEES_TO_THE_FEN = ["5949.088667", "24252.311082", "4166.241619", "4166.241600"]
+
+
+def hongze_with_fee(tmp_path: Path, fee: str) -> Path:
+    text = (SAMPLES / "hongze-qzf-2024.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "hongze.yaml"
+    path.write_text(text.replace("s2.fees.amount: 7545", f"s2.fees.amount: {fee}"), "utf-8")
+    return path
+
+
+def docx_cells(path: Path) -> list[str]:
+    document = Document(path)
+    return [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+
+
+@pytest.mark.parametrize("fee", FEES_TO_THE_FEN)
+def test_a_fee_to_the_fen_is_checked_rendered_and_read_back_as_typed(
+    tmp_path: Path, fee: str
+) -> None:
+    answers = hongze_with_fee(tmp_path, fee)
+    checked = runner.invoke(app, ["check", str(answers), "--json"])
+    assert checked.exit_code == 0
+    findings = json.loads(checked.output)["findings"]
+    assert not [f for f in findings if "s2.fees.amount" in f["fields"]]
+
+    out = tmp_path / "report.docx"
+    assert runner.invoke(app, ["render", str(answers), "-o", str(out)]).exit_code == 0
+    assert fee in docx_cells(out)
+
+    back = tmp_path / "back.yaml"
+    read = runner.invoke(app, ["report", "read", str(out), "-o", str(back)])
+    assert read.exit_code == 0, read.output
+    assert f"s2.fees.amount: {fee}\n" in back.read_text(encoding="utf-8")
+    assert runner.invoke(app, ["check", str(back)]).exit_code == 0
+
+
+def test_a_fee_finer_than_the_fen_is_one_error_and_blocks_rendering(tmp_path: Path) -> None:
+    answers = hongze_with_fee(tmp_path, "5949.0886671")
+    checked = runner.invoke(app, ["check", str(answers)])
+    assert checked.exit_code == 1
+    assert checked.output.count("5949.0886671") == 1
+    assert "[错误 1] (invalid_value)" in checked.output and "[错误 2]" not in checked.output
+    assert "最多保留 6 位小数（精确到分）" in checked.output
+    out = tmp_path / "report.docx"
+    rendered = runner.invoke(app, ["render", str(answers), "-o", str(out)])
+    assert rendered.exit_code == 1 and "未填写" not in rendered.output
+    assert not out.exists()
