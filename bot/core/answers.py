@@ -66,12 +66,16 @@ class ParsedAnswers:
 def load_answers(path: Path | str) -> AnswersFile:
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_ANSWERS_BYTES:
-            raise AnswersFileError(_too_large(str(path), size))
-        text = path.read_text(encoding="utf-8")
+        # Read no more than the limit: a pipe or a device has no size to check first.
+        with path.open("rb") as fh:
+            data = fh.read(MAX_ANSWERS_BYTES + 1)
+        if len(data) > MAX_ANSWERS_BYTES:
+            raise AnswersFileError(_too_large(str(path)))
+        text = data.decode("utf-8")
     except FileNotFoundError as exc:
         raise AnswersFileError(f"{path}：文件不存在") from exc
+    except IsADirectoryError as exc:
+        raise AnswersFileError(f"{path}：是文件夹，不是文件") from exc
     except UnicodeDecodeError as exc:
         raise AnswersFileError(f"{path}：不是 UTF-8 编码的文本文件（第 {exc.start} 字节）") from exc
     except OSError as exc:
@@ -79,15 +83,14 @@ def load_answers(path: Path | str) -> AnswersFile:
     return answers_from_text(text, source=str(path))
 
 
-def _too_large(source: str, size: int) -> str:
+def _too_large(source: str) -> str:
     limit_mb = MAX_ANSWERS_BYTES // (1024 * 1024)
-    return f"{source}：文件过大（{size:,} 字节，答案文件不超过 {limit_mb} MB），不予读取"
+    return f"{source}：文件过大（答案文件不超过 {limit_mb} MB），不予读取"
 
 
 def answers_from_text(text: str, *, source: str = "答案文件") -> AnswersFile:
-    size = len(text.encode("utf-8", errors="replace"))
-    if size > MAX_ANSWERS_BYTES:
-        raise AnswersFileError(_too_large(source, size))
+    if len(text.encode("utf-8", errors="replace")) > MAX_ANSWERS_BYTES:
+        raise AnswersFileError(_too_large(source))
     try:
         data = load_answers_text(text)  # JSON is a subset of YAML
     except AnswersYamlRefused as exc:

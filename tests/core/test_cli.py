@@ -91,6 +91,13 @@ def test_unreadable_files_exit_2_saying_where(
     assert str(path) in result.output
 
 
+@pytest.mark.parametrize(("path", "message"), [("/dev/zero", "文件过大"), ("/", "是文件夹")])
+def test_a_device_or_a_folder_is_refused_unread(path: str, message: str) -> None:
+    result = runner.invoke(app, ["check", path])
+    assert result.exit_code == 2
+    assert f"无法读取：{path}：{message}" in result.output
+
+
 def test_render_refuses_a_report_with_errors(broken_answers: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.docx"
     result = runner.invoke(app, ["render", str(broken_answers), "-o", str(out)])
