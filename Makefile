@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/storage.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/bot.py
+	$(BIN)/python bench/hostile.py
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache

@@ -22,16 +22,25 @@ from sqlmodel import Session, select
 
 from bot.config import get_settings
 from bot.core.answers import AnswersFileError, dump_answers, load_answers
+from bot.core.form import ReportForm
 from bot.core.rollup import RollupError, summary_text
 from storage import audit
+from storage.access import WRITABLE_STATUSES
 from storage.db import alembic_config, get_engine, session_scope, upgrade_database
 from storage.deadlines import set_deadline
-from storage.errors import NotFound, StorageError
+from storage.errors import NotFound, ReportLocked, StorageError
 from storage.members import create_invite, deactivate_member, list_members
-from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Organisation, Report, choices
+from storage.models import (
+    ORG_TYPE_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    Organisation,
+    Report,
+    choices,
+)
 from storage.orgs import create_org, find_org, list_orgs
 from storage.overview import build_rollup
-from storage.reports import export_answers, import_answers
+from storage.reports import ImportOutcome, export_answers, import_report, show_answer
 
 db_app = typer.Typer(help="数据库", no_args_is_help=True)
 org_app = typer.Typer(help="单位（机关）及上下级关系", no_args_is_help=True)
@@ -222,25 +231,87 @@ def member_remove(member_id: Annotated[int, typer.Argument(help="成员编号")]
 def report_import(
     file: Annotated[Path, typer.Argument(help="答案文件（YAML 或 JSON）")],
     org: Annotated[str, typer.Option("--org", help="单位编号或名称")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="删除报告中已有、而文件中没有的内容（默认保留）")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="报告已提交或已审核通过时仍然导入（覆盖报送的内容）")
+    ] = False,
 ) -> None:
-    """导入答案文件，覆盖该单位该年度报告的全部内容。"""
+    """导入答案文件：写入文件中的各项，逐项列出改动的原有内容。
+
+    报告中已有、文件中没有的内容默认保留，加 --replace 才删除；已提交或已审核通过的报告
+    默认不予导入，加 --force 才覆盖。改动均记入修改记录。退出码：0 已导入，1 未导入，
+    2 文件无法读取。
+    """
     try:
         answers = load_answers(file)
     except AnswersFileError as exc:
         raise _fail(f"无法读取：{exc}", 2) from exc
     with _session() as session:
         target = find_org(session, name_or_id=org)
-        report = import_answers(session, org_id=target.id, answers=answers)
+        try:
+            outcome = import_report(
+                session, org_id=target.id, answers=answers, replace=replace, force=force
+            )
+        except ReportLocked as exc:
+            raise _fail(f"{exc}。确需直接覆盖的，请加 --force") from exc
+        report = outcome.report
         audit.record(
             session,
             actor=_actor(),
             action="report.import",
-            detail={"report_id": report.id, "file": str(file), "version": report.version},
+            detail={
+                "report_id": report.id,
+                "file": str(file),
+                "version": report.version,
+                "replace": replace,
+                "force": force,
+                "status": outcome.status,
+                "added": len(outcome.added),
+                "replaced": [field_id for field_id, _, _ in outcome.replaced],
+                "removed": [field_id for field_id, _ in outcome.removed],
+            },
         )
     typer.echo(
-        f"已导入：{target.name} {answers.year}年度报告，共 {len(answers.values)} 项"
+        f"已导入：{target.name} {answers.year}年度报告"
         f"（报告编号 {report.id}，版本 {report.version}）"
     )
+    for line in _import_lines(answers.form, outcome, total=len(answers.values)):
+        typer.echo(line)
+
+
+def _import_lines(form: ReportForm, outcome: ImportOutcome, *, total: int) -> list[str]:
+    """What an import did, in the words of the form: counts, then every answer it replaced,
+    removed or (without --replace) left in place."""
+    lines = [
+        f"文件共 {total} 项：新增 {len(outcome.added)} 项，修改 {len(outcome.replaced)} 项，"
+        f"与原有内容相同 {outcome.unchanged} 项。"
+    ]
+    if outcome.status not in WRITABLE_STATUSES:
+        lines.append(f"注意：报告状态为「{STATUS_LABELS[outcome.status]}」，已按 --force 覆盖。")
+    if outcome.replaced:
+        lines.append(f"修改了原有内容 {len(outcome.replaced)} 项（原内容 → 导入内容）：")
+        lines += [
+            f"  · {form.field(f).label}：{show_answer(form, f, old)} → {show_answer(form, f, new)}"
+            for f, old, new in outcome.replaced
+        ]
+    if outcome.removed:
+        lines.append(f"按 --replace 删除了文件中没有的原有内容 {len(outcome.removed)} 项：")
+        lines += [
+            f"  · {form.field(f).label}：{show_answer(form, f, old)}" for f, old in outcome.removed
+        ]
+    if outcome.kept:
+        lines.append(
+            f"报告中另有 {len(outcome.kept)} 项文件中没有，已保留；"
+            "如需删除，请加 --replace 重新导入："
+        )
+        lines += [
+            f"  · {form.field(f).label}：{show_answer(form, f, old)}" for f, old in outcome.kept
+        ]
+    if outcome.replaced or outcome.removed:
+        lines.append("原有内容均记入修改记录，可据此恢复。")
+    return lines
 
 
 def _export_name(report: Report, org: Organisation) -> str:

@@ -19,6 +19,10 @@ class NotFound(StorageError):
     """The organisation, member or report does not exist (or is not visible)."""
 
 
+class ReportLocked(StorageError):
+    """The report is submitted or approved: an import would change what was handed in."""
+
+
 class InviteError(StorageError):
     """An invite code cannot be redeemed: unknown, used, expired, or too many attempts."""
 

@@ -16,7 +16,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ from bot.core.form import ReportForm, form_for_year, load_form
 from bot.core.values import format_value
 from storage import access, clock
 from storage.db import insert_ignore, is_writing, upsert, write_transaction
-from storage.errors import FieldChange, NotFound, StorageError, VersionConflict
+from storage.errors import FieldChange, NotFound, ReportLocked, StorageError, VersionConflict
 from storage.models import (
     STATUS_LABELS,
     Answer,
@@ -485,7 +485,8 @@ def _conflicts(
     return changes
 
 
-def _show(form: ReportForm, field_id: str, value: Any) -> str:
+def show_answer(form: ReportForm, field_id: str, value: Any) -> str:
+    """An answer as stored, the way messages show it: a number as printed, text clipped."""
     if value is None:
         return "（空）"
     field = form.fields.get(field_id)
@@ -502,8 +503,8 @@ def _conflict_message(form: ReportForm, changes: list[FieldChange]) -> str:
         label = form.field(change.field_id).label
         when = change.at.astimezone(zone).strftime("%m月%d日 %H:%M")
         who = change.member_name or "管理员导入"
-        old = _show(form, change.field_id, change.old)
-        new = _show(form, change.field_id, change.new)
+        old = show_answer(form, change.field_id, change.old)
+        new = show_answer(form, change.field_id, change.new)
         lines.append(f"· {label}：{old} → {new}（{who}，{when}）")
     lines.append("请核对上述内容后重新填写。")
     return "\n".join(lines)
@@ -553,10 +554,35 @@ def set_status(
     return report
 
 
-def import_answers(
-    session: Session, *, org_id: int, answers: AnswersFile, actor: Member | None = None
-) -> Report:
-    """Make the organisation's report for that year hold exactly the file's values. Commits."""
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did to the report, each answer as stored (JSON): for the importer to read.
+
+    `replaced` holds (field, old, new); `removed` and `kept` hold (field, old): answers the
+    file does not have, removed with `replace`, left in place without it."""
+
+    report: Report
+    status: str
+    added: tuple[str, ...]
+    replaced: tuple[tuple[str, Any, Any], ...]
+    unchanged: int
+    removed: tuple[tuple[str, Any], ...]
+    kept: tuple[tuple[str, Any], ...]
+
+
+def import_report(
+    session: Session,
+    *,
+    org_id: int,
+    answers: AnswersFile,
+    actor: Member | None = None,
+    replace: bool = False,
+    force: bool = False,
+) -> ImportOutcome:
+    """Write the file's values into the organisation's report for that year. Commits.
+
+    Answers the file does not have are kept unless `replace`; a submitted or approved report
+    is refused unless `force`. Every change is in the answers' history, as any save is."""
     form = answers.form
     parsed = parse_answers(answers)
     problems = [issue.message for issue in parsed.issues] + [
@@ -572,15 +598,51 @@ def import_answers(
             session, org_id=org_id, year=answers.year, kind=answers.kind, agency=answers.agency
         )
         member = access.check_write(session, actor, report)
+        status = report.status
+        if status not in access.WRITABLE_STATUSES and not force:
+            raise ReportLocked(
+                f"{report.agency}{report.year}年度报告当前状态为「{STATUS_LABELS[status]}」，"
+                "导入会改动已报送的内容，未导入；请先由审核人员退回"
+            )
+        current = {f: to_json(v) for f, v in _values(session, report).items()}
+        incoming = {f: to_json(normalise(form.field(f), v)) for f, v in parsed.values.items()}
+        absent = tuple((f, old) for f, old in current.items() if f not in incoming)
         report.kind = answers.kind
         report.agency = answers.agency
         session.add(report)
-        stale = set(_values(session, report)) - set(parsed.values)
-        values: dict[str, Any] = {field_id: None for field_id in stale}
-        values.update(parsed.values)
+        values: dict[str, Any] = dict(parsed.values)
+        if replace:
+            values.update({field_id: None for field_id, _ in absent})
         raw = {f: str(answers.values[f]) for f in parsed.values if form.field(f).numeric}
         _apply(session, report, member, values, raw, None)
-    return report
+    return ImportOutcome(
+        report=report,
+        status=status,
+        added=tuple(f for f in incoming if f not in current),
+        replaced=tuple(
+            (f, current[f], new)
+            for f, new in incoming.items()
+            if f in current and current[f] != new
+        ),
+        unchanged=sum(1 for f, new in incoming.items() if current.get(f) == new),
+        removed=absent if replace else (),
+        kept=() if replace else absent,
+    )
+
+
+def import_answers(
+    session: Session,
+    *,
+    org_id: int,
+    answers: AnswersFile,
+    actor: Member | None = None,
+    replace: bool = False,
+    force: bool = False,
+) -> Report:
+    """`import_report` for callers that only need the report."""
+    return import_report(
+        session, org_id=org_id, answers=answers, actor=actor, replace=replace, force=force
+    ).report
 
 
 def export_answers(session: Session, *, report_id: int, actor: Member | None = None) -> AnswersFile:

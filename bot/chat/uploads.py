@@ -103,8 +103,10 @@ class ReportUploads:
                 buttons = _RENAMED_BUTTONS if mismatch.kind == "agency" else ()
                 return Turn((Reply(f"未能用作上年报告：{mismatch.message}", buttons=buttons),))
             try:
+                # The member chose this file as that year's report: it replaces what was there
+                # (the answers' history keeps the old values).
                 report = reports.import_answers(
-                    session, org_id=member.org_id, answers=answers, actor=member
+                    session, org_id=member.org_id, answers=answers, actor=member, replace=True
                 )
             except StorageError as exc:
                 return Turn((Reply(f"未能用作上年报告：{exc}"),))

@@ -6,18 +6,27 @@
     values: {s3.new.natural: 5, s1.text: "…", …}
 
 Values are kept as the file gives them; `parse_answers` turns them into typed values and
-reports, cell by cell, what it could not read. Totals may be present or left out.
+reports, cell by cell, what it could not read. Totals may be present or left out. Amounts keep
+the places they were written with (5949.088600). The text is read by `bot.core.answers_yaml`,
+which refuses files too large, too deep or using aliases before building anything.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.core.answers_yaml import (
+    MAX_ANSWERS_BYTES,
+    AnswersYamlRefused,
+    dump_answers_text,
+    load_answers_text,
+)
 from bot.core.form import ReportForm, load_form
 from bot.core.values import Value, ValueProblem, format_value, is_blank, parse_value
 
@@ -57,9 +66,16 @@ class ParsedAnswers:
 def load_answers(path: Path | str) -> AnswersFile:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # Read no more than the limit: a pipe or a device has no size to check first.
+        with path.open("rb") as fh:
+            data = fh.read(MAX_ANSWERS_BYTES + 1)
+        if len(data) > MAX_ANSWERS_BYTES:
+            raise AnswersFileError(_too_large(str(path)))
+        text = data.decode("utf-8")
     except FileNotFoundError as exc:
         raise AnswersFileError(f"{path}：文件不存在") from exc
+    except IsADirectoryError as exc:
+        raise AnswersFileError(f"{path}：是文件夹，不是文件") from exc
     except UnicodeDecodeError as exc:
         raise AnswersFileError(f"{path}：不是 UTF-8 编码的文本文件（第 {exc.start} 字节）") from exc
     except OSError as exc:
@@ -67,16 +83,36 @@ def load_answers(path: Path | str) -> AnswersFile:
     return answers_from_text(text, source=str(path))
 
 
+def _too_large(source: str) -> str:
+    limit_mb = MAX_ANSWERS_BYTES // (1024 * 1024)
+    return f"{source}：文件过大（答案文件不超过 {limit_mb} MB），不予读取"
+
+
 def answers_from_text(text: str, *, source: str = "答案文件") -> AnswersFile:
+    if len(text.encode("utf-8", errors="replace")) > MAX_ANSWERS_BYTES:
+        raise AnswersFileError(_too_large(source))
     try:
-        data = yaml.safe_load(text)  # JSON is a subset of YAML
+        data = load_answers_text(text)  # JSON is a subset of YAML
+    except AnswersYamlRefused as exc:
+        where = _where(exc.problem_mark)
+        raise AnswersFileError(f"{source}：{where}{exc.problem}，为安全起见不予读取") from exc
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"
-        raise AnswersFileError(f"{source}：{where}格式有误，无法解析（{exc.problem}）") from exc
+        # An unclosed bracket or quote is found at the end: point at where it was opened.
+        where = (
+            _where(exc.context_mark) + "开始的内容"
+            if exc.context_mark
+            else _where(exc.problem_mark)
+        )
+        raise AnswersFileError(
+            f"{source}：{where or '某处'}格式有误，无法解析（{exc.problem}）"
+        ) from exc
     except yaml.YAMLError as exc:
         raise AnswersFileError(f"{source}：格式有误，无法解析（{exc}）") from exc
     return answers_from_mapping(data, source=source)
+
+
+def _where(mark: yaml.Mark | None) -> str:
+    return f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
 
 
 def answers_from_mapping(data: object, *, source: str = "答案文件") -> AnswersFile:
@@ -128,6 +164,17 @@ def parse_answers(answers: AnswersFile) -> ParsedAnswers:
             )
             continue
         field_def = form.fields[field_id]
+        if isinstance(raw, list | dict):
+            kind = "列表" if isinstance(raw, list) else "映射"
+            issues.append(
+                ValueIssue(
+                    "invalid_value",
+                    field_id,
+                    f"{field_def.label}：应填写一个{'数字' if field_def.numeric else '段文字'}，"
+                    f"文件中为{kind}",
+                )
+            )
+            continue
         if field_def.numeric and is_blank(raw):
             blank.append(field_id)
             continue
@@ -139,7 +186,10 @@ def parse_answers(answers: AnswersFile) -> ParsedAnswers:
 
 
 def dump_answers(answers: AnswersFile, *, fmt: str = "yaml") -> str:
-    """The answers file as text, in the form's field order, numbers as numbers."""
+    """The answers file as text, in the form's field order, numbers as numbers.
+
+    Amounts keep their places: plain numbers in YAML (read back exactly by our loader), text
+    in JSON (which has no decimal type; a float would drop 5949.088600's zeros)."""
     form = answers.form
     order = {field_id: i for i, field_id in enumerate(form.fields)}
     ordered = sorted(answers.values.items(), key=lambda kv: order.get(kv[0], len(order)))
@@ -147,13 +197,15 @@ def dump_answers(answers: AnswersFile, *, fmt: str = "yaml") -> str:
     for field_id, value in ordered:
         field_def = form.fields.get(field_id)
         if field_def is not None and field_def.type.kind == "amount" and value is not None:
-            value = _plain_amount(format_value(value, field_def.type))
+            value = _amount(format_value(value, field_def.type), as_text=fmt == "json")
         values[field_id] = value
     data = {"kind": answers.kind, "agency": answers.agency, "year": answers.year, "values": values}
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    return dump_answers_text(data)
 
 
-def _plain_amount(text: str) -> int | float:
-    return int(text) if text.lstrip("-").isdigit() else float(text)
+def _amount(text: str, *, as_text: bool) -> int | Decimal | str:
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return text if as_text else Decimal(text)

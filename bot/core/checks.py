@@ -8,7 +8,7 @@ with their numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from bot.core.answers import AnswersFile, parse_answers
@@ -64,13 +64,16 @@ def check_values(
     checks: set[str] | None = None,
     year: int | None = None,
     peers: Sequence[PeerText] = (),
+    refused: Collection[str] = (),
 ) -> list[Finding]:
     """All findings for typed values (totals computed where missing).
 
     `previous` is last year's report (any format: fields it lacks are skipped). `checks`
     restricts the run to some check ids, as the chat does at the end of a table. `year` (the
     report year) enables the year and drafted-text checks; `peers` are other organisations'
-    texts of the same year, for the copied-text check.
+    texts of the same year, for the copied-text check. `refused` are cells that hold something
+    that could not be taken as a value: the caller reports them for that, so they are not also
+    called blank here (one finding per cause).
     """
     completed = complete_values(form, values)
     prev = dict(previous) if previous is not None else None
@@ -81,14 +84,11 @@ def check_values(
         finding = _check_relation(form, relation, completed, prev)
         if finding is not None:
             findings.append(finding)
-    context = CheckContext(prev, year, tuple(peers))
+    context = CheckContext(prev, year, tuple(peers), frozenset(refused))
     for check_id, spec in form.content_checks.items():
         if checks is not None and check_id not in checks:
             continue
-        if check_id in _CONTEXT_CHECKS:
-            findings.extend(_CONTEXT_CHECKS[check_id](form, completed, context, spec))
-        else:
-            findings.extend(_CONTENT_CHECKS[check_id](form, completed, prev, spec))
+        findings.extend(_CONTENT_CHECKS[check_id](form, completed, context, spec))
     return findings
 
 
@@ -106,7 +106,14 @@ def check_answers(
     if previous is not None:
         previous_values = parse_answers(previous).values
     findings.extend(
-        check_values(form, parsed.values, previous=previous_values, year=answers.year, peers=peers)
+        check_values(
+            form,
+            parsed.values,
+            previous=previous_values,
+            year=answers.year,
+            peers=peers,
+            refused={i.field for i in parsed.issues},
+        )
     )
     return findings
 
@@ -172,12 +179,16 @@ def _expression(
 
 
 def _blank_cells(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm, values: Mapping[str, Value], context: CheckContext, spec: dict[str, object]
 ) -> list[Finding]:
     findings = []
     by_row: dict[tuple[str | None, str | None], list[FieldDef]] = {}
     for field_def in form.fields.values():
-        if field_def.numeric and values.get(field_def.id) is None:
+        if (
+            field_def.numeric
+            and field_def.id not in context.refused
+            and values.get(field_def.id) is None
+        ):
             by_row.setdefault((field_def.table, field_def.row), []).append(field_def)
     for (table, row), cells in by_row.items():
         columns = "、".join(f"「{c.column}」" for c in cells)
@@ -193,10 +204,12 @@ def _blank_cells(
 
 
 def _required_text(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm, values: Mapping[str, Value], context: CheckContext, spec: dict[str, object]
 ) -> list[Finding]:
     findings = []
     for section in form.sections:
+        if section.text_field in context.refused:
+            continue
         if section.required and section.text_field and not _text(values, section.text_field):
             findings.append(
                 Finding(
@@ -214,7 +227,7 @@ _FEE_NONE = re.compile(r"(未|没有|不|无)(收取|产生|收费)|收取[^。�
 
 
 def _fee_statement(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm, values: Mapping[str, Value], context: CheckContext, spec: dict[str, object]
 ) -> list[Finding]:
     text = _text(values, str(spec["field"]))
     if "信息处理费" in text and (_FEE_AMOUNT.search(text) or _FEE_NONE.search(text)):
@@ -231,7 +244,7 @@ def _fee_statement(
 
 
 def _overview_length(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm, values: Mapping[str, Value], context: CheckContext, spec: dict[str, object]
 ) -> list[Finding]:
     text = _text(values, str(spec["field"]))
     count = len(re.sub(r"\s", "", text))
@@ -253,7 +266,7 @@ _EMPTY_PROBLEMS = {"", "无", "没有", "暂无", "无问题"}
 
 
 def _problems_specific(
-    form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
+    form: ReportForm, values: Mapping[str, Value], context: CheckContext, spec: dict[str, object]
 ) -> list[Finding]:
     field_id = str(spec["field"])
     text = _text(values, field_id)
@@ -275,12 +288,13 @@ def _text(values: Mapping[str, Value] | None, field_id: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+# Every content check by id; the narrative and plausibility ones live in their own modules.
 _CONTENT_CHECKS = {
     "no_blank_cells": _blank_cells,
     "required_text": _required_text,
     "fee_statement": _fee_statement,
     "overview_length": _overview_length,
     "problems_specific": _problems_specific,
+    **CONTEXT_CHECKS,
+    **PLAUSIBILITY_CHECKS,
 }
-# Checks that also need the report year and other organisations' texts.
-_CONTEXT_CHECKS = CONTEXT_CHECKS | PLAUSIBILITY_CHECKS

@@ -29,6 +29,8 @@ class FormDefinitionError(Exception):
 class ValueType:
     kind: ValueKind
     unit: str | None = None
+    # Places after the decimal point an amount may carry: to the fen in its unit (6 in 万元).
+    decimals: int = 0
 
 
 @dataclass(frozen=True)
@@ -324,7 +326,10 @@ def _value_type(field_id: str, patterns: dict[str, Any]) -> ValueType:
         if fnmatch.fnmatchcase(field_id, pattern):
             if isinstance(spec, str):
                 return ValueType(spec)
-            return ValueType(spec["type"], spec.get("unit"))
+            value_type = ValueType(spec["type"], spec.get("unit"), spec.get("decimals", 0))
+            if value_type.kind == "amount" and not value_type.decimals:
+                raise FormDefinitionError(f"amount {field_id} needs decimals (places to the fen)")
+            return value_type
     raise FormDefinitionError(f"no value type for {field_id}")
 
 

@@ -1,8 +1,10 @@
 """Reading numbers the way people type them, and printing them the way reports show them.
 
 Accepted: full-width digits and signs (NFKC), thousands separators (1,234 / 1，234),
-a trailing unit (3件, 12.5万元), and +3 / -2 where the cell is a 本年增/减. Everything else is
-refused with a reason in Chinese that the chat and the checks show as they are.
+a trailing unit (3件, 12.5万元), +3 / -2 where the cell is a 本年增/减, and amounts to the fen
+in their unit (万元 to six places, as published: 5949.088667). Amounts are Decimals that keep
+the places typed, and print as typed. Everything else is refused with a reason in Chinese that
+the chat and the checks show as they are.
 """
 
 from __future__ import annotations
@@ -91,8 +93,12 @@ def parse_number(value_type: ValueType, raw: object) -> Number:
             number: Number = Decimal(text) * sign
         except InvalidOperation as exc:  # pragma: no cover - guarded by the regex above
             raise ValueProblem(f"“{typed}”不是有效的金额") from exc
-        if -number.as_tuple().exponent > 4:  # type: ignore[operator]
-            raise ValueProblem(f"“{typed}”小数位过多，最多保留四位小数")
+        places = -number.as_tuple().exponent  # type: ignore[operator]
+        if places > value_type.decimals:
+            raise ValueProblem(
+                f"“{typed}”小数位过多：本格以{value_type.unit or '元'}为单位，"
+                f"最多保留 {value_type.decimals} 位小数（精确到分）"
+            )
     else:
         number = int(text) * sign
     return _check_range(value_type, number, typed)
@@ -131,8 +137,7 @@ def format_value(value: Value | None, value_type: ValueType) -> str:
     if value_type.kind == "signed" and isinstance(value, int) and value > 0:
         return f"+{value}"
     if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text
+        return format(value, "f")  # as typed: 5949.088600 keeps its places
     return str(value)
 
 

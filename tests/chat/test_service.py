@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.chat.service import ReportChat, Turn
 from bot.core.answers import load_answers
+from bot.core.form import load_form
 from storage import members, orgs, reports
 from storage.db import session_scope
 from storage.models import Member
@@ -158,3 +159,24 @@ def test_a_submitted_report_opens_read_only_with_a_clear_note(engine, service, m
     with session_scope(engine) as session:
         reports.set_status(session, actor=member, report_id=turn.report_id, to_status="submitted")
     assert "只能查看，不能修改" in texts(service.open(member))
+
+
+def test_a_fee_to_the_fen_in_wanyuan_is_saved_and_shown_as_typed(engine, service, member) -> None:
+    """平潭 publishes its 行政事业性收费 in 万元 to six places."""
+    turn = service.open(member)
+    index = [q.id for q in load_form("gov-disclosure-2021").questions].index("s2.fees")
+    turn = service.press(member, turn.callback_data(f"g{index}"))
+    assert "表二「行政事业性收费」" in texts(turn)
+
+    refused = service.text(member, "5949.0886671")
+    assert "未能保存" in texts(refused)
+    assert "“5949.0886671”小数位过多：本格以万元为单位，最多保留 6 位小数（精确到分）" in texts(
+        refused
+    )
+    saved = service.text(member, "5949.088600")
+    assert "已保存" in texts(saved)
+    table = "\n".join(r.pre or "" for r in saved.replies)
+    assert "行政事业性收费：本年收费金额（单位：万元）5949.088600" in table
+    with session_scope(engine) as session:
+        values = reports.report_values(session, actor=member, report_id=saved.report_id)
+    assert str(values["s2.fees.amount"]) == "5949.088600"

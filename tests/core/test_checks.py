@@ -95,6 +95,21 @@ def test_unreadable_cells_and_unknown_fields_are_errors(tongjiang: AnswersFile) 
     assert has_errors(findings)
 
 
+def test_a_cell_refused_for_its_value_is_not_also_called_blank(huaian: AnswersFile) -> None:
+    answers = copy.deepcopy(huaian)
+    answers.values["s2.fees.amount"] = "5949.0886671"  # finer than the fen
+    answers.values["s3.new.natural"] = "三件"
+    answers.values["s3.new.legal"] = "/"  # really blank
+    answers.values["s1.text"] = "字" * 20_001  # too long, but not missing
+    findings = check_answers(answers)
+    for field_id in ("s2.fees.amount", "s3.new.natural", "s1.text"):
+        assert [f.check for f in findings if field_id in f.fields] == ["invalid_value"]
+    blank = [f for f in findings if f.check == "no_blank_cells"]
+    assert [f.fields for f in blank] == [("s3.new.legal",)]
+    fee = next(f for f in findings if "s2.fees.amount" in f.fields)
+    assert "“5949.0886671”小数位过多：本格以万元为单位，最多保留 6 位小数" in fee.message
+
+
 def test_carry_over_compares_with_last_years_report(huaian: AnswersFile) -> None:
     last_year = copy.deepcopy(huaian)
     last_year.year = 2023

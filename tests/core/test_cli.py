@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import get_settings
+from bot.core.answers_yaml import MAX_ANSWERS_BYTES, MAX_NODES
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 runner = CliRunner()
@@ -65,6 +66,17 @@ def test_check_with_last_years_report(tmp_path: Path) -> None:
         ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2020\nvalues: {}\n", "不适用"),
         ("kind: gov-disclosure-2021\nagency: 某局\nyear: 二〇二四\nvalues: {}\n", "四位数年份"),
         ("kind: gov-disclosure-2021\nagency: 某局\nyear: 2024\nvalues: [1, 2]\n", "映射"),
+        # What hostile files are made of (tests/test_hostile_files.py has the full-size ones).
+        (
+            "kind: gov-disclosure-2021\nagency: &a 某局\nyear: 2024\nvalues: {s1.text: *a}\n",
+            "第 4 行第 19 列使用了 YAML 别名“*a”",
+        ),
+        ('{"values": {"s1.text": [[[[[[[[[[]]]]]]]]]]}}', "第 1 行第 30 列嵌套层级过多"),
+        (
+            "values: {" + ", ".join(f"k{i}: 0" for i in range(MAX_NODES)) + "}\n",
+            "内容项过多",
+        ),
+        ("s1.text: " + "字" * (MAX_ANSWERS_BYTES // 3) + "\n", "文件过大"),
     ],
 )
 def test_unreadable_files_exit_2_saying_where(
@@ -77,6 +89,13 @@ def test_unreadable_files_exit_2_saying_where(
     assert result.exit_code == 2
     assert message in result.output
     assert str(path) in result.output
+
+
+@pytest.mark.parametrize(("path", "message"), [("/dev/zero", "文件过大"), ("/", "是文件夹")])
+def test_a_device_or_a_folder_is_refused_unread(path: str, message: str) -> None:
+    result = runner.invoke(app, ["check", path])
+    assert result.exit_code == 2
+    assert f"无法读取：{path}：{message}" in result.output
 
 
 def test_render_refuses_a_report_with_errors(broken_answers: Path, tmp_path: Path) -> None:
@@ -115,3 +134,53 @@ def test_demo_writes_the_sample_report_into_the_output_dir(
     path = tmp_path / "同江市工业信息化科技局2020年政府信息公开工作年度报告.docx"
     assert str(path) in result.output
     assert Document(path).tables[1].rows[3].cells[9].text == "0"
+
+
+# 平潭's published 行政事业性收费, in 万元 to the fen; and one whose last places are zeros.
+FEES_TO_THE_FEN = ["5949.088667", "24252.311082", "4166.241619", "4166.241600"]
+
+
+def hongze_with_fee(tmp_path: Path, fee: str) -> Path:
+    text = (SAMPLES / "hongze-qzf-2024.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "hongze.yaml"
+    path.write_text(text.replace("s2.fees.amount: 7545", f"s2.fees.amount: {fee}"), "utf-8")
+    return path
+
+
+def docx_cells(path: Path) -> list[str]:
+    document = Document(path)
+    return [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+
+
+@pytest.mark.parametrize("fee", FEES_TO_THE_FEN)
+def test_a_fee_to_the_fen_is_checked_rendered_and_read_back_as_typed(
+    tmp_path: Path, fee: str
+) -> None:
+    answers = hongze_with_fee(tmp_path, fee)
+    checked = runner.invoke(app, ["check", str(answers), "--json"])
+    assert checked.exit_code == 0
+    findings = json.loads(checked.output)["findings"]
+    assert not [f for f in findings if "s2.fees.amount" in f["fields"]]
+
+    out = tmp_path / "report.docx"
+    assert runner.invoke(app, ["render", str(answers), "-o", str(out)]).exit_code == 0
+    assert fee in docx_cells(out)
+
+    back = tmp_path / "back.yaml"
+    read = runner.invoke(app, ["report", "read", str(out), "-o", str(back)])
+    assert read.exit_code == 0, read.output
+    assert f"s2.fees.amount: {fee}\n" in back.read_text(encoding="utf-8")
+    assert runner.invoke(app, ["check", str(back)]).exit_code == 0
+
+
+def test_a_fee_finer_than_the_fen_is_one_error_and_blocks_rendering(tmp_path: Path) -> None:
+    answers = hongze_with_fee(tmp_path, "5949.0886671")
+    checked = runner.invoke(app, ["check", str(answers)])
+    assert checked.exit_code == 1
+    assert checked.output.count("5949.0886671") == 1
+    assert "[错误 1] (invalid_value)" in checked.output and "[错误 2]" not in checked.output
+    assert "最多保留 6 位小数（精确到分）" in checked.output
+    out = tmp_path / "report.docx"
+    rendered = runner.invoke(app, ["render", str(answers), "-o", str(out)])
+    assert rendered.exit_code == 1 and "未填写" not in rendered.output
+    assert not out.exists()

@@ -19,8 +19,10 @@ from bot.core.answers import AnswersFile, parse_answers
 from bot.core.checks import check_answers, complete_values, has_errors
 from bot.core.reader import DocxReadError, ReadResult, read_findings, read_report
 from bot.core.reader import package as reader_package
+from bot.core.reader.package import MAX_BLOCKS, MAX_XML_TAGS
 from bot.core.render import render_report
 from tests.core.support import draft_without
+from tests.hostile_files import deep_docx, empty_paragraphs_docx
 
 runner = CliRunner()
 
@@ -399,6 +401,30 @@ def test_the_uncompressed_size_is_enforced_while_reading(
     monkeypatch.setattr(reader_package, "MAX_DOCUMENT_XML_BYTES", 10_000)
     with pytest.raises(DocxReadError, match="正文部分过大"):
         read_report(rendered(huaian))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (empty_paragraphs_docx(count=MAX_XML_TAGS), "元素过多"),
+        (empty_paragraphs_docx(count=MAX_BLOCKS + 1), "段落和表格过多"),
+        (
+            docx_with(
+                f"<w:document {W}><w:body>".encode()
+                + b"<w:tbl><w:tr><w:tc/></w:tr></w:tbl>" * (MAX_BLOCKS + 1)
+                + b"</w:body></w:document>"
+            ),
+            "段落和表格过多",
+        ),
+        (deep_docx(depth=100_000), "无法解析"),
+    ],
+    ids=["empty-elements", "empty-paragraphs", "empty-tables", "100000-deep"],
+)
+def test_documents_of_countless_or_deeply_nested_elements_are_refused(
+    data: bytes, message: str
+) -> None:
+    with pytest.raises(DocxReadError, match=message):
+        read_report(data)
 
 
 def test_a_table_declaring_a_huge_grid_is_not_expanded() -> None:

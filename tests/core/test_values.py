@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.form import ValueType
+from bot.core.form import ValueType, load_form
 from bot.core.values import (
     MAX_TEXT_CHARS,
     ValueProblem,
@@ -16,7 +16,9 @@ from bot.core.values import (
 
 COUNT = ValueType("count")
 SIGNED = ValueType("signed")
-AMOUNT = ValueType("amount", "万元")
+# The form's own: 行政事业性收费 in 万元, to the fen (six places).
+AMOUNT = load_form("gov-disclosure-2021").field("s2.fees.amount").type
+YUAN = load_form("gov-disclosure-2019").field("s2.procurement.amount").type
 
 
 @pytest.mark.parametrize(
@@ -85,10 +87,33 @@ def test_change_cells_take_a_sign(typed: object, expected: int) -> None:
         ("1,234.56", Decimal("1234.56")),
         (0.39, Decimal("0.39")),
         ("3万元", 3),
+        # 平潭's published fees, to the fen.
+        ("5949.088667", Decimal("5949.088667")),
+        ("24252.311082万元", Decimal("24252.311082")),
+        (4166.241619, Decimal("4166.241619")),
     ],
 )
 def test_amounts_take_decimals(typed: object, expected: object) -> None:
     assert parse_number(AMOUNT, typed) == expected
+
+
+def test_amounts_keep_the_places_typed() -> None:
+    value = parse_number(AMOUNT, "5949.088600")
+    assert format_value(value, AMOUNT) == "5949.088600"
+
+
+@pytest.mark.parametrize(
+    ("value_type", "typed", "reason"),
+    [
+        (AMOUNT, "5949.0886671", "本格以万元为单位，最多保留 6 位小数"),
+        (YUAN, "3940.125", "本格以元为单位，最多保留 2 位小数"),
+    ],
+)
+def test_amounts_finer_than_the_fen_are_refused(
+    value_type: ValueType, typed: str, reason: str
+) -> None:
+    with pytest.raises(ValueProblem, match=reason):
+        parse_number(value_type, typed)
 
 
 def test_amounts_refuse_a_unit_other_than_their_own() -> None:
@@ -110,7 +135,7 @@ def test_printing_keeps_zero_and_signs() -> None:
     assert format_value(2, SIGNED) == "+2"
     assert format_value(-1, SIGNED) == "-1"
     assert format_value(0, SIGNED) == "0"
-    assert format_value(Decimal("12.50"), AMOUNT) == "12.5"
+    assert format_value(Decimal("12.50"), AMOUNT) == "12.50"
     assert format_value(Decimal("100"), AMOUNT) == "100"
     assert format_value(None, COUNT) == ""
 
@@ -134,4 +159,4 @@ def test_digits_split_by_a_space_are_not_joined_into_one_number() -> None:
 
 
 def test_decimal_objects_are_accepted_for_amounts() -> None:
-    assert parse_number(ValueType("amount", "万元"), Decimal("96171.6")) == Decimal("96171.6")
+    assert parse_number(AMOUNT, Decimal("96171.6")) == Decimal("96171.6")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.core.answers import load_answers, parse_answers
 from bot.core.render import render_report
+from tests.hostile_files import empty_paragraphs_docx
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "samples" / "huaian-szf-2024.yaml"
 
@@ -89,3 +90,6 @@ async def test_a_file_that_is_not_a_report_is_refused_clearly(
     assert "docx" in refusal["text"].lower() or "Word" in refusal["text"]
     user.send_document(b"%PDF-1.4", filename="report.pdf")
     await user.wait_for_text_async("请发送 Word（.docx）格式的年度报告")
+    # 30 KB of zip, 3 million empty paragraphs: refused before it costs memory or time.
+    user.send_document(empty_paragraphs_docx(), filename="年报.docx")
+    await user.wait_for_text_async("无法读取该文件：文件内部结构异常（元素过多")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,11 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import get_settings
+from bot.core.form import load_form
 from storage.db import dispose_engines
-from storage.members import get_member, redeem_invite
-from storage.models import AuditLog, Deadline
+from storage.members import create_invite, get_member, redeem_invite
+from storage.models import AuditLog, Deadline, Member
+from storage.reports import answer_history, export_answers, save_answers, set_status
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 runner = CliRunner()
@@ -95,10 +98,11 @@ def test_invite_member_list_and_remove(nianbao, orgs, engine: Engine, monkeypatc
 
 def test_report_import_export_round_trip(nianbao, orgs, tmp_path: Path) -> None:
     sample = SAMPLES / "hongze-qzf-2024.yaml"
-    assert (
-        "已导入：洪泽区人民政府 2024年度报告，共 203 项"
-        in nianbao("report", "import", str(sample), "--org", "洪泽区人民政府").output
-    )
+    imported = nianbao("report", "import", str(sample), "--org", "洪泽区人民政府").output
+    assert imported.splitlines() == [
+        "已导入：洪泽区人民政府 2024年度报告（报告编号 1，版本 1）",
+        "文件共 203 项：新增 203 项，修改 0 项，与原有内容相同 0 项。",
+    ]
     exported = nianbao("report", "export", "--org", "2", "--year", "2024").output
     assert yaml.safe_load(exported) == yaml.safe_load(sample.read_text(encoding="utf-8"))
     out = tmp_path / "out" / "hongze.yaml"
@@ -170,3 +174,90 @@ def test_upgrade_of_an_unreachable_database_says_what_to_check(
     assert result.exit_code == 1
     assert "数据库升级失败" in result.output and "请检查 DATABASE_URL" in result.output
     assert "secret" not in result.output
+
+
+TYPED_IN_CHAT = "本年度政务公开工作仍存在解读形式单一的问题，下一步将丰富图解、视频等解读方式。"
+
+
+@pytest.fixture
+def typed_report(nianbao, orgs, engine: Engine, tmp_path: Path) -> tuple[Path, int]:
+    """洪泽区科技局's report imported from a file, then section 五 retyped by its staff in the
+    chat; returns a corrected file that lacks section 五 and changes the fee, and the staff's
+    member id."""
+    sample = SAMPLES / "hongze-qzf-2024.yaml"
+    nianbao("report", "import", str(sample), "--org", "洪泽区科技局")
+    with Session(engine) as session:
+        _, code = create_invite(session, org_id=3, role="staff", created_by="test")
+        staff = redeem_invite(session, code=code, telegram_user_id=123456789012, name="王芳")
+        save_answers(session, actor=staff, report_id=1, values={"s5.text": TYPED_IN_CHAT})
+        staff_id = staff.id
+    data = yaml.safe_load(sample.read_text(encoding="utf-8"))
+    del data["values"]["s5.text"]
+    data["values"]["s2.fees.amount"] = "5949.088667"
+    corrected = tmp_path / "corrected.yaml"
+    corrected.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return corrected, staff_id
+
+
+def _stored(engine: Engine) -> dict:
+    with Session(engine) as session:
+        return export_answers(session, report_id=1).values
+
+
+def test_report_import_keeps_answers_the_file_lacks_and_lists_what_it_changes(
+    nianbao, typed_report, engine: Engine
+) -> None:
+    corrected, _ = typed_report
+    form = load_form("gov-disclosure-2021")
+    output = nianbao("report", "import", str(corrected), "--org", "洪泽区科技局").output
+    assert output.splitlines() == [
+        "已导入：洪泽区科技局 2024年度报告（报告编号 1，版本 3）",
+        "文件共 202 项：新增 0 项，修改 1 项，与原有内容相同 201 项。",
+        "修改了原有内容 1 项（原内容 → 导入内容）：",
+        f"  · {form.field('s2.fees.amount').label}：7545 → 5949.088667",
+        "报告中另有 1 项文件中没有，已保留；如需删除，请加 --replace 重新导入：",
+        f"  · {form.field('s5.text').label}：“{TYPED_IN_CHAT[:30]}…”",
+        "原有内容均记入修改记录，可据此恢复。",
+    ]
+    values = _stored(engine)
+    assert values["s5.text"] == TYPED_IN_CHAT
+    assert values["s2.fees.amount"] == Decimal("5949.088667")
+
+
+def test_report_import_replace_removes_them_and_keeps_the_history(
+    nianbao, typed_report, engine: Engine
+) -> None:
+    corrected, staff_id = typed_report
+    output = nianbao("report", "import", str(corrected), "--org", "3", "--replace").output
+    assert "按 --replace 删除了文件中没有的原有内容 1 项：" in output
+    assert "已保留" not in output
+    assert "s5.text" not in _stored(engine)
+    with Session(engine) as session:
+        staff = session.get(Member, staff_id)
+        history = answer_history(session, actor=staff, report_id=1, field_id="s5.text")
+    assert [(h.old_value, h.new_value) for h in history][-2:] == [
+        (history[0].new_value, TYPED_IN_CHAT),
+        (TYPED_IN_CHAT, None),
+    ]
+    assert history[-2].member_id == staff_id and history[-1].member_id is None
+
+
+def test_report_import_refuses_a_submitted_report_unless_forced(
+    nianbao, typed_report, engine: Engine
+) -> None:
+    corrected, staff_id = typed_report
+    with Session(engine) as session:
+        staff = session.get(Member, staff_id)
+        set_status(session, actor=staff, report_id=1, to_status="submitted")
+    refused = nianbao("report", "import", str(corrected), "--org", "3", "--replace", code=1)
+    assert "当前状态为「已提交」" in refused.output and "--force" in refused.output
+    assert _stored(engine)["s5.text"] == TYPED_IN_CHAT
+    forced = nianbao("report", "import", str(corrected), "--org", "3", "--force").output
+    assert "注意：报告状态为「已提交」，已按 --force 覆盖。" in forced
+    assert _stored(engine)["s2.fees.amount"] == Decimal("5949.088667")
+    with Session(engine) as session:
+        audit = session.exec(select(AuditLog).where(AuditLog.action == "report.import")).all()
+    assert [(a.detail["force"], a.detail["replaced"]) for a in audit][-1] == (
+        True,
+        ["s2.fees.amount"],
+    )

@@ -33,6 +33,8 @@ class CheckContext:
     previous: Mapping[str, Value] | None = None
     year: int | None = None
     peers: Sequence[PeerText] = field(default_factory=tuple)
+    # Cells holding something that is not a value: reported for that, never also as blank.
+    refused: frozenset[str] = frozenset()
 
 
 ContextCheck = Callable[

@@ -2,8 +2,10 @@
 
 Only the main document part is read: its uncompressed size is checked against the zip
 directory and again while it is read (the directory can lie), and it is parsed with
-python-docx's own lxml parser, which never resolves entities. Nothing else in the package
-(images, fonts, embedded objects) is decompressed.
+python-docx's own lxml parser, which never resolves entities and stops at 256 levels of
+nesting. A few kilobytes of zip can still hold millions of empty elements, each costing memory
+to parse and time to read: the markup is counted before parsing, the paragraphs and tables after.
+Nothing else in the package (images, fonts, embedded objects) is decompressed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DOCUMENT_XML_BYTES = 20 * 1024 * 1024
 MAX_RELS_BYTES = 1024 * 1024
 MAX_ZIP_ENTRIES = 10_000
+# A long report written in WPS, every run formatted, has about 100,000 tags and a few thousand
+# paragraphs (table cells included); these are several times that.
+MAX_XML_TAGS = 600_000
+MAX_BLOCKS = 50_000  # paragraphs and tables
+_STRUCTURE_TOO_LARGE = "文件内部结构异常（{what}过多，远超年度报告），为安全起见不予读取"
 
 W_NAMESPACE = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _OFFICE_DOCUMENT = "/officeDocument"
@@ -95,6 +102,8 @@ def load_body(data: bytes) -> etree._Element:
     head = xml[:4096]
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise DocxReadError("文件内部结构异常（含有 Word 不会写入的声明），为安全起见不予读取")
+    if xml.count(b"<") > MAX_XML_TAGS:
+        raise DocxReadError(_STRUCTURE_TOO_LARGE.format(what="元素"))
     try:
         root = parse_xml(xml)
     except etree.XMLSyntaxError as exc:
@@ -106,6 +115,8 @@ def load_body(data: bytes) -> etree._Element:
     body = root.find(qn("w:body"))
     if body is None:
         raise DocxReadError("文件中没有正文内容")
+    if sum(1 for _ in body.iter(qn("w:p"), qn("w:tbl"))) > MAX_BLOCKS:
+        raise DocxReadError(_STRUCTURE_TOO_LARGE.format(what="段落和表格"))
     return body
 
 
