@@ -31,6 +31,11 @@ def split_row(text: str) -> list[str]:
     return tokens
 
 
+def _shown(tokens: list[str]) -> str:
+    shown = " ".join(tokens)
+    return shown if len(shown) <= 60 else shown[:60] + "…"
+
+
 def parse_row(form: ReportForm, question: Question, text: str) -> dict[str, Value]:
     """The values of every cell of `question` from one message, or `RowProblem`."""
     fields = [form.field(f) for f in question.fields]
@@ -40,13 +45,27 @@ def parse_row(form: ReportForm, question: Question, text: str) -> dict[str, Valu
         raise RowProblem("未收到数字。请按顺序填写本行各项数字，用空格分隔。")
     if len(tokens) == 1 and len(fields) > 1 and tokens[0] == "0":
         tokens = ["0"] * len(fields)
-    if len(tokens) != len(fields):
-        shown = " ".join(tokens)
-        if len(shown) > 60:
-            shown = shown[:60] + "…"
+    if len(tokens) == 1 and len(fields) > 1:
         raise RowProblem(
-            f"本行需要填写 {len(fields)} 个数（依次为：{names}），"
-            f"您填写了 {len(tokens)} 个：{shown}。请重新输入整行；全部为 0 可只填“0”。"
+            f"只收到 1 个数“{tokens[0]}”，本行有 {len(fields)} 格：{names}，"
+            f"需依次填写 {len(fields)} 个数，用空格分隔。"
+            f"例如“{tokens[0]}”全部是{fields[0].column}时，请填写“"
+            + " ".join([tokens[0], *["0"] * (len(fields) - 1)])
+            + "”；只填一个数仅限“0”，表示本行全部为 0。"
+        )
+    if len(tokens) < len(fields):
+        missing = "、".join(f.column or f.id for f in fields[len(tokens) :])
+        raise RowProblem(
+            f"本行有 {len(fields)} 格（依次为：{names}），您填写了 {len(tokens)} 个数"
+            f"“{_shown(tokens)}”，缺少最后 {len(fields) - len(tokens)} 格（{missing}）的数字。"
+            "请把本行的数字全部重新输入一遍，没有的填 0。"
+        )
+    if len(tokens) != len(fields):
+        shown = _shown(tokens)
+        raise RowProblem(
+            f"本行只有 {len(fields)} 格（依次为：{names}），"
+            f"您填写了 {len(tokens)} 个数：{shown}，多了 {len(tokens) - len(fields)} 个。"
+            "请核对后重新输入整行；全部为 0 可只填“0”。"
         )
     values: dict[str, Value] = {}
     problems = []

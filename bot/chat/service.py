@@ -44,9 +44,9 @@ SEEN_VERSION = "report_version"
 LOCKED_STATUSES = ("submitted", "approved")
 # Walkthrough keys of a position; the rest (e.g. a supervisor's pending review comment) stays
 # when the member switches to another report.
-WALKTHROUGH_KEYS = frozenset({"q", "resume", SEEN_VERSION, "generated"})
+WALKTHROUGH_KEYS = frozenset({"q", "resume", "zeroed", "zeroed_at", SEEN_VERSION, "generated"})
 # Actions that act on the question they were shown for; a stale one must not touch another.
-RELATIVE_ACTIONS = frozenset("bszdcp")
+RELATIVE_ACTIONS = frozenset("bszZudcp")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
 OPEN_REPORT = "R"
 
