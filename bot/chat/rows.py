@@ -56,14 +56,14 @@ def parse_row(form: ReportForm, question: Question, text: str) -> dict[str, Valu
     if len(tokens) < len(fields):
         missing = "、".join(f.column or f.id for f in fields[len(tokens) :])
         raise RowProblem(
-            f"本行有 {len(fields)} 格（依次为：{names}），您填写了 {len(tokens)} 个数"
-            f"“{_shown(tokens)}”，缺少最后 {len(fields) - len(tokens)} 格（{missing}）的数字。"
-            "请把本行的数字全部重新输入一遍，没有的填 0。"
+            f"本行需要填写 {len(fields)} 个数（依次为：{names}），您填写了 {len(tokens)} 个"
+            f"“{_shown(tokens)}”，按顺序只到第 {len(tokens)} 格，{missing}没有数字。"
+            "请重新输入整行，没有的填 0。"
         )
     if len(tokens) != len(fields):
         shown = _shown(tokens)
         raise RowProblem(
-            f"本行只有 {len(fields)} 格（依次为：{names}），"
+            f"本行需要填写 {len(fields)} 个数（依次为：{names}），"
             f"您填写了 {len(tokens)} 个数：{shown}，多了 {len(tokens) - len(fields)} 个。"
             "请核对后重新输入整行；全部为 0 可只填“0”。"
         )

@@ -53,7 +53,8 @@ def texts(turn: Turn) -> str:
 def skip_to_table_three(service: ReportChat, member: Member) -> Turn:
     turn = service.open(member)
     turn = service.press(member, turn.callback_data("d"))  # 总体情况 left for later
-    turn = service.press(member, turn.callback_data("z"))  # 表二 all zero
+    turn = service.press(member, turn.callback_data("z"))  # 表二 all zero: asks first
+    turn = service.press(member, turn.callback_data("Z"))
     assert "表三「一、本年新收政府信息公开申请数量」" in texts(turn)
     return turn
 
