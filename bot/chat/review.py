@@ -220,7 +220,7 @@ class OrgLine:
         return (
             f"{number}. {self.name}（{OVERVIEW_LABELS[self.status]}）\n"
             f"    进度 {self.percent}%｜错误 {errors}｜{self.deadline_text()}"
-            f"（{self.due:%m月%d日}）｜最近更新 {last}"
+            f"（{self.due.month}月{self.due.day}日）｜最近更新 {last}"
         )
 
 
@@ -239,7 +239,7 @@ class ReviewDesk:
         with session_scope(self.engine) as session:
             try:
                 actor = access.current(session, member)
-                if actor.role == "supervisor":
+                if actor.role != "admin" and not actor.reports:
                     return _said(
                         "督导人员负责审核下级单位的报告，不能提交报告；"
                         "本单位的报告由本单位填报人员提交。"
@@ -509,7 +509,7 @@ class ReviewDesk:
     def _for_review(self, session: Session, actor: Member, report_id: int) -> Report:
         report = self._readable(session, actor, report_id)
         if not can_review(session, actor, report):
-            if actor.role == "supervisor" and report.org_id == actor.org_id:
+            if actor.supervises and report.org_id == actor.org_id:
                 raise _Refusal("本单位的报告应由上级单位的审核人员审核。")
             raise _Refusal("只有上级单位的审核人员可以审核该报告。")
         if report.status != "submitted":
