@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +107,7 @@ class Member_:
                     if button.text == label:
                         data = self.last.callback_data(button.action)
                         return self._record(
-                            f"[{label}]", lambda: self.chat.press(self.member, data)
+                            f"[{label}]", partial(self.chat.press, self.member, data)
                         )
         raise LookupError(f"no button {label!r} in the last turn")
 
@@ -118,9 +119,7 @@ def row_text(form: ReportForm, fields: tuple[str, ...], values: dict[str, Value]
     cells = [values.get(f) for f in fields]
     if len(cells) > 1 and all(c == 0 for c in cells):
         return "0"
-    return " ".join(
-        format_value(c, form.field(f).type) for c, f in zip(cells, fields, strict=True)
-    )
+    return " ".join(format_value(c, form.field(f).type) for c, f in zip(cells, fields, strict=True))
 
 
 def table_paste(form: ReportForm, section: Section, values: dict[str, Value]) -> str:

@@ -167,7 +167,10 @@ def invite_create(
         str,
         typer.Option(
             "--role",
-            help="角色：staff 填报人员、supervisor 督导人员、supervisor_staff 督导兼填报人员、admin 管理员",
+            help=(
+                "角色：staff 填报人员、supervisor 督导人员、"
+                "supervisor_staff 督导兼填报人员、admin 管理员"
+            ),
         ),
     ],
     days: Annotated[int, typer.Option("--days", help="有效天数")] = 14,
