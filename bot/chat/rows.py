@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.core.form import Question, ReportForm
+from bot.core.form import FieldDef, Question, ReportForm
 from bot.core.values import Value, ValueProblem, parse_value
 
 # Numbers are separated by spaces or Chinese list punctuation; an ASCII comma separates too,
@@ -31,6 +31,20 @@ def split_row(text: str) -> list[str]:
     return tokens
 
 
+def _one_value(fields: list[FieldDef], token: str, names: str) -> str:
+    """One figure for a row of several: which cells there are, and how to write it."""
+    expected = f"本行需要填写 {len(fields)} 个数（依次为：{names}），用空格分隔"
+    try:
+        parse_value(fields[0], token)
+    except ValueProblem as exc:
+        return f"{exc}。{expected}，请重新输入整行。"
+    zeros = " ".join([token, *["0"] * (len(fields) - 1)])
+    return (
+        f"只收到 1 个数“{token}”。{expected}；只填一个数仅限“0”，表示本行全部为 0。"
+        f"如 {token} 件全部是{fields[0].column}，请填写“{zeros}”。"
+    )
+
+
 def _shown(tokens: list[str]) -> str:
     shown = " ".join(tokens)
     return shown if len(shown) <= 60 else shown[:60] + "…"
@@ -46,13 +60,7 @@ def parse_row(form: ReportForm, question: Question, text: str) -> dict[str, Valu
     if len(tokens) == 1 and len(fields) > 1 and tokens[0] == "0":
         tokens = ["0"] * len(fields)
     if len(tokens) == 1 and len(fields) > 1:
-        raise RowProblem(
-            f"只收到 1 个数“{tokens[0]}”，本行有 {len(fields)} 格：{names}，"
-            f"需依次填写 {len(fields)} 个数，用空格分隔。"
-            f"例如“{tokens[0]}”全部是{fields[0].column}时，请填写“"
-            + " ".join([tokens[0], *["0"] * (len(fields) - 1)])
-            + "”；只填一个数仅限“0”，表示本行全部为 0。"
-        )
+        raise RowProblem(_one_value(fields, tokens[0], names))
     if len(tokens) < len(fields):
         missing = "、".join(f.column or f.id for f in fields[len(tokens) :])
         raise RowProblem(
@@ -64,8 +72,8 @@ def parse_row(form: ReportForm, question: Question, text: str) -> dict[str, Valu
         shown = _shown(tokens)
         raise RowProblem(
             f"本行需要填写 {len(fields)} 个数（依次为：{names}），"
-            f"您填写了 {len(tokens)} 个数：{shown}，多了 {len(tokens) - len(fields)} 个。"
-            "请核对后重新输入整行；全部为 0 可只填“0”。"
+            f"您填写了 {len(tokens)} 个数：{shown}，多了 {len(tokens) - len(fields)} 个，"
+            "请重新输入整行；全部为 0 可只填“0”。"
         )
     values: dict[str, Value] = {}
     problems = []
