@@ -244,7 +244,10 @@ def _advance(state: ReportState, question: Question, changes: dict[str, Value]) 
     replies: list[Reply] = []
     last_of_section = _is_last_of_section(state, position.question)
     table_done = section.layout != "text" and _section_complete(state, section)
-    if changes and section.layout != "text" and not (table_done and last_of_section):
+    # The table's last empty row was just filled (e.g. the one a paste refused): the table
+    # is done even if rows follow this one.
+    finishing = table_done and (last_of_section or position.resume is None)
+    if changes and section.layout != "text" and not finishing:
         replies.append(Reply(row_saved_text(state, question)))
     if position.resume is not None:
         findings = section_findings(state, section) if section.layout != "text" else []
@@ -263,7 +266,8 @@ def _advance(state: ReportState, question: Question, changes: dict[str, Value]) 
             next_position = Position(position.resume)
     else:
         next_position = Position(position.question + 1)
-        if last_of_section and table_done:
+        if finishing:
+            next_position = Position(_after_section(state, section))
             replies += _table_done(state, section, next_position.question)
     moved = replace(state, position=next_position)
     replies.append(ask(moved))
@@ -422,6 +426,11 @@ def _paste(state: ReportState, text: str) -> Outcome:
     position = Position(questions[-1], state.position.resume)
     outcome = _advance(replace(updated, position=position), state.questions[questions[-1]], {})
     return Outcome((*replies, *outcome.replies), outcome.position, values, raw)
+
+
+def _after_section(state: ReportState, section: Section) -> int:
+    indices = [i for i, q in enumerate(state.questions) if q.section == section.id]
+    return indices[-1] + 1
 
 
 def _is_last_of_section(state: ReportState, index: int) -> bool:
