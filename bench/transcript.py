@@ -1,6 +1,6 @@
 """A whole report as the member sees it in Telegram, with the count of what they receive.
 
-    python bench/transcript.py [--paste] [--output docs/transcript-rows.md]
+    python bench/transcript.py [--paste] [--output docs/transcripts/rows.md]
 
 A new member joins with an invite, fills in a published report (淮安市洪泽区人民政府 2024, from
 tests/fixtures/samples) and generates the Word document. Every reply of the chat service is
@@ -147,7 +147,7 @@ def run(*, paste: bool) -> Transcript:
                     session, org_id=org.id, role="staff", created_by="transcript"
                 )
             chat = ReportChat(engine, today=lambda: TODAY)
-            transcript.sent(f"/start {code}")
+            transcript.sent("/start 邀请码")  # the code is random: kept out of the transcript
             joined = chat.join(telegram_user_id=1001, name="王芳", chat_id=1001, code=code)
             transcript.received(joined)
             member = chat.member(1001)
