@@ -206,6 +206,12 @@ class ReportChat:
         """/report [year]: the report the member is on (or of `year`), created or resumed
         where they left off; which year it is, and the others open, are said."""
         current = report_year_for(self.today())
+        if not member.reports and member.role != "admin":
+            text = (
+                "您是督导人员，负责审核、汇总所辖单位的报告，不填报本单位报告。"
+                "发送 /review 查看待审报告，/overview 查看填报总览。"
+            )
+            return Turn((Reply(text, buttons=self._start_buttons(member)),))
         if year is not None and year > current:
             return Turn((Reply(f"{year}年度尚未结束，目前可填写{current}年度及以前的报告。"),))
         with session_scope(self.engine) as session:

@@ -398,6 +398,18 @@ def _paste(state: ReportState, text: str) -> Outcome:
     """A table pasted whole: every row parsed and checked, the good ones saved together."""
     section = state.section
     paste = parse_table(state.form, section, text, state.values)
+    if not paste.accepted:
+        # Another table pasted (表三 while 表二 is asked): take the one whose rows it names.
+        others = [
+            parse_table(state.form, s, text, state.values)
+            for s in state.form.sections
+            if s.layout != "text" and s.id != section.id
+        ]
+        best = max(others, key=lambda p: len(p.accepted), default=None)
+        if best is not None and len(best.accepted) > 1:
+            paste, section = best, best.section
+            first = next(i for i, q in enumerate(state.questions) if q.section == section.id)
+            state = replace(state, position=Position(first))
     if paste.problem:
         reply = Reply(f"未能保存：{paste.problem}", buttons=ask(state).buttons)
         return Outcome((reply,), state.position)

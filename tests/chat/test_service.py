@@ -159,3 +159,19 @@ def test_a_submitted_report_opens_read_only_with_a_clear_note(engine, service, m
     with session_scope(engine) as session:
         reports.set_status(session, actor=member, report_id=turn.report_id, to_status="submitted")
     assert "只能查看，不能修改" in texts(service.open(member))
+
+
+def test_a_supervisor_opening_a_report_is_pointed_to_the_review_desk(
+    engine, service, org_id
+) -> None:
+    with session_scope(engine) as session:
+        _, code = members.create_invite(
+            session, org_id=org_id, role="supervisor", created_by="test"
+        )
+    joined = service.join(telegram_user_id=4001, name="陈督导", chat_id=4001, code=code)
+    assert "督导人员" in texts(joined) and "/report" not in texts(joined)
+    supervisor = service.member(4001)
+    assert supervisor is not None
+    turn = service.open(supervisor)
+    assert "负责审核、汇总所辖单位的报告" in texts(turn)
+    assert [b.text for row in turn.replies[0].buttons for b in row] == ["待审报告", "填报总览"]

@@ -230,3 +230,28 @@ def test_whole_report_through_the_walkthrough_passes_every_check(chat, form_2021
     assert "各部分均已填写完毕" in chat.text()
     findings = check_values(form_2021, chat.state.values)
     assert [f for f in findings if f.severity == "error"] == []
+
+
+def test_a_pasted_table_is_summarised_and_refused_rows_named(chat) -> None:
+    chat.go_to("s3.new")
+    rows = [f"{q.label}\t0\t0\t0\t0\t0\t0" for q in chat.state.form.section("s3").questions]
+    rows[0] = "一、本年新收政府信息公开申请数量\t3\t0\t1\t0\t0\t0"
+    rows[2] = "（一）予以公开\t3\t0\tl\t0\t0\t0"  # a letter l for a one
+    outcome = chat.say("\n".join(rows))
+    assert len(outcome.changes) == 23 * 6
+    text = chat.text()
+    assert "已从粘贴的内容填写表三 23 行（138 格）" in text
+    assert "第 3 行「三（一） 予以公开」：科研机构：“l”不是数字" in text
+    assert chat.question_id == "s3.disclosed"  # the refused row is asked next
+    chat.say("3 0 1 0 0 0")
+    assert "表三已填完，勾稽关系相符" in chat.text()
+    assert chat.question_id == "s4.review"
+
+
+def test_a_table_pasted_while_another_is_asked_goes_to_its_own_table(chat) -> None:
+    chat.go_to("s2.rules")
+    outcome = chat.say(
+        "行政复议\t1\t0\t0\t0\n行政诉讼（未经复议直接起诉）\t0\n行政诉讼（复议后起诉）\t0"
+    )
+    assert outcome.changes["s4.review.upheld"] == 1 and len(outcome.changes) == 12
+    assert "已从粘贴的内容填写表四 3 行" in chat.text()
