@@ -8,7 +8,7 @@ Each bot runs in its own process, long-polling its own fake Bot API server over 
 127.0.0.1; the fakes and the simulated members (threads, 50 per bot) run in this process.
 Each member sends an answer, waits for the reply, and sends the next. The echo bot replies
 with the text. nianbao saves a table row of 表三 (answer, history and position in one
-transaction), renders the table so far and asks the next question. Both use concurrent
+transaction), confirms the row with the table's progress and asks the next question. Both use concurrent
 updates; neither paces to Telegram's limits (the fakes do not enforce them here), so the
 comparison is processing cost.
 

@@ -1,7 +1,9 @@
 """The walkthrough in a terminal: same service, same checks, same messages as in Telegram.
 
 Buttons are printed as ``[#1 完成]``; typing ``#1`` (or ``#完成``) presses one. Commands are
-the bot's: /status, /preview, /generate, /cancel, /help; /quit (or end of input) leaves.
+the bot's: /report [年度], /status, /preview, /generate, /cancel, /help; /quit (or end of
+input) leaves. A table pasted into the terminal arrives line by line: each line is taken as
+one row (found by its label, or as the row being asked).
 """
 
 from __future__ import annotations

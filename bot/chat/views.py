@@ -114,7 +114,7 @@ def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) 
             for group in section.groups
             for row in group.rows
         )
-    # Shown after every answer: kept to one pass over the cells.
+    # Shown at the end of each table, on /preview and 查看整表: one pass over the cells.
     fields = form.fields
     rows = [
         ["·" if (v := completed.get(f)) is None else format_value(v, fields[f].type) for f in ids]
