@@ -83,9 +83,13 @@ class TablePaste:
 
 
 def looks_like_table(text: str) -> bool:
-    """More than one line, or a tab: a paste rather than one typed row."""
+    """More than one line, a tab, or a row led by its label (规章 1 0 3): a paste rather than
+    one typed row of figures."""
     lines = [line for line in text.splitlines() if line.strip()]
-    return len(lines) > 1 or "\t" in text
+    if len(lines) > 1 or "\t" in text:
+        return True
+    labels, figures = _label(_cells(text, tabs=False))
+    return bool(labels) and bool(figures)
 
 
 def parse_table(

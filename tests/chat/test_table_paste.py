@@ -26,7 +26,9 @@ def zero_rows(*, labels: bool, totals: bool = True) -> list[str]:
 def test_a_paste_is_told_from_a_typed_row() -> None:
     assert looks_like_table("3 0 1 0 0 0\n0")
     assert looks_like_table("一、本年新收\t3\t0\t1\t0\t0\t0")
+    assert looks_like_table("规章 1 0 3")  # one row with its label
     assert not looks_like_table("3 0 1 0 0 0")
+    assert not looks_like_table("3 0 x 0 0 0")
 
 
 def test_labelled_rows_with_merged_group_cells_and_a_header_line() -> None:
