@@ -8,9 +8,9 @@ Each bot runs in its own process, long-polling its own fake Bot API server over 
 127.0.0.1; the fakes and the simulated members (threads, 50 per bot) run in this process.
 Each member sends an answer, waits for the reply, and sends the next. The echo bot replies
 with the text. nianbao saves a table row of 表三 (answer, history and position in one
-transaction), renders the table so far and asks the next question. Both use concurrent
-updates; neither paces to Telegram's limits (the fakes do not enforce them here), so the
-comparison is processing cost.
+transaction), confirms the row with the table's progress and asks the next question. Both
+use concurrent updates; neither paces to Telegram's limits (the fakes do not enforce them
+here), so the comparison is processing cost.
 
 Both bots start once and take turns: a round lets one bot run (SIGCONT) while its members
 send a few answers each, then pauses it (SIGSTOP) and lets the other run, so whatever the

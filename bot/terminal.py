@@ -1,7 +1,9 @@
 """The walkthrough in a terminal: same service, same checks, same messages as in Telegram.
 
 Buttons are printed as ``[#1 完成]``; typing ``#1`` (or ``#完成``) presses one. Commands are
-the bot's: /status, /preview, /generate, /cancel, /help; /quit (or end of input) leaves.
+the bot's: /report [年度], /status, /preview, /generate, /cancel, /help; /quit (or end of
+input) leaves. A table pasted into the terminal arrives line by line: each line is taken as
+one row (found by its label, or as the row being asked).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.chat.service import HELP_TEXT, ReportChat, Turn
+from bot.chat.service import HELP_TEXT, ReportChat, Turn, help_text
+from bot.chat.state import Button
 from storage import members, orgs
 from storage.db import session_scope
 from storage.errors import NotFound
@@ -67,6 +70,9 @@ class TerminalChat:
             else:
                 self.show(self.chat.press(self.member, data))
             return True
+        if command.startswith("/report ") and command[8:].strip().isdigit():
+            self.show(self.chat.open(self.member, year=int(command[8:].strip())))
+            return True
         commands: dict[str, Callable[[], Turn]] = {
             "/report": lambda: self.chat.open(self.member),
             "/status": lambda: self.chat.status(self.member),
@@ -75,7 +81,7 @@ class TerminalChat:
             "/cancel": lambda: self.chat.cancel(self.member),
         }
         if command == "/help":
-            self.write(HELP_TEXT)
+            self.write(help_text(self.member))
         elif command in commands:
             self.show(commands[command]())
         elif command.startswith("/"):
@@ -107,16 +113,20 @@ class TerminalChat:
             self.write(reply.text)
             if reply.pre:
                 self.write("\n".join("    " + line for line in reply.pre.splitlines()))
-            labels = []
-            for row in reply.buttons:
-                for button in row:
-                    self.buttons.append((button.text, turn.callback_data(button.action)))
-                    labels.append(f"[#{len(self.buttons)} {button.text}]")
-            if labels:
-                self.write(" ".join(labels))
+            self._show_buttons(turn, reply.buttons)
         if turn.document is not None:
             self.output_dir.mkdir(parents=True, exist_ok=True)
             path = self.output_dir / turn.document.filename
             path.write_bytes(turn.document.content)
             self.documents.append(path)
             self.write(f"📄 已生成：{path.resolve()}")
+            self._show_buttons(turn, turn.document.buttons)
+
+    def _show_buttons(self, turn: Turn, rows: tuple[tuple[Button, ...], ...]) -> None:
+        labels = []
+        for row in rows:
+            for button in row:
+                self.buttons.append((button.text, turn.callback_data(button.action)))
+                labels.append(f"[#{len(self.buttons)} {button.text}]")
+        if labels:
+            self.write(" ".join(labels))

@@ -2,6 +2,8 @@
 
 staff: their own organisation's reports, writable while draft or returned.
 supervisor: read-only over their organisation and everything below it, plus review.
+supervisor_staff: both, in one account: a supervisor who also fills in and submits their own
+organisation's report (never reviews it: review is always by an organisation above).
 admin: everything.
 
 The member is re-read from the database on every check, so deactivating someone or changing
@@ -54,7 +56,7 @@ def readable_org_ids(session: Session, actor: Member) -> set[int] | None:
     """The organisations whose reports `actor` may read; None means all."""
     if actor.role == "admin":
         return None
-    if actor.role == "supervisor":
+    if actor.supervises:
         return subtree_ids(session, org_id=actor.org_id)
     return {actor.org_id}
 
@@ -71,7 +73,7 @@ def check_create(session: Session, actor: Member, org_id: int) -> Member:
     actor = current(session, actor)
     if actor.role == "admin":
         return actor
-    if actor.role == "supervisor":
+    if not actor.reports:
         raise PermissionDenied("督导人员只能查看和审核报告，不能代为填报")
     if org_id != actor.org_id:
         raise PermissionDenied("您只能填报本单位的报告")
@@ -85,7 +87,7 @@ def may_review(session: Session, actor: Member, report: Report) -> bool:
     if actor.role == "admin":
         return True
     return (
-        actor.role == "supervisor"
+        actor.supervises
         and report.org_id != actor.org_id
         and report.org_id in subtree_ids(session, org_id=actor.org_id)
     )
@@ -95,7 +97,7 @@ def check_transition(session: Session, actor: Member, report: Report, to_status:
     """Submitting: the organisation's own staff or an admin. Anything else: `may_review`."""
     actor = current(session, actor)
     if to_status == "submitted":
-        if actor.role != "admin" and (actor.role != "staff" or actor.org_id != report.org_id):
+        if actor.role != "admin" and (not actor.reports or actor.org_id != report.org_id):
             raise PermissionDenied("只有本单位填报人员或管理员可以提交报告")
     elif not may_review(session, actor, report):
         raise PermissionDenied("只有上级单位的审核人员或管理员可以审核该报告")

@@ -173,7 +173,14 @@ def org_list() -> None:
 def invite_create(
     org: Annotated[str, typer.Option("--org", help="单位编号或名称")],
     role: Annotated[
-        str, typer.Option("--role", help="角色：staff 填报人员、supervisor 督导人员、admin 管理员")
+        str,
+        typer.Option(
+            "--role",
+            help=(
+                "角色：staff 填报人员、supervisor 督导人员、"
+                "supervisor_staff 督导兼填报人员、admin 管理员"
+            ),
+        ),
     ],
     days: Annotated[int, typer.Option("--days", help="有效天数")] = 14,
 ) -> None:

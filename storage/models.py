@@ -31,7 +31,15 @@ ORG_TYPE_LABELS = {
     "county_gov": "县级政府",
     "city_gov": "市级政府",
 }
-ROLE_LABELS = {"staff": "填报人员", "supervisor": "督导人员", "admin": "管理员"}
+ROLE_LABELS = {
+    "staff": "填报人员",
+    "supervisor": "督导人员",
+    "supervisor_staff": "督导兼填报人员",
+    "admin": "管理员",
+}
+# An office that supervises others and publishes its own report holds both in one account.
+REPORTING_ROLES = ("staff", "supervisor_staff")
+SUPERVISING_ROLES = ("supervisor", "supervisor_staff")
 STATUS_LABELS = {
     "draft": "草稿",
     "submitted": "已提交",
@@ -108,6 +116,16 @@ class Member(SQLModel, table=True):
     chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = _created()
+
+    @property
+    def reports(self) -> bool:
+        """Fills in and submits the organisation's own report."""
+        return self.role in REPORTING_ROLES
+
+    @property
+    def supervises(self) -> bool:
+        """Reads and reviews the reports of the organisations below."""
+        return self.role in SUPERVISING_ROLES
 
 
 class Invite(SQLModel, table=True):

@@ -19,12 +19,20 @@ from bot.core.rollup import Rollup, Source, roll_up
 from storage import access
 from storage.deadlines import deadline_for
 from storage.errors import PermissionDenied, StorageError
-from storage.models import Answer, Member, Organisation, Report, ReportEvent
+from storage.models import (
+    REPORTING_ROLES,
+    SUPERVISING_ROLES,
+    Answer,
+    Member,
+    Organisation,
+    Report,
+    ReportEvent,
+)
 from storage.orgs import ancestors, get_org, subtree_ids
 from storage.reports import get_report
 from storage.values import from_json
 
-REVIEW_ROLES = ("supervisor", "admin")
+REVIEW_ROLES = (*SUPERVISING_ROLES, "admin")
 
 
 @dataclass(frozen=True)
@@ -162,11 +170,11 @@ def submitted_for_review(session: Session, *, actor: Member) -> list[Report]:
     return list(session.exec(query).all())
 
 
-def _active_members(session: Session, org_id: int, role: str) -> list[Member]:
+def _active_members(session: Session, org_id: int, roles: tuple[str, ...]) -> list[Member]:
     return list(
         session.exec(
             select(Member)
-            .where(Member.org_id == org_id, Member.role == role, Member.active)
+            .where(Member.org_id == org_id, Member.role.in_(roles), Member.active)  # type: ignore[attr-defined]
             .order_by(Member.id)  # type: ignore[arg-type]
         ).all()
     )
@@ -176,7 +184,7 @@ def reviewers_for(session: Session, *, org_id: int) -> list[Member]:
     """The active supervisors nearest above the organisation: all of them at that level."""
     org = get_org(session, org_id=org_id)
     for above in ancestors(session, org=org)[1:]:
-        found = _active_members(session, above.id, "supervisor")  # type: ignore[arg-type]
+        found = _active_members(session, above.id, SUPERVISING_ROLES)  # type: ignore[arg-type]
         if found:
             return found
     return []
@@ -184,7 +192,7 @@ def reviewers_for(session: Session, *, org_id: int) -> list[Member]:
 
 def staff_of(session: Session, *, org_id: int) -> list[Member]:
     """The organisation's active staff, who hear about their report's review."""
-    return _active_members(session, org_id, "staff")
+    return _active_members(session, org_id, REPORTING_ROLES)
 
 
 @dataclass(frozen=True)

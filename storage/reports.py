@@ -501,7 +501,8 @@ def _conflict_message(form: ReportForm, changes: list[FieldChange]) -> str:
     lines = ["保存未成功：您开始填写后，以下内容已被他人修改，本次填写的内容均未保存："]
     for change in changes:
         label = form.field(change.field_id).label
-        when = change.at.astimezone(zone).strftime("%m月%d日 %H:%M")
+        local = change.at.astimezone(zone)
+        when = f"{local.month}月{local.day}日 {local:%H:%M}"
         who = change.member_name or "管理员导入"
         old = show_answer(form, change.field_id, change.old)
         new = show_answer(form, change.field_id, change.new)

@@ -39,6 +39,8 @@ def test_buttons_are_pressed_by_number_or_by_text(terminal) -> None:
     chat.handle("#完成")
     assert "表二「规章」" in output[-2]
     chat.handle("#2")  # 本表全部为0
+    assert "确定吗" in output[-2] and output[-1] == "[#1 确定填为 0] [#2 取消]"
+    chat.handle("#确定填为 0")
     assert any("已将表二中未填写的 10 格填为 0" in line for line in output)
 
 

@@ -70,12 +70,23 @@ logger = logging.getLogger(__name__)
 SUBMIT = "s"  # Vs<report>.<version>: confirm submission
 KEEP = "n"  # Vn: not now
 OPEN = "o"  # Vo<report>: show a submitted report for review
+RECEIVED = "r"  # Vr<report>.<version>: review what the submission notice already delivered
 APPROVE = "a"  # Va<report>.<version>
 RETURN = "t"  # Vt<report>.<version>: ask for the return comment
 CANCEL_RETURN = "q"  # Vq
 LIST = "l"  # Vl: the reports awaiting review
 PAGE = "p"  # Vp<year>.<page>: a page of the overview
-_ARITY = {SUBMIT: 2, KEEP: 0, OPEN: 1, APPROVE: 2, RETURN: 2, CANCEL_RETURN: 0, LIST: 0, PAGE: 2}
+_ARITY = {
+    SUBMIT: 2,
+    KEEP: 0,
+    OPEN: 1,
+    RECEIVED: 2,
+    APPROVE: 2,
+    RETURN: 2,
+    CANCEL_RETURN: 0,
+    LIST: 0,
+    PAGE: 2,
+}
 _ACTION = re.compile(r"^V([a-z])(\d{1,12}(?:\.\d{1,12})*)?$")
 
 # Callback data of the desk's buttons (`encode_button(report, question, action)`).
@@ -220,7 +231,7 @@ class OrgLine:
         return (
             f"{number}. {self.name}（{OVERVIEW_LABELS[self.status]}）\n"
             f"    进度 {self.percent}%｜错误 {errors}｜{self.deadline_text()}"
-            f"（{self.due:%m月%d日}）｜最近更新 {last}"
+            f"（{self.due.month}月{self.due.day}日）｜最近更新 {last}"
         )
 
 
@@ -239,7 +250,7 @@ class ReviewDesk:
         with session_scope(self.engine) as session:
             try:
                 actor = access.current(session, member)
-                if actor.role == "supervisor":
+                if actor.role != "admin" and not actor.reports:
                     return _said(
                         "督导人员负责审核下级单位的报告，不能提交报告；"
                         "本单位的报告由本单位填报人员提交。"
@@ -312,6 +323,11 @@ class ReviewDesk:
                 if code == OPEN:
                     report = self._for_review(session, actor, args[0])
                     return self._review_view(session, actor, report)
+                if code == RECEIVED:
+                    # The notice carried this version's document: not sent again unless changed.
+                    report = self._for_review(session, actor, args[0])
+                    resend = report.version != args[1]
+                    return self._review_view(session, actor, report, send_document=resend)
                 if code == APPROVE:
                     return self._approve(session, actor, *args)
                 if code == RETURN:
@@ -469,7 +485,7 @@ class ReviewDesk:
                 Reply(
                     f"{org.name}的{actor.name}于{_local(clock.utcnow())}提交了"
                     f"{_title(report)}，请审核。报告 Word 文档见下。",
-                    buttons=((Button("开始审核", action(OPEN, report.id)),),),
+                    buttons=((Button("开始审核", action(RECEIVED, report.id, report.version)),),),
                 ),
             ),
             document=document,
@@ -509,7 +525,7 @@ class ReviewDesk:
     def _for_review(self, session: Session, actor: Member, report_id: int) -> Report:
         report = self._readable(session, actor, report_id)
         if not can_review(session, actor, report):
-            if actor.role == "supervisor" and report.org_id == actor.org_id:
+            if actor.supervises and report.org_id == actor.org_id:
                 raise _Refusal("本单位的报告应由上级单位的审核人员审核。")
             raise _Refusal("只有上级单位的审核人员可以审核该报告。")
         if report.status != "submitted":
@@ -548,8 +564,17 @@ class ReviewDesk:
         return found
 
     def _review_view(
-        self, session: Session, actor: Member, report: Report, heading: str | None = None
+        self,
+        session: Session,
+        actor: Member,
+        report: Report,
+        heading: str | None = None,
+        *,
+        send_document: bool = True,
     ) -> DeskResult:
+        """The report's checks and history, then its Word document with 通过/退回 under it
+        (the decision comes after reading); without the document the buttons go with the
+        text."""
         state = self._state(session, actor, report)
         findings = self._check(state)
         errors = [f for f in findings if f.severity == "error"]
@@ -582,11 +607,15 @@ class ReviewDesk:
                 Button("退回", action(RETURN, report.id, report.version)),
             )
         else:
-            lines.append("请审阅 Word 文档后选择“通过”或“退回”。")
+            where = "下方" if send_document else "已收到的"
+            lines.append(f"请审阅{where} Word 文档后选择“通过”或“退回”。")
             decision = (
                 Button("通过", action(APPROVE, report.id, report.version)),
                 Button("退回", action(RETURN, report.id, report.version)),
             )
+        buttons = (decision, (Button("返回待审列表", action(LIST)),))
+        if not send_document:
+            return DeskResult(Turn((Reply("\n".join(lines), buttons=buttons),), report.id))
         content = render_report(
             state.form,
             agency=report.agency,
@@ -599,10 +628,9 @@ class ReviewDesk:
             document_filename(state.form, agency=report.agency, year=report.year),
             content,
             f"{_title(report)}（待审核）",
+            buttons=buttons,
         )
-        buttons = (decision, (Button("返回待审列表", action(LIST)),))
-        reply = Reply("\n".join(lines), buttons=buttons)
-        return DeskResult(Turn((reply,), report.id, document=document))
+        return DeskResult(Turn((Reply("\n".join(lines)),), report.id, document=document))
 
     def _approve(self, session: Session, actor: Member, report_id: int, version: int) -> DeskResult:
         report = self._for_review(session, actor, report_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.core.form import Question, ReportForm
+from bot.core.form import FieldDef, Question, ReportForm
 from bot.core.values import Value, ValueProblem, parse_value
 
 # Numbers are separated by spaces or Chinese list punctuation; an ASCII comma separates too,
@@ -31,6 +31,25 @@ def split_row(text: str) -> list[str]:
     return tokens
 
 
+def _one_value(fields: list[FieldDef], token: str, names: str) -> str:
+    """One figure for a row of several: which cells there are, and how to write it."""
+    expected = f"本行需要填写 {len(fields)} 个数（依次为：{names}），用空格分隔"
+    try:
+        parse_value(fields[0], token)
+    except ValueProblem as exc:
+        return f"{exc}。{expected}，请重新输入整行。"
+    zeros = " ".join([token, *["0"] * (len(fields) - 1)])
+    return (
+        f"只收到 1 个数“{token}”。{expected}；只填一个数仅限“0”，表示本行全部为 0。"
+        f"如 {token} 件全部是{fields[0].column}，请填写“{zeros}”。"
+    )
+
+
+def _shown(tokens: list[str]) -> str:
+    shown = " ".join(tokens)
+    return shown if len(shown) <= 60 else shown[:60] + "…"
+
+
 def parse_row(form: ReportForm, question: Question, text: str) -> dict[str, Value]:
     """The values of every cell of `question` from one message, or `RowProblem`."""
     fields = [form.field(f) for f in question.fields]
@@ -40,13 +59,21 @@ def parse_row(form: ReportForm, question: Question, text: str) -> dict[str, Valu
         raise RowProblem("未收到数字。请按顺序填写本行各项数字，用空格分隔。")
     if len(tokens) == 1 and len(fields) > 1 and tokens[0] == "0":
         tokens = ["0"] * len(fields)
+    if len(tokens) == 1 and len(fields) > 1:
+        raise RowProblem(_one_value(fields, tokens[0], names))
+    if len(tokens) < len(fields):
+        missing = "、".join(f.column or f.id for f in fields[len(tokens) :])
+        raise RowProblem(
+            f"本行需要填写 {len(fields)} 个数（依次为：{names}），您填写了 {len(tokens)} 个"
+            f"“{_shown(tokens)}”，按顺序只到第 {len(tokens)} 格，{missing}没有数字。"
+            "请重新输入整行，没有的填 0。"
+        )
     if len(tokens) != len(fields):
-        shown = " ".join(tokens)
-        if len(shown) > 60:
-            shown = shown[:60] + "…"
+        shown = _shown(tokens)
         raise RowProblem(
             f"本行需要填写 {len(fields)} 个数（依次为：{names}），"
-            f"您填写了 {len(tokens)} 个：{shown}。请重新输入整行；全部为 0 可只填“0”。"
+            f"您填写了 {len(tokens)} 个数：{shown}，多了 {len(tokens) - len(fields)} 个，"
+            "请重新输入整行；全部为 0 可只填“0”。"
         )
     values: dict[str, Value] = {}
     problems = []

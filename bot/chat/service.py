@@ -46,18 +46,21 @@ SEEN_VERSION = "report_version"
 LOCKED_STATUSES = ("submitted", "approved")
 # Walkthrough keys of a position; the rest (e.g. a supervisor's pending review comment) stays
 # when the member switches to another report.
-WALKTHROUGH_KEYS = frozenset({"q", "resume", SEEN_VERSION, "generated"})
+WALKTHROUGH_KEYS = frozenset({"q", "resume", "zeroed", "zeroed_at", SEEN_VERSION, "generated"})
 # Actions that act on the question they were shown for; a stale one must not touch another.
-RELATIVE_ACTIONS = frozenset("bszdcpra")
+RELATIVE_ACTIONS = frozenset("bszZudcpra")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
 OPEN_REPORT = "R"
 
 
 @dataclass(frozen=True)
 class Document:
+    """A file sent after the turn's replies; its buttons go under it (act once it is read)."""
+
     filename: str
     content: bytes
     caption: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,18 +95,44 @@ def document_filename(form: ReportForm, *, agency: str, year: int) -> str:
     return f"{form.document_title_for(agency=agency, year=year)}.docx"
 
 
-HELP_TEXT = (
-    "本助手协助填写《政府信息公开工作年度报告》，每填一项即自动保存。\n"
-    "/report 开始或继续填写本年度报告\n"
-    "/status 查看各部分填写进度和待处理问题\n"
-    "/preview 预览已填写的表格\n"
-    "/generate 全面校验并生成 Word 报告\n"
-    "/submit 校验通过后提交报告，送上级审核\n"
-    "/review、/overview、/summary 审核、总览、汇总所辖单位报告（督导人员）\n"
-    "/cancel 暂停填写（已填内容不会丢失）\n"
-    "/help 显示本说明\n"
-    "表格可一次填写一整行，如“3 0 1 0 0 0”；全部为 0 可只填“0”。"
+_FILLING = (
+    "/report 开始或继续填写本单位报告（有多个年度可填时加年度，如“/report 2025”）",
+    "/status 查看各部分填写进度和待处理问题",
+    "/preview 预览已填写的表格",
+    "/generate 全面校验并生成 Word 报告",
+    "/submit 校验通过后提交报告，送上级审核",
 )
+_REVIEWING = (
+    "/review 审核所辖单位提交的报告",
+    "/overview 所辖单位填报总览（可加年度，如“/overview 2025”）",
+    "/summary 汇总所辖单位已审核通过的报告",
+)
+_TABLE_TIP = (
+    "表格可一次填写一整行，如“3 0 1 0 0 0”，全部为 0 可只填“0”；"
+    "也可从 Excel、WPS 复制整张表（可带行名）一次粘贴发送。"
+)
+
+
+def help_text(member: Member | None = None) -> str:
+    """The commands a member's role uses (everything for an unknown sender or an admin)."""
+    fills = member is None or member.reports or member.role == "admin"
+    reviews = member is None or member.supervises or member.role == "admin"
+    if fills:
+        lines = ["本助手协助填写《政府信息公开工作年度报告》，每填一项即自动保存。", *_FILLING]
+        if reviews:
+            lines += [line + ("（督导人员）" if member is None else "") for line in _REVIEWING]
+        lines += ["/cancel 暂停填写（已填内容不会丢失）", "/help 显示本说明", _TABLE_TIP]
+    else:
+        lines = [
+            "本助手协助督导人员审核、汇总所辖单位的《政府信息公开工作年度报告》。",
+            *_REVIEWING,
+            "/help 显示本说明",
+            "所辖单位提交报告后，您会收到通知和报告的 Word 文档。",
+        ]
+    return "\n".join(lines)
+
+
+HELP_TEXT = help_text()
 
 NOT_A_MEMBER = (
     "您好！本助手仅供已登记的政府信息公开工作人员使用。\n"
@@ -146,11 +175,47 @@ class ReportChat:
                 return Turn((Reply(f"登记未成功：{exc}"),))
             org = session.get(Organisation, member.org_id)
         role = ROLE_LABELS.get(member.role, member.role)
-        welcome = f"登记成功！您已作为“{org.name if org else ''}”的{role}加入。\n\n{HELP_TEXT}"
-        return Turn((Reply(welcome, buttons=((Button("开始填写", OPEN_REPORT),),)),))
+        welcome = f"登记成功！您已作为“{org.name if org else ''}”的{role}加入。"
+        return Turn(
+            (Reply(f"{welcome}\n\n{help_text(member)}", buttons=self._start_buttons(member)),)
+        )
+
+    def greet(self, member: Member, *, again: bool = False) -> Turn:
+        """/start from a registered member: who they are here, what they can do."""
+        with session_scope(self.engine) as session:
+            org = session.get(Organisation, member.org_id)
+        role = ROLE_LABELS.get(member.role, member.role)
+        first = "您已登记，无需再次使用邀请码。" if again else f"您好，{member.name}！"
+        text = f"{first}您是“{org.name if org else ''}”的{role}。\n\n{help_text(member)}"
+        return Turn((Reply(text, buttons=self._start_buttons(member)),))
+
+    def _start_buttons(self, member: Member) -> tuple[tuple[Button, ...], ...]:
+        """Where a member starts: their report, and for a supervisor the review desk."""
+        # The desk's buttons are encoded by the desk (bot.chat.review imports this module).
+        from bot.chat.review import LIST, PAGE, action
+
+        rows: list[tuple[Button, ...]] = []
+        if member.reports or member.role == "admin":
+            rows.append((Button("开始填写", OPEN_REPORT),))
+        if member.supervises or member.role == "admin":
+            year = report_year_for(self.today())
+            rows.append(
+                (Button("待审报告", action(LIST)), Button("填报总览", action(PAGE, year, 0)))
+            )
+        return tuple(rows)
 
     def open(self, member: Member, *, year: int | None = None) -> Turn:
-        """/report: this year's report, created or resumed where the member left off."""
+        """/report [year]: the report the member is on (or of `year`), created or resumed
+        where they left off; which year it is, and the others open, are said."""
+        current = report_year_for(self.today())
+        if not member.reports and member.role != "admin":
+            text = (
+                "您是督导人员，负责审核、汇总所辖单位的报告，不填报本单位报告。"
+                "发送 /review 查看待审报告，/overview 查看填报总览。"
+            )
+            return Turn((Reply(text, buttons=self._start_buttons(member)),))
+        if year is not None and year > current:
+            return Turn((Reply(f"{year}年度尚未结束，目前可填写{current}年度及以前的报告。"),))
         with session_scope(self.engine) as session:
             try:
                 report = self._report(session, member, year=year, switch=True)
@@ -159,7 +224,16 @@ class ReportChat:
             state = self.load_state(session, member, report)
             outcome = walkthrough.start(state)
             self._save_position(session, member, report, outcome.position, active=True)
+            others = self._open_years(session, member, report, current)
         replies = outcome.replies
+        if others:
+            years = "、".join(str(y) for y in sorted({report.year, *others}, reverse=True))
+            switch = "、".join(f"“/report {y}”" for y in others)
+            note = (
+                f"本单位 {years} 年度的报告均可填写，当前为 {report.year} 年度；"
+                f"发送{switch}可切换。"
+            )
+            replies = (Reply(note), *replies)
         if report.status in LOCKED_STATUSES:
             status = STATUS_LABELS[report.status]
             replies = (
@@ -169,6 +243,21 @@ class ReportChat:
                 *replies,
             )
         return self._turn(report, replies, outcome.position)
+
+    def _open_years(
+        self, session: Session, member: Member, report: Report, current: int
+    ) -> list[int]:
+        """Other years of the member's organisation still open for writing (a draft or a
+        returned report, and the current year's even if not begun)."""
+        years = {
+            r.year
+            for r in reports.list_reports(session, actor=member)
+            if r.org_id == report.org_id and r.status not in LOCKED_STATUSES
+        }
+        if member.reports:
+            years.add(current)
+        years.discard(report.year)
+        return sorted(years, reverse=True)
 
     def text(self, member: Member, text: str, *, update_id: int | None = None) -> Turn:
         """An answer. `update_id` (Telegram's) makes a redelivered update a no-op."""

@@ -24,9 +24,18 @@ class Position:
 
     question: int = 0
     resume: int | None = None
+    # After 本表全部为0: the cells it filled and the question it was pressed on, for 撤销;
+    # any later step starts a new Position without them.
+    zeroed: tuple[str, ...] = ()
+    zeroed_at: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"q": self.question, "resume": self.resume}
+        return {
+            "q": self.question,
+            "resume": self.resume,
+            "zeroed": list(self.zeroed),
+            "zeroed_at": self.zeroed_at,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, questions: int) -> Position:
@@ -38,7 +47,16 @@ class Position:
             question = 0
         if not isinstance(resume, int) or not 0 <= resume <= questions:
             resume = None
-        return cls(question, resume)
+        zeroed = data.get("zeroed")
+        zeroed_at = data.get("zeroed_at")
+        if (
+            not isinstance(zeroed, list)
+            or not all(isinstance(f, str) for f in zeroed)
+            or not isinstance(zeroed_at, int)
+            or not 0 <= zeroed_at < questions
+        ):
+            return cls(question, resume)
+        return cls(question, resume, tuple(zeroed), zeroed_at)
 
 
 @dataclass(frozen=True)

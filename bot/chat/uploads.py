@@ -54,13 +54,13 @@ class ReportUploads:
         replies = [Reply(result.summary())]
         if findings:
             title = f"校验结果：错误 {len(errors)} 项，提示 {len(findings) - len(errors)} 项。"
-            if member.role in ("supervisor", "admin"):
+            if not member.reports:  # a supervisor (or an admin) reviewing someone's report
                 title = f"审阅意见（{_report_name(result)}）：" + title
             replies.append(Reply(findings_text(findings, title=title)))
         else:
             replies.append(Reply("校验结果：勾稽关系和各项检查均未发现问题。"))
         current_year = report_year_for(self.today())
-        if member.role not in ("staff", "admin") or result.answers.year == current_year:
+        if not (member.reports or member.role == "admin") or result.answers.year == current_year:
             return Turn(tuple(replies))
         with session_scope(self.engine) as session:
             mismatch = _mismatch(session, member, result.answers, current_year)

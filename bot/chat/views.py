@@ -29,7 +29,7 @@ def prompt_text(state: ReportState, question: Question) -> str:
     form = state.form
     section = form.section(question.section)
     done, total = progress(state)
-    header = f"【{section_label(section)}】 进度 {done}/{total}"
+    header = f"【{state.year}年度 {section_label(section)}】 进度 {done}/{total}"
     if section.layout == "text":
         return _narrative_prompt(state, question, header)
     fields = [form.field(f) for f in question.fields]
@@ -109,30 +109,71 @@ def table_view(form: ReportForm, section: Section, values: Mapping[str, Value]) 
     """The table so far, for a monospace block: computed totals included, blanks as ·."""
     completed = complete_values(form, values)
     if section.layout == "list":
-        lines = []
-        for group in section.groups:
-            for row in group.rows:
-                cells = "，".join(
-                    f"{column}{_cell(form, completed, field_id)}"
-                    for column, field_id in zip(group.columns, row.fields, strict=True)
-                )
-                lines.append(f"{row.label}：{cells}")
-        return "\n".join(lines)
-    # Shown after every answer: kept to one pass over the cells.
+        return "\n".join(
+            f"{row.label}：{cells_text(form, row.fields, completed)}"
+            for group in section.groups
+            for row in group.rows
+        )
+    # Shown at the end of each table, on /preview and 查看整表: one pass over the cells.
     fields = form.fields
     rows = [
         ["·" if (v := completed.get(f)) is None else format_value(v, fields[f].type) for f in ids]
         for ids in section.grid
     ]
-    headers = [c.label.removeprefix("结果")[:2] for c in section.columns]
-    # Cells are digits, signs and "·" (one column each); headers are two CJK characters.
+    headers = [c.head for c in section.columns]
+    # Cells are digits, signs and "·" (one column each); headers are CJK (two columns each).
     widths = [max(_width(h), *(len(cells[i]) for cells in rows)) for i, h in enumerate(headers)]
     lines = [" ".join(map(_pad, headers, widths))]
     for cells, row in zip(rows, section.rows, strict=True):
-        label = row.display
-        short = label if len(label) <= 14 else label[:13] + "…"
-        lines.append(f"{' '.join(map(str.rjust, cells, widths))}  {short}")
+        lines.append(f"{' '.join(map(str.rjust, cells, widths))}  {section.short_labels[row.id]}")
+    legend = "、".join(f"{c.head}＝{c.label}" for c in section.columns if c.head != c.label)
+    if legend:
+        lines.append(f"（{legend}）")
     return "\n".join(lines)
+
+
+def question_label(form: ReportForm, question: Question) -> str:
+    """The question's row as narrow places name it (see `Section.short_labels`)."""
+    section = form.section(question.section)
+    row_id = question.id.removeprefix(f"{section.id}.")
+    return section.short_labels.get(row_id, question.label) if section.rows else question.label
+
+
+def column_name(field: FieldDef) -> str:
+    """A column without its unit note: 本年收费金额（单位：万元） → 本年收费金额."""
+    column = field.column or field.row or field.id
+    return column.split("（单位", 1)[0]
+
+
+def cell_text(form: ReportForm, field_id: str, value: Value | None) -> str:
+    """One cell for a sentence: 本年制发件数 3, 本年收费金额 12.5 万元, 自然人 未填."""
+    field = form.field(field_id)
+    if value is None:
+        return f"{column_name(field)} 未填"
+    unit = f" {field.type.unit}" if field.type.kind == "amount" and field.type.unit else ""
+    return f"{column_name(field)} {format_value(value, field.type)}{unit}"
+
+
+def cells_text(form: ReportForm, field_ids: Iterable[str], values: Mapping[str, Value]) -> str:
+    return "，".join(cell_text(form, f, values.get(f)) for f in field_ids)
+
+
+def row_saved_text(state: ReportState, question: Question) -> str:
+    """What an answered row confirms: the row, its figures (the row total with them), and how
+    far the table is; the whole table comes when the table is done, or on request."""
+    form = state.form
+    section = form.section(question.section)
+    if section.layout == "list":
+        figures = cells_text(form, question.fields, state.values)
+    else:
+        completed = complete_values(form, state.values)
+        row_id = question.id.removeprefix(f"{section.id}.")
+        figures = "，".join(
+            f"{c.head} {_cell(form, completed, section.cell_field(row_id, c.id))}"
+            for c in section.columns
+        )
+    answered, count = section_progress(state, section)
+    return f"已保存「{question.label}」：{figures}。{section.table}已填 {answered}/{count} 行。"
 
 
 def _cell(form: ReportForm, values: Mapping[str, Value], field_id: str) -> str:
@@ -188,7 +229,7 @@ def jump_buttons(state: ReportState, findings: Iterable[Finding]) -> list[tuple[
                 totals.append(section)
     targets.sort()
     buttons = [
-        Button(f"修改：{_short(state.questions[i].label)}", f"f{i}")
+        Button(f"修改：{question_label(state.form, state.questions[i])}", f"f{i}")
         for i in targets[:_MAX_JUMP_BUTTONS]
     ]
     # A computed total cannot be typed: its parts are rows, so offer a pass over the table.
@@ -196,10 +237,6 @@ def jump_buttons(state: ReportState, findings: Iterable[Finding]) -> list[tuple[
         first = next(i for i, q in enumerate(state.questions) if q.section == section_id)
         buttons.append(Button(f"逐行核对{state.form.section(section_id).table}", f"f{first}"))
     return [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
-
-
-def _short(label: str, limit: int = 12) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def menu_buttons(state: ReportState) -> list[tuple[Button, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -23,6 +24,18 @@ ValueKind = Literal["count", "signed", "amount", "text"]
 
 class FormDefinitionError(Exception):
     """A form.yaml that does not describe a usable report kind (a bug in data, not input)."""
+
+
+# The ordinals the national format numbers its rows with: 一、 （一） 1.
+_ORDINAL = re.compile(r"^(?:([一二三四五六七八九十]+)、|(（[一二三四五六七八九十]+）)|(\d+)\.)")
+
+
+def _ordinal(label: str) -> tuple[str, str]:
+    """(ordinal as it is written in a row number, the rest): 一、本年… → (一, 本年…)."""
+    match = _ORDINAL.match(label)
+    if match is None:
+        return "", label
+    return next(g for g in match.groups() if g), label[match.end() :]
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,12 @@ class Column:
     id: str
     label: str
     group: str | None = None
+    # A head for narrow tables (a chat's monospace block): form.yaml's `short`, else the label.
+    short: str = ""
+
+    @property
+    def head(self) -> str:
+        return self.short or self.label
 
 
 @dataclass(frozen=True)
@@ -91,6 +110,18 @@ class Row:
         if self.subgroup:
             return f"{self.label}（{self.subgroup}）"
         return f"{self.group}：{self.label}" if self.group else self.label
+
+    @property
+    def number(self) -> str:
+        """The row's place in the official numbering, e.g. 三（三）1 for 三、…（三）不予公开 1.属于
+        国家秘密; "" for rows the form does not number (表四)."""
+        return "".join(_ordinal(part)[0] for part in (self.within, self.group, self.label) if part)
+
+    @property
+    def name(self) -> str:
+        """The label without its ordinal: 1.属于国家秘密 → 属于国家秘密."""
+        ordinal, rest = _ordinal(self.label)
+        return rest if ordinal else self.display
 
 
 @dataclass(frozen=True)
@@ -136,6 +167,13 @@ class Section:
     def grid(self) -> tuple[tuple[str, ...], ...]:
         """The field id of every cell of a grid, row by row."""
         return tuple(tuple(self.cell_field(r.id, c.id) for c in self.columns) for r in self.rows)
+
+    @cached_property
+    def short_labels(self) -> dict[str, str]:
+        """A grid row's name for narrow places (a table in a chat, a button), by row id:
+        its number and the first words of its name, e.g. 三（六）1 申请人无正当理由…; distinct
+        within the section even where the official labels only differ far to the right."""
+        return _short_labels(self.rows)
 
     @property
     def number(self) -> str:
@@ -269,6 +307,35 @@ class ReportForm:
         return self.document_title.format(agency=agency, year=year)
 
 
+# Characters of a row's name kept in a short label (more only when needed to tell rows apart).
+SHORT_NAME_CHARS = 8
+_CLAUSE_END = re.compile(r"[（、，]")
+
+
+def _short_labels(rows: tuple[Row, ...]) -> dict[str, str]:
+    def cut(text: str, limit: int) -> str:
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    def first_clause(name: str) -> str:
+        match = _CLAUSE_END.search(name, 2)
+        return name[: match.start()] if match else name
+
+    longest = max((len(r.name) for r in rows), default=0)
+    attempts = [(first_clause, SHORT_NAME_CHARS), (str, SHORT_NAME_CHARS)]
+    attempts += [(str, limit) for limit in range(SHORT_NAME_CHARS + 1, longest + 1)]
+    for shorten, limit in attempts:
+        # A row without a number has only its name to tell it apart: keep more of it.
+        labels = {
+            r.id: f"{r.number} {cut(shorten(r.name), limit)}"
+            if r.number
+            else cut(r.name, limit + 6)
+            for r in rows
+        }
+        if len(set(labels.values())) == len(rows):
+            return labels
+    return {r.id: r.display for r in rows}
+
+
 def available_kinds() -> list[str]:
     root = get_settings().templates_dir
     return sorted(p.parent.name for p in root.glob("*/form.yaml"))
@@ -398,7 +465,11 @@ def _build_section(raw: dict[str, Any], derived: set[str], fields: dict[str, Fie
             questions=tuple(questions),
         )
 
-    columns = tuple(Column(c["id"], c["label"], c.get("group")) for c in raw["columns"])
+    columns = tuple(
+        Column(c["id"], c["label"], c.get("group"), c.get("short", "")) for c in raw["columns"]
+    )
+    if len({c.head for c in columns}) != len(columns):
+        raise FormDefinitionError(f"{section_id}: column heads (short) are not distinct")
     if "rows" in raw:
         rows = tuple(
             Row(r["id"], r["label"], r.get("within"), r.get("group"), r.get("hint"))

@@ -47,7 +47,17 @@ from bot.reminders.messages import (
 from bot.reminders.policy import ReminderPolicy, Step, due_step
 from bot.telegram.replies import split_text
 from storage.deadlines import legal_deadline
-from storage.models import Answer, Deadline, Member, Organisation, ReminderLog, Report, ReportEvent
+from storage.models import (
+    REPORTING_ROLES,
+    SUPERVISING_ROLES,
+    Answer,
+    Deadline,
+    Member,
+    Organisation,
+    ReminderLog,
+    Report,
+    ReportEvent,
+)
 from storage.orgs import ancestors
 from storage.values import from_json
 
@@ -293,7 +303,7 @@ def load_snapshot(session: Session, year: int) -> Snapshot:
                 Member.chat_id,
                 Member.blocked_at,
             )
-            .where(Member.active, Member.role.in_(("staff", "supervisor")))  # type: ignore[attr-defined]
+            .where(Member.active, Member.role.in_((*REPORTING_ROLES, *SUPERVISING_ROLES)))  # type: ignore[attr-defined]
             .order_by(Member.id)  # type: ignore[arg-type]
         )
     ]
@@ -400,18 +410,18 @@ class Planner:
                 continue
             report = snapshot.reports.get(member.org_id)
             report_id = report.id if report is not None else None
-            if member.role == "staff":
-                if snapshot.done(member.org_id):
-                    continue
+            # A member holding both roles gets both: their own deadline and the digest.
+            if member.role in REPORTING_ROLES and not snapshot.done(member.org_id):
                 step = due_step(today, snapshot.deadlines[member.org_id], self.policy.ladder)
-                if step is None:
-                    continue
-                if step.overdue:
-                    key = f"overdue:{year}:m{member.id}:{today.isoformat()}"
-                else:
-                    key = f"deadline:{year}:m{member.id}:{step.name}"
-                yield _Candidate(key, "staff", step.name, member, member.org_id, report_id, step)
-            elif member.role == "supervisor":
+                if step is not None:
+                    if step.overdue:
+                        key = f"overdue:{year}:m{member.id}:{today.isoformat()}"
+                    else:
+                        key = f"deadline:{year}:m{member.id}:{step.name}"
+                    yield _Candidate(
+                        key, "staff", step.name, member, member.org_id, report_id, step
+                    )
+            if member.role in SUPERVISING_ROLES:
                 due = any(
                     not snapshot.done(org_id)
                     and (snapshot.deadlines[org_id] - today).days <= window
@@ -641,7 +651,7 @@ def blocked_notices(
     supervisors = session.exec(
         select(Member)
         .where(
-            Member.role == "supervisor",
+            Member.role.in_(SUPERVISING_ROLES),  # type: ignore[attr-defined]
             Member.active,
             Member.org_id.in_(names),  # type: ignore[attr-defined]
             Member.chat_id.is_not(None),  # type: ignore[union-attr]

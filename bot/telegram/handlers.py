@@ -21,7 +21,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, ReportChat, Turn
+from bot.chat.review import parse_year_argument
+from bot.chat.service import (
+    HELP_TEXT,
+    NOT_A_MEMBER,
+    NOT_A_MEMBER_BUTTON,
+    ReportChat,
+    Turn,
+    help_text,
+)
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS, USE_RENAMED
 from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
@@ -32,7 +40,7 @@ from storage.models import Member
 logger = logging.getLogger(__name__)
 
 COMMANDS = {
-    "report": "开始或继续填写年度报告",
+    "report": "开始或继续填写年度报告（可加年度，如 /report 2025）",
     "status": "查看填写进度和待处理问题",
     "preview": "预览已填写的表格",
     "generate": "全面校验并生成 Word 报告",
@@ -59,10 +67,11 @@ async def _member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Member 
 
 
 MemberCall = Callable[[ReportChat, Member], Turn]
+MemberCallWithArgs = Callable[[ReportChat, Member, list[str]], Turn]
 
 
 def member_command(
-    call: MemberCall,
+    call: MemberCall | None = None, *, with_args: MemberCallWithArgs | None = None
 ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
     """A command for registered members; it wins over the walkthrough (handler group 0)."""
 
@@ -71,7 +80,12 @@ def member_command(
         async with member_lock(update.effective_user.id):
             member = await _member(update, context)
             if member is not None:
-                turn = await asyncio.to_thread(call, report_chat(context), member)
+                args = list(context.args or [])
+                if with_args is not None:
+                    turn = await asyncio.to_thread(with_args, report_chat(context), member, args)
+                else:
+                    assert call is not None
+                    turn = await asyncio.to_thread(call, report_chat(context), member)
                 await _reply(update, context, turn)
         raise ApplicationHandlerStop
 
@@ -88,7 +102,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         member = await asyncio.to_thread(service.member, user.id)
         if context.args:
             if member is not None:
-                turn = Turn((Reply(f"您已登记，无需再次使用邀请码。\n\n{HELP_TEXT}"),))
+                turn = await asyncio.to_thread(partial(service.greet, member, again=True))
             else:
                 turn = await asyncio.to_thread(
                     lambda: service.join(
@@ -101,14 +115,26 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif member is None:
             turn = Turn((Reply(NOT_A_MEMBER),))
         else:
-            turn = Turn((Reply(f"您好，{member.name}！\n\n{HELP_TEXT}"),))
+            turn = await asyncio.to_thread(service.greet, member)
         await _reply(update, context, turn)
     raise ApplicationHandlerStop
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _reply(update, context, Turn((Reply(HELP_TEXT),)))
+    """/help: the commands of the sender's role (all of them for someone not registered)."""
+    assert update.effective_user is not None
+    member = await asyncio.to_thread(report_chat(context).member, update.effective_user.id)
+    await _reply(update, context, Turn((Reply(help_text(member)),)))
     raise ApplicationHandlerStop
+
+
+def open_report(service: ReportChat, member: Member, args: list[str]) -> Turn:
+    """/report [year]: a year chooses which report when more than one is open."""
+    try:
+        year = parse_year_argument(args)
+    except ValueError:
+        return Turn((Reply("年度请用四位数字，如“/report 2025”；不写年度时继续当前报告。"),))
+    return service.open(member, year=year)
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -226,8 +252,10 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         CallbackQueryHandler(use_as_previous, pattern=rf"^\d+:\d+:{USE_AS_PREVIOUS}R?$"), group=0
     )
     application.add_handler(CommandHandler("help", help_command), group=0)
+    application.add_handler(
+        CommandHandler("report", member_command(with_args=open_report)), group=0
+    )
     member_calls: dict[str, MemberCall] = {
-        "report": lambda service, member: service.open(member),
         "status": lambda service, member: service.status(member),
         "preview": lambda service, member: service.preview(member),
         "generate": lambda service, member: service.generate(member),

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ExtBot
 
 from bot.chat.service import Turn
-from bot.chat.state import Reply
+from bot.chat.state import Button, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +78,16 @@ def message_parts(reply: Reply) -> list[str]:
     return parts or ["…"]
 
 
-def keyboard(turn: Turn, reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def keyboard(
+    turn: Turn, reply: Reply | None = None, buttons: tuple[tuple[Button, ...], ...] = ()
+) -> InlineKeyboardMarkup | None:
+    rows = reply.buttons if reply is not None else buttons
+    if not rows:
         return None
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(b.text, callback_data=turn.callback_data(b.action)) for b in row]
-            for row in reply.buttons
+            for row in rows
         ]
     )
 
@@ -135,6 +138,7 @@ async def send_turn(bot: ExtBot[None], chat_id: int, turn: Turn) -> list[Message
             document.content,
             filename=document.filename,
             caption=document.caption,
+            reply_markup=keyboard(turn, buttons=document.buttons),
         )
         sent.append(await with_retries(upload))
     return sent

@@ -38,12 +38,13 @@ class Conversation:
         return self._apply(walkthrough.handle_action(self.state, action))
 
     def fill_table_three(self, disclosed: str) -> Outcome:
-        """新收 "3 0 1 0 0 0", 上年结转 all 0, 予以公开 `disclosed`, then 本表全部为0."""
+        """新收 "3 0 1 0 0 0", 上年结转 all 0, 予以公开 `disclosed`, then 本表全部为0 (confirmed)."""
         self.go_to("s3.new")
         self.say("3 0 1 0 0 0")
         self.say("0")
         self.say(disclosed)
-        return self.press("z")
+        self.press("z")
+        return self.press("Z")
 
     def go_to(self, question_id: str) -> None:
         index = [q.id for q in self.state.questions].index(question_id)

@@ -115,10 +115,12 @@ def text(turn_or_result: Turn | DeskResult) -> str:
 
 
 def buttons(result: DeskResult) -> dict[str, str]:
+    """Every button of the turn: under its replies and under its document."""
     turn = result.turn
-    return {
-        b.text: turn.callback_data(b.action) for r in turn.replies for row in r.buttons for b in row
-    }
+    rows = [row for r in turn.replies for row in r.buttons]
+    if turn.document is not None:
+        rows += turn.document.buttons
+    return {b.text: turn.callback_data(b.action) for row in rows for b in row}
 
 
 def submit(desk: ReviewDesk, member: Member) -> DeskResult:

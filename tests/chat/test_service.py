@@ -54,7 +54,8 @@ def texts(turn: Turn) -> str:
 def skip_to_table_three(service: ReportChat, member: Member) -> Turn:
     turn = service.open(member)
     turn = service.press(member, turn.callback_data("d"))  # 总体情况 left for later
-    turn = service.press(member, turn.callback_data("z"))  # 表二 all zero
+    turn = service.press(member, turn.callback_data("z"))  # 表二 all zero: asks first
+    turn = service.press(member, turn.callback_data("Z"))
     assert "表三「一、本年新收政府信息公开申请数量」" in texts(turn)
     return turn
 
@@ -174,9 +175,23 @@ def test_a_fee_to_the_fen_in_wanyuan_is_saved_and_shown_as_typed(engine, service
         refused
     )
     saved = service.text(member, "5949.088600")
-    assert "已保存" in texts(saved)
-    table = "\n".join(r.pre or "" for r in saved.replies)
-    assert "行政事业性收费：本年收费金额（单位：万元）5949.088600" in table
+    assert "已保存「行政事业性收费」：本年收费金额 5949.088600 万元" in texts(saved)
     with session_scope(engine) as session:
         values = reports.report_values(session, actor=member, report_id=saved.report_id)
     assert str(values["s2.fees.amount"]) == "5949.088600"
+
+
+def test_a_supervisor_opening_a_report_is_pointed_to_the_review_desk(
+    engine, service, org_id
+) -> None:
+    with session_scope(engine) as session:
+        _, code = members.create_invite(
+            session, org_id=org_id, role="supervisor", created_by="test"
+        )
+    joined = service.join(telegram_user_id=4001, name="陈督导", chat_id=4001, code=code)
+    assert "督导人员" in texts(joined) and "/report" not in texts(joined)
+    supervisor = service.member(4001)
+    assert supervisor is not None
+    turn = service.open(supervisor)
+    assert "负责审核、汇总所辖单位的报告" in texts(turn)
+    assert [b.text for row in turn.replies[0].buttons for b in row] == ["待审报告", "填报总览"]

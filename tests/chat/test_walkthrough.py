@@ -18,10 +18,10 @@ def test_prompt_says_where_the_member_is_with_official_words(chat) -> None:
     assert "自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他" in reply.text
     assert "说明：" in reply.text
     actions = {b.text: b.action for row in reply.buttons for b in row}
-    assert actions == {"跳过": "s", "本表全部为0": "z", "上一步": "b", "目录": "M"}
+    assert actions == {"跳过": "s", "本表全部为0": "z", "上一步": "b", "查看整表": "T", "目录": "M"}
 
 
-def test_a_typed_row_is_saved_and_the_table_so_far_shown(chat) -> None:
+def test_a_typed_row_is_confirmed_with_progress_and_the_table_is_behind_a_button(chat) -> None:
     chat.go_to("s3.new")
     outcome = chat.say("3 0 1 0 0 0")
     assert outcome.changes == {
@@ -32,11 +32,20 @@ def test_a_typed_row_is_saved_and_the_table_so_far_shown(chat) -> None:
         "s3.new.legal": 0,
         "s3.new.other": 0,
     }
-    table = outcome.replies[0].pre
+    saved = outcome.replies[0]
+    assert saved.pre is None  # no wall of digits after each row
+    assert saved.text == (
+        "已保存「一、本年新收政府信息公开申请数量」：自然人 3，企业 0，科研 1，公益 0，"
+        "法律 0，其他 0，总计 4。表三已填 1/24 行。"
+    )
+    assert chat.question_id == "s3.carried_in"
+    chat.press("T")
+    table = chat.outcomes[-1].replies[0].pre
     assert table is not None
     line = next(line for line in table.splitlines() if "本年新收" in line)
-    assert line.split()[:7] == ["3", "0", "1", "0", "0", "0", "4"]  # total computed
-    assert chat.question_id == "s3.carried_in"
+    assert line.split()[:8] == ["3", "0", "1", "0", "0", "0", "4", "一"]  # total computed
+    assert "企业＝商业企业" in table  # short heads have a legend
+    assert chat.question_id == "s3.carried_in"  # still asked
 
 
 def test_bad_input_is_refused_and_the_question_asked_again(chat) -> None:
@@ -48,6 +57,29 @@ def test_bad_input_is_refused_and_the_question_asked_again(chat) -> None:
     assert "第 3 个数（科研机构）" in chat.text()
     assert chat.question_id == "s3.new"
     assert chat.state.values["s3.new.research"] == 1  # what was there is kept
+
+
+def test_zero_button_asks_first_and_can_be_undone(chat) -> None:
+    chat.go_to("s3.new")
+    chat.say("3 0 1 0 0 0")
+    asked = chat.press("z")
+    assert asked.changes == {} and chat.question_id == "s3.carried_in"
+    assert "尚未填写的 23 行（共 138 格）全部填为 0，已填写的 1 行保持不变" in chat.text()
+    assert chat.actions() == {"确定填为 0": "Z", "取消": "x"}
+    chat.press("x")
+    assert chat.question_id == "s3.carried_in" and "s3.disclosed.natural" not in chat.state.values
+    chat.press("z")
+    chat.press("Z")
+    assert chat.question_id == "s4.review"
+    assert chat.actions()["撤销"] == "u"
+    undone = chat.press("u")
+    assert len(undone.changes) == 138 and set(undone.changes.values()) == {None}
+    assert "138 格恢复为未填写" in chat.text()
+    assert chat.question_id == "s3.carried_in"
+    assert chat.state.values["s3.new.research"] == 1  # typed before: kept
+    assert "s3.disclosed.natural" not in chat.state.values
+    chat.press("u")
+    assert "没有可以撤销" in chat.text()
 
 
 def test_zero_button_fills_only_the_unanswered_cells(chat) -> None:
@@ -65,7 +97,7 @@ def test_broken_balance_shown_at_end_of_table_with_jump_buttons(chat) -> None:
     text = chat.text()
     assert "表三「自然人」列" in text and "两者相差 1" in text
     actions = chat.actions()
-    assert actions["修改：一、本年新收政府信息公…"] == "f7"
+    assert actions["修改：一 本年新收政府信…"] == "f7"
     assert "逐行核对表三" in actions
     assert chat.question_id == "s4.review"  # the walk goes on
 
@@ -183,11 +215,13 @@ def test_whole_report_through_the_walkthrough_passes_every_check(chat, form_2021
     chat.say("0")
     chat.say("2 0 1 0 0 0")
     chat.press("z")
+    chat.press("Z")
     assert "表三校验发现以下问题" in chat.text()  # 结转下年度 still 0 ...
     chat.press("f30")
     chat.say("1 0 0 0 0 0")  # ... fixed
     assert "勾稽关系已相符" in chat.text()
     chat.press("z")
+    chat.press("Z")
     chat.say("存在的问题：公开内容不够全面。改进措施：加强培训。")
     chat.press("d")
     chat.say("本年度未收取信息处理费。")
@@ -196,3 +230,28 @@ def test_whole_report_through_the_walkthrough_passes_every_check(chat, form_2021
     assert "各部分均已填写完毕" in chat.text()
     findings = check_values(form_2021, chat.state.values)
     assert [f for f in findings if f.severity == "error"] == []
+
+
+def test_a_pasted_table_is_summarised_and_refused_rows_named(chat) -> None:
+    chat.go_to("s3.new")
+    rows = [f"{q.label}\t0\t0\t0\t0\t0\t0" for q in chat.state.form.section("s3").questions]
+    rows[0] = "一、本年新收政府信息公开申请数量\t3\t0\t1\t0\t0\t0"
+    rows[2] = "（一）予以公开\t3\t0\tl\t0\t0\t0"  # a letter l for a one
+    outcome = chat.say("\n".join(rows))
+    assert len(outcome.changes) == 23 * 6
+    text = chat.text()
+    assert "已从粘贴的内容填写表三 23 行（138 格）" in text
+    assert "第 3 行「三（一） 予以公开」：科研机构：“l”不是数字" in text
+    assert chat.question_id == "s3.disclosed"  # the refused row is asked next
+    chat.say("3 0 1 0 0 0")
+    assert "表三已填完，勾稽关系相符" in chat.text()
+    assert chat.question_id == "s4.review"
+
+
+def test_a_table_pasted_while_another_is_asked_goes_to_its_own_table(chat) -> None:
+    chat.go_to("s2.rules")
+    outcome = chat.say(
+        "行政复议\t1\t0\t0\t0\n行政诉讼（未经复议直接起诉）\t0\n行政诉讼（复议后起诉）\t0"
+    )
+    assert outcome.changes["s4.review.upheld"] == 1 and len(outcome.changes) == 12
+    assert "已从粘贴的内容填写表四 3 行" in chat.text()

@@ -133,3 +133,32 @@ def test_committed_template_is_generated_from_the_current_form(
 def test_both_kinds_load() -> None:
     assert load_form("gov-disclosure-2021").source == "国办公开办函〔2021〕30号"
     assert load_form("gov-disclosure-2019").source.startswith("国办公开办函〔2019〕60号")
+
+
+def test_grid_rows_get_short_labels_that_stay_distinct(form: ReportForm) -> None:
+    """Narrow places (a chat's table, a button) name rows by number and first words; rows
+    the official labels tell apart only far to the right stay apart."""
+    for section in form.sections:
+        if not section.rows:
+            continue
+        shorts = list(section.short_labels.values())
+        assert len(set(shorts)) == len(shorts) == len(section.rows)
+        assert all(len(short) <= 18 for short in shorts)
+        heads = [c.head for c in section.columns]
+        assert len(set(heads)) == len(heads) and all(len(h) <= 3 for h in heads)
+    s3 = form.section("s3")
+    assert s3.short_labels["withheld_secret"] == "三（三）1 属于国家秘密"
+    assert s3.short_labels["new"] == "一 本年新收政府信…"
+    assert [r.number for r in s3.rows][:5] == ["一", "二", "三（一）", "三（二）", "三（三）1"]
+
+
+def test_short_labels_keep_apart_the_rows_that_looked_identical() -> None:
+    s3 = load_form("gov-disclosure-2021").section("s3")
+    assert s3.short_labels["other_no_correction"] == "三（六）1 申请人无正当理…"
+    assert s3.short_labels["other_unpaid_fee"] == "三（六）2 申请人逾期未按…"
+    s4 = load_form("gov-disclosure-2021").section("s4")
+    assert list(s4.short_labels.values()) == [
+        "行政复议",
+        "行政诉讼（未经复议直接起诉）",
+        "行政诉讼（复议后起诉）",
+    ]

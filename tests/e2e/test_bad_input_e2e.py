@@ -23,6 +23,8 @@ async def member_at_table_three(tg, running_bot, make_org, make_invite):
     user.tap("完成")
     await user.wait_for_text_async("表二「规章」")
     user.tap("本表全部为0")
+    await user.wait_for_text_async("确定吗")
+    user.tap("确定填为 0")
     await user.wait_for_text_async("表三「一、本年新收政府信息公开申请数量」")
     user.send_text("3 0 1 0 0 0")
     await user.wait_for_text_async("表三「二、上年结转政府信息公开申请数量」")

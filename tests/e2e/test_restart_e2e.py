@@ -56,6 +56,8 @@ def test_sigkill_mid_table_loses_nothing(tg, start_bot, make_org, make_invite) -
     user.tap("完成")
     user.wait_for_text("表二「规章」")
     user.tap("本表全部为0")
+    user.wait_for_text("确定吗")
+    user.tap("确定填为 0")
     user.wait_for_text("表三「一、本年新收政府信息公开申请数量」")
     user.send_text("3 0 1 0 0 0")
     user.wait_for_text("表三「二、上年结转政府信息公开申请数量」")
@@ -69,10 +71,12 @@ def test_sigkill_mid_table_loses_nothing(tg, start_bot, make_org, make_invite) -
     assert "（已填写 8/36 项）" in resumed["text"]
     assert "表三「二、上年结转政府信息公开申请数量」" in resumed["text"]
     user.send_text("0")
+    saved = user.wait_for_text("表三已填 2/24 行")
+    assert "表三「（一）予以公开」" in saved["text"]  # the next question, in the same message
+    user.tap("查看整表")
     table = user.wait_for_text("表三当前填写情况")
     new_row = next(line for line in table["text"].splitlines() if "本年新收" in line)
     assert new_row.split()[:7] == ["3", "0", "1", "0", "0", "0", "4"]
-    assert "表三「（一）予以公开」" in table["text"]  # the next question, in the same message
     user.send_command("preview")
     preview = user.wait_for_text("表二（主动公开政府信息情况）")
-    assert "规章：本年制发件数0" in preview["text"]
+    assert "规章：本年制发件数 0" in preview["text"]

@@ -126,9 +126,11 @@ async def test_submit_return_fix_resubmit_approve(
     assert "洪泽区科技局2025年度报告，王芳于" in queue["text"]
     chen.tap("1. 洪泽区科技局")
     view = await chen.wait_for_text_async("【审核】洪泽区科技局2025年度报告")
-    assert labels(view) == ["通过", "退回", "返回待审列表"]
-    first_view_approve = buttons(view)[0][0]["callback_data"]
-    await chen.wait_for_document_async()
+    assert "请审阅下方 Word 文档" in view["text"] and labels(view) == []
+    # The decision comes with the document, after reading it.
+    document = await chen.wait_for_document_async()
+    assert labels(document) == ["通过", "退回", "返回待审列表"]
+    first_view_approve = buttons(document)[0][0]["callback_data"]
     chen.tap("退回")
     await chen.wait_for_text_async("下一条文字消息将作为退回意见")
     comment = "「一、总体情况」超过1000字，请精简后重新提交。"
@@ -288,6 +290,7 @@ async def test_admin_decisions_through_the_bot_are_audited(
     await admin.wait_for_text_async("待审核的报告共 1 份")
     admin.tap("1. 洪泽区科技局")
     await admin.wait_for_text_async("【审核】")
+    await admin.wait_for_document_async()
     admin.tap("通过")
     await admin.wait_for_text_async("已审核通过")
     with session_scope(engine) as session:

@@ -50,8 +50,11 @@ async def test_new_member_fills_the_whole_report_and_receives_the_docx(
 
     # 表三: the first rows typed, a bad row refused, the rest zero, then a caught error fixed
     user.send_text("3 0 1 0 0 0")
+    saved = await user.wait_for_text_async("表三已填 1/24 行")
+    assert "自然人 3，企业 0，科研 1，公益 0，法律 0，其他 0，总计 4" in saved["text"]
+    user.tap("查看整表")
     table = await user.wait_for_text_async("表三当前填写情况")
-    assert "<pre>" not in table["text"] and "   3    0    1" in table["text"]
+    assert "<pre>" not in table["text"] and "3    0    1    0" in table["text"]
     user.send_text("0")
     await user.wait_for_text_async("表三「（一）予以公开」")
     user.send_text("2 0 1 0 0")  # five numbers: refused, nothing lost
@@ -60,10 +63,12 @@ async def test_new_member_fills_the_whole_report_and_receives_the_docx(
     user.send_text("2 0 1 0 0 0")
     await user.wait_for_text_async("表三「（二）部分公开")
     user.tap("本表全部为0")
+    await user.wait_for_text_async("确定吗")
+    user.tap("确定填为 0")
     finding = await user.wait_for_text_async("表三校验发现以下问题")
     assert "表三「自然人」列" in finding["text"] and "两者相差 1" in finding["text"]
     await user.wait_for_text_async("表四「行政复议」")
-    user.tap("修改：四、结转下年度继续办理", message=finding)
+    user.tap("修改：四 结转下年度继续…", message=finding)
     await user.wait_for_text_async("表三「四、结转下年度继续办理」")
     user.send_text("1 0 0 0 0 0")
     fixed = await user.wait_for_text_async("勾稽关系已相符")

@@ -354,3 +354,17 @@ def test_plan_writes_nothing(world: World, policy: ReminderPolicy) -> None:
     assert plan.deliveries
     with Session(world.engine) as session:
         assert session.exec(select(ReminderLog)).all() == []
+
+
+async def test_a_member_holding_both_roles_gets_their_deadline_and_the_digest(
+    world: World, recording_sweeper
+) -> None:
+    sweeper, bot = recording_sweeper
+    world.member("郑兼任", "涟水县人民政府", "supervisor_staff")
+    # 涟水县人民政府's own deadline (31 March) is 57 days off: its ladder starts at 14 days.
+    await sweeper.sweep(at(DUE + timedelta(days=2)))
+    (digest,) = bot.texts(world.chat("郑兼任"))
+    assert "· 涟水县科技局：逾期 2 天" in digest and "洪泽区" not in digest
+    await sweeper.sweep(at(date(2025, 3, 31) - timedelta(days=14)))
+    texts = bot.texts(world.chat("郑兼任"))
+    assert any("本单位" in text and "3月31日" in text for text in texts[1:]), texts

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from storage.db import begin_write
 from storage.errors import NotFound, PermissionDenied, StorageError, VersionConflict
-from storage.members import deactivate_member
+from storage.members import create_invite, deactivate_member, redeem_invite
 from storage.models import Answer, Member, Organisation, Report, ReportEvent
 from storage.reports import (
     answer_history,
@@ -259,6 +259,33 @@ def test_supervisor_cannot_review_own_organisation(
         set_status(session, actor=admin, report_id=own.id, to_status="approved").status
         == "approved"
     )
+
+
+def test_one_member_holding_both_roles_reports_for_their_own_and_reviews_below(
+    session: Session, tree, staff: Member, other_staff: Member, admin: Member
+) -> None:
+    def join(org: Organisation, role: str, user_id: int) -> Member:
+        _, code = create_invite(session, org_id=org.id, role=role, created_by="test")
+        return redeem_invite(session, code=code, telegram_user_id=user_id, name=role)
+
+    both = join(tree.county, "supervisor_staff", 8_100_000_001)
+    city_supervisor = join(tree.city, "supervisor", 8_100_000_002)
+    below = get_or_create_report(session, actor=staff, year=2024)
+    theirs = get_or_create_report(session, actor=other_staff, year=2024)
+    own = get_or_create_report(session, actor=both, year=2024)  # may create its own
+    save_answers(session, actor=both, report_id=own.id, values={NATURAL: 1})
+    with pytest.raises(PermissionDenied, match="您只能填报本单位的报告"):
+        save_answers(session, actor=both, report_id=below.id, values={NATURAL: 1})
+    assert {r.id for r in list_reports(session, actor=both)} == {below.id, own.id}
+    with pytest.raises(PermissionDenied):
+        report_values(session, actor=both, report_id=theirs.id)
+    set_status(session, actor=staff, report_id=below.id, to_status="submitted")
+    assert set_status(session, actor=both, report_id=below.id, to_status="approved")
+    set_status(session, actor=both, report_id=own.id, to_status="submitted")
+    with pytest.raises(PermissionDenied, match="上级单位的审核人员"):
+        set_status(session, actor=both, report_id=own.id, to_status="approved")
+    approved = set_status(session, actor=city_supervisor, report_id=own.id, to_status="approved")
+    assert approved.status == "approved"
 
 
 def test_deactivation_takes_effect_at_once(
