@@ -204,7 +204,8 @@ def test_unreadable_cells_are_listed_by_official_label_never_taken_as_zero(
     assert problem.message.startswith(f"{field.label}：")
     assert reason in problem.message
     assert problem.found == text.strip() or problem.found == text
-    assert problem.check == "unreadable_cell"
+    probably_zero = reason in ("空白", "未填写数字")
+    assert problem.check == ("probable_zero" if probably_zero else "unreadable_cell")
     assert field_id not in result.answers.values
     assert len(result.problems) == 1
     assert result.cells_read == result.cells_total - 1
@@ -429,7 +430,7 @@ def test_huge_files_are_refused_unread(
 def test_read_findings_report_unreadable_cells_once(huaian: AnswersFile) -> None:
     result = read_report(handmade(huaian, **{"s3.new.research": "/"}))
     findings = read_findings(result)
-    unreadable = [f for f in findings if f.check == "unreadable_cell"]
+    unreadable = [f for f in findings if f.check == "probable_zero"]
     assert [(f.fields, f.severity) for f in unreadable] == [(("s3.new.research",), "error")]
     assert not [f for f in findings if f.check == "no_blank_cells"]
 
