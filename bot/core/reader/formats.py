@@ -18,7 +18,7 @@ def read_blocks(data: bytes, headings: frozenset[str]) -> list[Block]:
     if data.startswith(b"PK") or not data:
         return list(iter_blocks(load_body(data)))
     if b"%PDF-" in data[:1024]:
-        return pdf_blocks(data)
+        return pdf_blocks(data, headings)
     if _HTML_SNIFF.search(data[:4096].replace(b"\0", b"")):
         return html_blocks(data, headings)
     return list(iter_blocks(load_body(data)))  # says why it is not a Word file either

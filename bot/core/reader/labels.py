@@ -28,6 +28,7 @@ _HEADING_NUMBER = re.compile(r"^([一二三四五六七八九十]+)[、.,，]")
 # 合计 printed for 总计, as a column ("合计") or a row ("（七）合计").
 _TOTAL = re.compile(r"合计$")
 _MIN_FUZZY_CHARS = 5
+_GROUP_HEADING = re.compile(r"[(（][一二三四五六七八九十]+[)）][^()（）\d]{2,8}")
 _FUZZY_RATIO = 0.8
 _MARGIN = 0.05
 
@@ -62,11 +63,26 @@ class LabelMatcher(Generic[T]):
 
     def match_lines(self, text: str) -> T | None:
         """The label of the text, or else of its last line that is one: a cell holding a group
-        and its first row ("（三）不予公开\n1.属于国家秘密") stands for the row."""
+        and its first row ("（三）不予公开\n1.属于国家秘密") stands for the row. Where the
+        line break is lost (a PDF wraps the cell anew), a label after a group heading
+        "（三）……" counts too."""
         found = self.match(text)
         if found is None and "\n" in text:
             lines = reversed(text.split("\n"))
             found = next((f for f in map(self.match, lines) if f is not None), None)
+        if found is None:
+            key = normalise_label(text)
+            if _GROUP_HEADING.match(key):
+                found = next(
+                    (
+                        value
+                        for label, value in self._labels.items()
+                        if len(label) >= _MIN_FUZZY_CHARS
+                        and key.endswith(label)
+                        and _GROUP_HEADING.fullmatch(key[: -len(label)])
+                    ),
+                    None,
+                )
         return found
 
     def _match(self, key: str) -> T | None:

@@ -1,8 +1,8 @@
 """A report published as a text PDF, in the reader's model (pdfplumber).
 
-Tables are found by their ruling lines; a merged cell is placed in every row and column its
-box covers, as in a Word grid. The text outside the tables is joined back into paragraphs
-(a line running to the right margin continues into the next one). Page numbers are dropped.
+Tables are found by their ruling lines (`pdf_tables`: a table over several pages is one
+grid). The text outside the tables is joined back into paragraphs (a line running to the
+right margin continues into the next one). Page numbers are dropped.
 
 A PDF without a text layer (a scan) is refused: no OCR is done. Limits: file size, page
 count, and a reading deadline checked page by page.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections import defaultdict
 from typing import Any
 
 import pdfplumber
@@ -21,8 +20,10 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
-from bot.core.reader.layout import Block, Cell, Grid, Paragraph, make_grid, new_cell
+from bot.core.reader.labels import normalise_label
+from bot.core.reader.layout import Block, Paragraph
 from bot.core.reader.package import DocxReadError
+from bot.core.reader.pdf_tables import TablePart, table_grid
 
 MAX_PDF_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 60
@@ -35,17 +36,20 @@ _SCANNED = (
 )
 
 
-def pdf_blocks(data: bytes) -> list[Block]:
-    """Paragraphs and tables of every page, top to bottom."""
+def pdf_blocks(data: bytes, headings: frozenset[str] = frozenset()) -> list[Block]:
+    """Paragraphs and tables of every page, top to bottom; a line that is one of `headings`
+    (normalised) is a paragraph of its own."""
     if len(data) > MAX_PDF_BYTES:
         raise DocxReadError(
             f"PDF 文件过大（超过 {MAX_PDF_BYTES // (1024 * 1024)} MB），请上传 Word 或网页版报告"
         )
     deadline = time.monotonic() + MAX_PDF_SECONDS
-    blocks: list[Block] = []
+    items: list[Paragraph | list[TablePart]] = []  # a table as its parts, page by page
     chars = 0
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if not pdf.pages:
+                raise DocxReadError("PDF 文件中没有页面，无法读取")
             if len(pdf.pages) > MAX_PDF_PAGES:
                 raise DocxReadError(f"PDF 文件超过 {MAX_PDF_PAGES} 页，不像是一份年度报告，未读取")
             for page in pdf.pages:
@@ -55,7 +59,17 @@ def pdf_blocks(data: bytes) -> list[Block]:
                         "请上传 Word 或网页版报告"
                     )
                 chars += len(page.chars)
-                blocks += _page_blocks(page)
+                page_items = _page_items(page, headings)
+                if page_items and items:
+                    before, first = items[-1], page_items[0]
+                    if (
+                        isinstance(before, list)
+                        and isinstance(first, TablePart)
+                        and before[-1].continued_by(first)
+                    ):
+                        before.append(first)
+                        page_items.pop(0)
+                items += [[i] if isinstance(i, TablePart) else i for i in page_items]
                 page.flush_cache()
     except DocxReadError:
         raise
@@ -66,12 +80,15 @@ def pdf_blocks(data: bytes) -> list[Block]:
         raise DocxReadError("PDF 文件已损坏，无法读取") from exc
     if chars == 0:
         raise DocxReadError(_SCANNED)
-    return blocks
+    return [table_grid(i) if isinstance(i, list) else i for i in items]
 
 
-def _page_blocks(page: Any) -> list[Block]:
+def _page_items(page: Any, headings: frozenset[str]) -> list[Paragraph | TablePart]:
+    """The page's paragraphs and tables, top to bottom."""
     tables = page.find_tables()
-    placed: list[tuple[float, Block]] = [(t.bbox[1], _grid(t)) for t in tables]
+    placed: list[tuple[float, Paragraph | TablePart]] = [
+        (t.bbox[1], TablePart.of(t)) for t in tables
+    ]
     boxes = [t.bbox for t in tables]
 
     def outside(obj: dict[str, Any]) -> bool:
@@ -82,19 +99,21 @@ def _page_blocks(page: Any) -> list[Block]:
 
     lines = page.filter(outside).extract_text_lines(return_chars=False)
     lines = [ln for ln in lines if not _PAGE_NUMBER.fullmatch(ln["text"])]
-    placed += _paragraphs(lines, page.width)
+    placed += _paragraphs(lines, headings)
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
 
 
-def _paragraphs(lines: list[dict[str, Any]], page_width: float) -> list[tuple[float, Block]]:
+def _paragraphs(
+    lines: list[dict[str, Any]], headings: frozenset[str]
+) -> list[tuple[float, Paragraph]]:
     """Lines joined into paragraphs: a line that runs to the right margin and is followed by
-    one starting at the left margin (no indent) continues into it."""
+    one starting at the left margin (no indent) continues into it, unless either is a heading."""
     if not lines:
         return []
     left = min(ln["x0"] for ln in lines)
     right = max(ln["x1"] for ln in lines)
-    out: list[tuple[float, Block]] = []
+    out: list[tuple[float, Paragraph]] = []
     current: list[dict[str, Any]] = []
     for line in lines:
         if current:
@@ -102,7 +121,10 @@ def _paragraphs(lines: list[dict[str, Any]], page_width: float) -> list[tuple[fl
             size = max(before["bottom"] - before["top"], 1.0)
             runs_on = before["x1"] >= right - 1.5 * size and line["x0"] <= left + 0.5 * size
             close = line["top"] - before["bottom"] < 1.5 * size
-            if not (runs_on and close):
+            heading = normalise_label(line["text"]) in headings or (
+                normalise_label(before["text"]) in headings
+            )
+            if not (runs_on and close) or heading:
                 out.append(_paragraph(current))
                 current = []
         current.append(line)
@@ -110,26 +132,5 @@ def _paragraphs(lines: list[dict[str, Any]], page_width: float) -> list[tuple[fl
     return out
 
 
-def _paragraph(lines: list[dict[str, Any]]) -> tuple[float, Block]:
+def _paragraph(lines: list[dict[str, Any]]) -> tuple[float, Paragraph]:
     return lines[0]["top"], Paragraph("".join(ln["text"].strip() for ln in lines))
-
-
-def _grid(table: Any) -> Grid:
-    """The table's cells by the rows and columns their boxes cover."""
-    xs = sorted({c.bbox[0] for c in table.columns})
-    tops = sorted({r.bbox[1] for r in table.rows})
-    texts = table.extract()
-    raw: dict[int, dict[int, Cell]] = defaultdict(dict)
-    for r, row in enumerate(table.rows):
-        for c, box in enumerate(row.cells):
-            if box is None:
-                continue
-            cell = new_cell(texts[r][c] or "")
-            c0 = xs.index(box[0]) if box[0] in xs else c
-            c1 = max(c0 + 1, sum(1 for x in xs if x < box[2] - 0.5))
-            r0 = tops.index(box[1]) if box[1] in tops else r
-            r1 = max(r0 + 1, sum(1 for y in tops if y < box[3] - 0.5))
-            for rr in range(r0, r1):
-                for cc in range(c0, c1):
-                    raw[rr].setdefault(cc, cell)
-    return make_grid([raw[r] for r in range(len(tops))])
