@@ -123,6 +123,8 @@ def image_pdf(pages: int = 1) -> bytes:
 def test_a_scanned_pdf_is_refused_saying_no_ocr_is_done() -> None:
     with pytest.raises(DocxReadError, match="不做文字识别（OCR）"):
         read_report(image_pdf())
+    with pytest.raises(DocxReadError, match="不是年度报告"):
+        read_report(text_pdf())  # a text layer, but not a report
 
 
 @pytest.mark.parametrize(
@@ -140,6 +142,32 @@ def test_broken_pdfs_are_refused_with_a_reason(data: bytes, message: str) -> Non
         read_report(data)
 
 
+def text_pdf(text: str = "report") -> bytes:
+    """A one-page PDF with a line of text in Helvetica, written out by hand."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
 def test_pdf_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reader_pdf, "MAX_PDF_PAGES", 2)
     with pytest.raises(DocxReadError, match="超过 2 页"):
@@ -148,6 +176,9 @@ def test_pdf_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DocxReadError, match="PDF 文件过大"):
         read_report(image_pdf())
     monkeypatch.setattr(reader_pdf, "MAX_PDF_BYTES", 20 * 1024 * 1024)
+    monkeypatch.setattr(reader_pdf, "MAX_PAGE_CHARS", 3)
+    with pytest.raises(DocxReadError, match="第 1 页的文字过多"):
+        read_report(text_pdf())
     monkeypatch.setattr(reader_pdf, "MAX_PDF_SECONDS", -1.0)
     with pytest.raises(DocxReadError, match="秒内未能读完"):
         read_report(image_pdf())

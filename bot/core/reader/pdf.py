@@ -5,7 +5,8 @@ grid). The text outside the tables is joined back into paragraphs (a line runnin
 right margin continues into the next one). Page numbers are dropped.
 
 A PDF without a text layer (a scan) is refused: no OCR is done. Limits: file size, page
-count, and a reading deadline checked page by page.
+count, characters per page, and a reading deadline checked page by page (cooperative: one
+page is never interrupted).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from bot.core.reader.pdf_tables import TablePart, table_grid
 MAX_PDF_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 60
 MAX_PDF_SECONDS = 20.0
+# A page of a report holds a few thousand characters; far more is not a report page and
+# would take long to lay out.
+MAX_PAGE_CHARS = 50_000
 # Lines that are only a page number: "- 3 -", "—3—", "第 3 页", "3/10".
 _PAGE_NUMBER = re.compile(r"[-—－\s]*(?:第\s*)?\d+\s*(?:页|/\s*\d+)?(?:\s*共\s*\d+\s*页)?[-—－\s]*")
 _SCANNED = (
@@ -57,6 +61,11 @@ def pdf_blocks(data: bytes, headings: frozenset[str] = frozenset()) -> list[Bloc
                     raise DocxReadError(
                         f"PDF 文件在 {MAX_PDF_SECONDS:.0f} 秒内未能读完（结构过于复杂），"
                         "请上传 Word 或网页版报告"
+                    )
+                if len(page.chars) > MAX_PAGE_CHARS:
+                    raise DocxReadError(
+                        f"PDF 文件第 {page.page_number} 页的文字过多"
+                        f"（超过 {MAX_PAGE_CHARS} 个字符），不像是年度报告，未读取"
                     )
                 chars += len(page.chars)
                 page_items = _page_items(page, headings)

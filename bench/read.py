@@ -1,0 +1,120 @@
+"""Reading speed: one published report read in-process, as Word, as a saved web page, and as
+the PDFs LibreOffice prints from them (skipped without soffice).
+
+    python bench/read.py [--rounds 20] [--sample tongjiang-gxkjj-2020]
+
+The report is laid out by hand (tests/core/handmade_docx.py, handmade_html.py), not by our
+renderer. Targets: <= 300 ms for .docx and HTML, <= 1 s for PDF (median, warm process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the hand-made layouts live with the tests
+
+from bot.core.answers import load_answers  # noqa: E402
+from bot.core.reader import read_report  # noqa: E402
+from tests.core.handmade_docx import handmade_report, printed_cells  # noqa: E402
+from tests.core.handmade_html import Shape, handmade_page  # noqa: E402
+
+TARGET_MS = {"docx": 300.0, "html": 300.0, "pdf": 1000.0}
+
+
+def texts_of(answers) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    form = answers.form
+    return {
+        s.id: [p + "。" for p in str(answers.values.get(s.text_field, "")).split("。") if p.strip()]
+        for s in form.sections
+        if s.text_field
+    }
+
+
+def sources(sample: str, folder: Path) -> dict[str, Path]:
+    answers = load_answers(ROOT / "tests" / "fixtures" / "samples" / f"{sample}.yaml")
+    spec = dict(
+        agency=answers.agency,
+        year=answers.year,
+        cells=printed_cells(answers),
+        texts=texts_of(answers),
+    )
+    files = {
+        "docx": folder / "report.docx",
+        "html": folder / "report.html",
+    }
+    files["docx"].write_bytes(handmade_report(answers.form, **spec))  # type: ignore[arg-type]
+    page = handmade_page(answers.form, shape=Shape(encoding="gbk", layout_table=True), **spec)  # type: ignore[arg-type]
+    files["html"].write_bytes(page)
+    soffice = shutil.which("soffice")
+    if soffice is not None:
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(folder / "pdf"),
+                str(files["docx"]),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        files["pdf"] = folder / "pdf" / "report.pdf"
+    return files
+
+
+def pages(path: Path) -> str:
+    if path.suffix != ".pdf" or shutil.which("pdfinfo") is None:
+        return ""
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    return next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages")), "")
+
+
+def timed(path: Path, rounds: int) -> tuple[list[float], int, int]:
+    data = path.read_bytes()
+    result = read_report(data)  # warm: forms loaded, modules imported
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        read_report(data)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples, result.cells_read, result.cells_total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--sample", default="tongjiang-gxkjj-2020")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = sources(args.sample, Path(tmp))
+        printed = pages(files["pdf"]) if "pdf" in files else "?"
+        print(f"sample: {args.sample} ({printed} A4 pages as printed), {args.rounds} rounds each")
+        print("| format | cells read | median ms | p90 ms | target ms | |")
+        print("|---|---|---|---|---|---|")
+        for name, path in files.items():
+            samples, read, total = timed(path, args.rounds)
+            median = statistics.median(samples)
+            p90 = statistics.quantiles(samples, n=10)[-1]
+            met = "met" if median <= TARGET_MS[name] else "NOT met"
+            print(
+                f"| {name} | {read}/{total} | {median:.0f} | {p90:.0f} "
+                f"| {TARGET_MS[name]:.0f} | {met} |"
+            )
+        if "pdf" not in files:
+            print("\nsoffice not found: no PDF measured")
+
+
+if __name__ == "__main__":
+    main()
