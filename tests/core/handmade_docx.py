@@ -40,7 +40,8 @@ class Layout:
     run_in_headings: bool = False
     # Table 三 without a group column: "（三）不予公开\n1.属于国家秘密" in the first row's cell.
     group_in_first_row: bool = False
-    # The 2021 form printed with the 2019 form's single （六）其他处理 row (the sum of three).
+    # The 2021 form printed with the 2019 form's single （六）其他处理 row (the sum of three);
+    # the 2019 form has that row already.
     single_other_row: bool = False
     # Paragraphs after section 六: the signature block and date.
     signature: tuple[str, ...] = ()
@@ -173,7 +174,7 @@ def _grid_table(  # type: ignore[no-untyped-def]
     document, form: ReportForm, section: Section, cells: Mapping[str, str], layout: Layout
 ) -> None:
     rows = list(section.rows)
-    if layout.single_other_row:
+    if layout.single_other_row and any(r.group == "（六）其他处理" for r in rows):
         single, figures = single_other_row(section, cells)
         at = next(i for i, r in enumerate(rows) if r.group == single.label)
         rows = [r for r in rows if r.group != single.label]
