@@ -25,17 +25,9 @@ from bot.core.answers import load_answers  # noqa: E402
 from bot.core.reader import read_report  # noqa: E402
 from tests.core.handmade_docx import handmade_report, printed_cells  # noqa: E402
 from tests.core.handmade_html import Shape, handmade_page  # noqa: E402
+from tests.core.reading_support import paragraphs_of, print_pdfs  # noqa: E402
 
 TARGET_MS = {"docx": 300.0, "html": 300.0, "pdf": 1000.0}
-
-
-def texts_of(answers) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
-    form = answers.form
-    return {
-        s.id: [p + "。" for p in str(answers.values.get(s.text_field, "")).split("。") if p.strip()]
-        for s in form.sections
-        if s.text_field
-    }
 
 
 def sources(sample: str, folder: Path) -> dict[str, Path]:
@@ -44,7 +36,7 @@ def sources(sample: str, folder: Path) -> dict[str, Path]:
         agency=answers.agency,
         year=answers.year,
         cells=printed_cells(answers),
-        texts=texts_of(answers),
+        texts=paragraphs_of(answers),
     )
     files = {
         "docx": folder / "report.docx",
@@ -53,23 +45,7 @@ def sources(sample: str, folder: Path) -> dict[str, Path]:
     files["docx"].write_bytes(handmade_report(answers.form, **spec))  # type: ignore[arg-type]
     page = handmade_page(answers.form, shape=Shape(encoding="gbk", layout_table=True), **spec)  # type: ignore[arg-type]
     files["html"].write_bytes(page)
-    soffice = shutil.which("soffice")
-    if soffice is not None:
-        subprocess.run(
-            [
-                soffice,
-                f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(folder / "pdf"),
-                str(files["docx"]),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
+    if print_pdfs([files["docx"]], folder / "pdf"):
         files["pdf"] = folder / "pdf" / "report.pdf"
     return files
 

@@ -6,8 +6,6 @@ cell by cell with the published figures: read right, listed, or wrong (must stay
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -16,7 +14,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the hand-made layouts live with the tests
 
-from bench.read import texts_of  # noqa: E402
 from bot.core.answers import AnswersFile, load_answers, parse_answers  # noqa: E402
 from bot.core.checks import complete_values  # noqa: E402
 from bot.core.reader import DocxReadError, ReadResult, read_report  # noqa: E402
@@ -27,6 +24,7 @@ from tests.core.handmade_docx import (  # noqa: E402
     single_other_row,
 )
 from tests.core.handmade_html import Shape, handmade_page  # noqa: E402
+from tests.core.reading_support import paragraphs_of, print_pdfs  # noqa: E402
 
 SAMPLES = sorted((ROOT / "tests" / "fixtures" / "samples").glob("*.yaml"))
 Maker = Callable[[AnswersFile], bytes]
@@ -42,7 +40,7 @@ def word(layout: Layout | Callable[[AnswersFile], Layout], zero: str | None = No
             agency=answers.agency,
             year=answers.year,
             cells=cells,
-            texts=texts_of(answers),
+            texts=paragraphs_of(answers),
             layout=layout if isinstance(layout, Layout) else layout(answers),
         )
 
@@ -56,7 +54,7 @@ def page(shape: Shape) -> Maker:
             agency=answers.agency,
             year=answers.year,
             cells=printed_cells(answers),
-            texts=texts_of(answers),
+            texts=paragraphs_of(answers),
             shape=shape,
         )
 
@@ -115,29 +113,6 @@ def compare(result: ReadResult, answers: AnswersFile, single: bool) -> tuple[int
     return right, listed, wrong
 
 
-def print_pdfs(files: dict[tuple[str, str], Path], folder: Path) -> bool:
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        return False
-    profile = (folder / "profile").as_uri()
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder / "pdf"),
-            *map(str, files.values()),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=900,
-    )
-    return True
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -154,7 +129,7 @@ def main() -> None:
                     to_print[(name, sample.stem)] = path
                     continue
                 rows.append((name, sample.stem, answers, data, kind))
-        if to_print and print_pdfs(to_print, folder):
+        if to_print and print_pdfs(list(to_print.values()), folder / "pdf"):
             for (name, stem), path in to_print.items():
                 answers = load_answers(next(s for s in SAMPLES if s.stem == stem))
                 rows.append(

@@ -15,8 +15,8 @@ from bot.core.answers import load_answers
 from storage import members, orgs
 from storage.db import session_scope
 from storage.models import Member
-from tests.core.handmade_docx import printed_cells
-from tests.core.handmade_html import Shape, handmade_page
+from tests.core.handmade_html import Shape
+from tests.core.reading_support import page as report_page
 
 SAMPLE = (
     Path(__file__).resolve().parent.parent / "fixtures" / "samples" / "tongjiang-gxkjj-2020.yaml"
@@ -38,17 +38,7 @@ def member(engine: Engine) -> Member:
 
 @pytest.fixture
 def page() -> bytes:
-    answers = load_answers(SAMPLE)
-    return handmade_page(
-        answers.form,
-        agency=answers.agency,
-        year=answers.year,
-        cells=printed_cells(answers),
-        texts={
-            s.id: [str(answers.values[s.text_field])] for s in answers.form.sections if s.text_field
-        },
-        shape=Shape(zero_mark="/"),
-    )
+    return report_page(load_answers(SAMPLE), Shape(zero_mark="/"))
 
 
 def texts(turn: Turn) -> str:

@@ -1,13 +1,16 @@
 """Reading reports back in tests: hand-made documents of the samples and what they must yield."""
 
 import re
-
-from handmade_docx import Layout, handmade_report, printed_cells
+import shutil
+import subprocess
+from pathlib import Path
 
 from bot.core.answers import AnswersFile, parse_answers
 from bot.core.checks import check_answers, complete_values, has_errors
 from bot.core.reader import ReadResult
 from bot.core.render import render_report
+from tests.core.handmade_docx import Layout, handmade_report, printed_cells
+from tests.core.handmade_html import Shape, handmade_page
 
 
 def squash(text: object) -> str:
@@ -31,6 +34,42 @@ def paragraphs_of(answers: AnswersFile) -> dict[str, list[str]]:
         for s in form.sections
         if s.text_field
     }
+
+
+def page(answers: AnswersFile, shape: Shape | None = None, **cells: str) -> bytes:
+    """A sample as a portal page made by hand."""
+    return handmade_page(
+        answers.form,
+        agency=answers.agency,
+        year=answers.year,
+        cells=printed_cells(answers) | cells,
+        texts=paragraphs_of(answers),
+        shape=shape,
+    )
+
+
+def print_pdfs(sources: list[Path], folder: Path) -> bool:
+    """Each Word file or page printed to PDF into `folder` by one LibreOffice run with a
+    profile of its own; False when LibreOffice is not installed."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return False
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *map(str, sources),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    return True
 
 
 def handmade(answers: AnswersFile, layout: Layout | None = None, **cells: str) -> bytes:

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 from docx import Document
-from handmade_docx import Layout
-from reading_support import assert_reads_back, handmade, problem_for, rendered, squash
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core.answers import AnswersFile, parse_answers
 from bot.core.reader import DocxReadError, read_findings, read_report
 from bot.core.reader import package as reader_package
+from tests.core.handmade_docx import Layout
+from tests.core.reading_support import assert_reads_back, handmade, problem_for, rendered, squash
 from tests.core.support import draft_without
 
 runner = CliRunner()

@@ -1,15 +1,14 @@
 """Reading reports saved from government portals as web pages, by labels, not positions."""
 
 import pytest
-from handmade_docx import printed_cells
-from handmade_html import Shape, handmade_page
-from reading_support import assert_reads_back, paragraphs_of, squash
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core.answers import AnswersFile
 from bot.core.reader import DocxReadError, read_report
 from bot.core.reader import html as reader_html
+from tests.core.handmade_html import Shape
+from tests.core.reading_support import assert_reads_back, page, squash
 
 runner = CliRunner()
 
@@ -20,17 +19,6 @@ SHAPES = {
     "gbk_undeclared_br_in_labels": Shape(encoding="gbk", declare_charset=False, br_in_labels=True),
     "no_chrome": Shape(chrome=False, br_in_labels=True),
 }
-
-
-def page(answers: AnswersFile, shape: Shape | None = None, **cells: str) -> bytes:
-    return handmade_page(
-        answers.form,
-        agency=answers.agency,
-        year=answers.year,
-        cells=printed_cells(answers) | cells,
-        texts=paragraphs_of(answers),
-        shape=shape,
-    )
 
 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())

@@ -2,15 +2,10 @@
 LibreOffice (skipped where soffice is absent), scans refused, hostile files refused."""
 
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from handmade_docx import Layout, printed_cells
-from handmade_html import Shape, handmade_page
 from PIL import Image
-from reading_support import assert_reads_back, handmade, paragraphs_of
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -19,6 +14,9 @@ from bot.core.checks import complete_values
 from bot.core.reader import DocxReadError, read_report
 from bot.core.reader import pdf as reader_pdf
 from tests.core.conftest import SAMPLE_PATHS
+from tests.core.handmade_docx import Layout
+from tests.core.handmade_html import Shape
+from tests.core.reading_support import assert_reads_back, handmade, page, print_pdfs
 
 runner = CliRunner()
 
@@ -43,45 +41,17 @@ def _source(name: str) -> tuple[AnswersFile, bytes]:
     stem = name.split(".")[0].removesuffix("-page").removesuffix("-layouts")
     answers = load_answers(next(p for p in SAMPLE_PATHS if p.stem == stem))
     spec = SOURCES[name]
-    if isinstance(spec, Shape):
-        data = handmade_page(
-            answers.form,
-            agency=answers.agency,
-            year=answers.year,
-            cells=printed_cells(answers),
-            texts=paragraphs_of(answers),
-            shape=spec,
-        )
-    else:
-        data = handmade(answers, spec)
-    return answers, data
+    return answers, page(answers, spec) if isinstance(spec, Shape) else handmade(answers, spec)
 
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every source printed to PDF in one LibreOffice run, with a profile of its own."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
+    """Every source printed to PDF in one LibreOffice run."""
     folder = tmp_path_factory.mktemp("pdf")
     for name in SOURCES:
         (folder / name).write_bytes(_source(name)[1])
-    profile = (folder / "profile").as_uri()
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            *(str(folder / n) for n in SOURCES),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    if not print_pdfs([folder / n for n in SOURCES], folder):
+        pytest.skip("LibreOffice (soffice) is not installed")
     return folder
 
 

@@ -5,8 +5,6 @@ import io
 
 import pytest
 from docx import Document
-from handmade_docx import Layout, handmade_report, printed_cells, single_other_row
-from reading_support import assert_reads_back, handmade, paragraphs_of, problem_for, squash
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -14,6 +12,14 @@ from bot.core.answers import AnswersFile, load_answers, parse_answers
 from bot.core.checks import complete_values
 from bot.core.reader import read_report
 from tests.core.conftest import FIXTURES
+from tests.core.handmade_docx import Layout, handmade_report, printed_cells, single_other_row
+from tests.core.reading_support import (
+    assert_reads_back,
+    handmade,
+    paragraphs_of,
+    problem_for,
+    squash,
+)
 
 runner = CliRunner()
 

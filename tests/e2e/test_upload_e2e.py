@@ -8,7 +8,8 @@ from pathlib import Path
 from bot.core.answers import load_answers, parse_answers
 from bot.core.render import render_report
 from tests.core.handmade_docx import printed_cells
-from tests.core.handmade_html import Shape, handmade_page
+from tests.core.handmade_html import Shape
+from tests.core.reading_support import page as report_page
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "samples" / "huaian-szf-2024.yaml"
 
@@ -86,16 +87,7 @@ async def test_a_web_page_with_dashes_for_zeros_is_read_as_0_in_one_tap(
     tg, running_bot, make_org, make_invite
 ) -> None:
     answers = load_answers(SAMPLE)
-    page = handmade_page(
-        answers.form,
-        agency=answers.agency,
-        year=answers.year,
-        cells=printed_cells(answers),
-        texts={
-            s.id: [str(answers.values[s.text_field])] for s in answers.form.sections if s.text_field
-        },
-        shape=Shape(encoding="gbk", layout_table=True, zero_mark="—"),
-    )
+    page = report_page(answers, Shape(encoding="gbk", layout_table=True, zero_mark="—"))
     zeros = sum(1 for v in printed_cells(answers).values() if v == "0")
     user = tg.user(id=6301, first_name="王")
     user.send_command("start", make_invite(make_org("淮安市人民政府", org_type="city_gov")))
