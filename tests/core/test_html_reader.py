@@ -63,6 +63,11 @@ def test_an_unreadable_figure_on_a_page_is_listed_by_its_label(huaian: AnswersFi
             "不是年度报告",
         ),
         (
+            b'<!DOCTYPE html [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+            b"<html><body><p>&b;&b;&b;&b;&b;&b;&b;&b;</p></body></html>",
+            "不是年度报告",
+        ),
+        (
             b"<html><body>" + b"<div>" * 5000 + "一、总体情况".encode() + b"</body></html>",
             "不是年度报告",
         ),
