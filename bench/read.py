@@ -4,12 +4,14 @@ the PDFs LibreOffice prints from them (skipped without soffice).
     python bench/read.py [--rounds 20] [--sample tongjiang-gxkjj-2020]
 
 The report is laid out by hand (tests/core/handmade_docx.py, handmade_html.py), not by our
-renderer. Targets: <= 300 ms for .docx and HTML, <= 1 s for PDF (median, warm process).
+renderer. Targets: <= 300 ms for .docx and HTML, <= 1 s for PDF (median CPU time of the
+read, warm process; the wall time is shown too).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -57,15 +59,19 @@ def pages(path: Path) -> str:
     return next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages")), "")
 
 
-def timed(path: Path, rounds: int) -> tuple[list[float], int, int]:
+def timed(path: Path, rounds: int) -> tuple[list[float], list[float], int, int]:
+    """Wall and CPU milliseconds of each read. The read is single-threaded and does no I/O,
+    so on an idle machine the wait is its CPU time; on a shared one the wall time also
+    counts waiting for a core."""
     data = path.read_bytes()
     result = read_report(data)  # warm: forms loaded, modules imported
-    samples = []
+    wall, cpu = [], []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         read_report(data)
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples, result.cells_read, result.cells_total
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+    return wall, cpu, result.cells_read, result.cells_total
 
 
 def main() -> None:
@@ -77,16 +83,17 @@ def main() -> None:
         files = sources(args.sample, Path(tmp))
         printed = pages(files["pdf"]) if "pdf" in files else "?"
         print(f"sample: {args.sample} ({printed} A4 pages as printed), {args.rounds} rounds each")
-        print("| format | cells read | median ms | p90 ms | target ms | |")
-        print("|---|---|---|---|---|---|")
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print("| format | cells read | CPU median ms | CPU p90 ms | wall median ms | target ms | |")
+        print("|---|---|---|---|---|---|---|")
         for name, path in files.items():
-            samples, read, total = timed(path, args.rounds)
-            median = statistics.median(samples)
-            p90 = statistics.quantiles(samples, n=10)[-1]
+            wall, cpu, read, total = timed(path, args.rounds)
+            median = statistics.median(cpu)
+            p90 = statistics.quantiles(cpu, n=10)[-1]
             met = "met" if median <= TARGET_MS[name] else "NOT met"
             print(
                 f"| {name} | {read}/{total} | {median:.0f} | {p90:.0f} "
-                f"| {TARGET_MS[name]:.0f} | {met} |"
+                f"| {statistics.median(wall):.0f} | {TARGET_MS[name]:.0f} | {met} |"
             )
         if "pdf" not in files:
             print("\nsoffice not found: no PDF measured")

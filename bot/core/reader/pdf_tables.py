@@ -4,11 +4,13 @@ pdfplumber finds a table per page from its ruling lines. A table broken by a pag
 on at the top of the next page with the same left and right edges: its parts are laid in
 one grid over the columns of both (a header broken after its first rows, a label column
 left without text on one page, all line up by their x positions), and a row broken across
-the page end is joined again.
+the page end is joined again. A number wrapped in a narrow cell is joined when the cell's
+geometry shows the wrap.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ class TablePart:
     def of(cls, table: Any) -> TablePart:
         texts = table.extract()
         cells = tuple(
-            (box, texts[r][c] or "")
+            (box, unwrap_number(table.page, box, texts[r][c] or ""))
             for r, row in enumerate(table.rows)
             for c, box in enumerate(row.cells)
             if box is not None
@@ -47,6 +49,34 @@ class TablePart:
             abs(self.bbox[0] - other.bbox[0]) < _TOLERANCE
             and abs(self.bbox[2] - other.bbox[2]) < _TOLERANCE
         )
+
+
+def unwrap_number(page: Any, box: Box, text: str) -> str:
+    """A number the PDF wrapped in a narrow cell ("17" over "8") as one: only where every line
+    but the last is full, the next line's first digit not fitting after it (the cell's
+    padding taken as on its left). Other lines of digits stay apart, to be listed."""
+    lines = text.split("\n")
+    if len(lines) < 2 or not all(line.strip().isdigit() for line in lines):
+        return text
+    inside = [
+        c
+        for c in page.chars
+        if box[0] <= (c["x0"] + c["x1"]) / 2 <= box[2]
+        and box[1] <= (c["top"] + c["bottom"]) / 2 <= box[3]
+    ]
+    rows = _edges(c["top"] for c in inside)
+    by_line = [
+        sorted((c for c in inside if _nearest(rows, c["top"]) == i), key=lambda c: c["x0"])
+        for i in range(len(rows))
+    ]
+    if len(by_line) != len(lines) or not all(by_line):
+        return text
+    padding = min(c["x0"] for c in inside) - box[0]
+    for line, following in itertools.pairwise(by_line):
+        room = box[2] - padding - line[-1]["x1"]
+        if room >= following[0]["x1"] - following[0]["x0"]:
+            return text
+    return "".join(line.strip() for line in lines)
 
 
 def _edges(values: Iterable[float]) -> list[float]:
