@@ -189,3 +189,14 @@ def test_report_read_blank_as_zero(tongjiang: AnswersFile, tmp_path) -> None:  #
     assert accepted.exit_code == 0, accepted.output
     assert "# 以下 2 个单元格填写为“—”“/”或空白，已按确认读作 0：" in accepted.stdout
     assert "2 个单元格已按确认读作 0" in accepted.stderr
+
+
+def test_check_blank_as_zero(tongjiang: AnswersFile, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "report.docx"
+    path.write_bytes(handmade(tongjiang, **{"s3.new.natural": "—", "s4.review.upheld": ""}))
+    listed = runner.invoke(app, ["check", str(path), "--json"])
+    assert listed.exit_code == 1
+    assert "--blank-as-zero" in listed.stderr
+    accepted = runner.invoke(app, ["check", str(path), "--json", "--blank-as-zero"])
+    assert accepted.exit_code == 0, accepted.output
+    assert '"ok": true' in accepted.stdout
