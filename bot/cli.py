@@ -20,7 +20,13 @@ from bot.core.render import render_report
 from bot.core.template_builder import build_template
 from bot.demo import run_demo
 from bot.logging_setup import configure_logging
-from bot.reader_cli import is_docx, read_command, read_or_exit
+from bot.reader_cli import (
+    BLANK_AS_ZERO_HELP,
+    is_report_file,
+    read_command,
+    read_or_exit,
+    zeros_hint,
+)
 from bot.reminders.cli import remind_command
 from bot.telegram.runner import BotStartError, run_bot
 from bot.terminal import TerminalChat, terminal_member
@@ -49,10 +55,12 @@ def _load_or_exit(path: Path) -> AnswersFile:
         raise typer.Exit(2) from exc
 
 
-def _load_report_or_exit(path: Path) -> tuple[AnswersFile, ReadResult | None]:
-    """An answers file, or a report read from Word with what could not be read."""
-    if is_docx(path):
-        result = read_or_exit(path)
+def _load_report_or_exit(
+    path: Path, *, blank_as_zero: bool = False
+) -> tuple[AnswersFile, ReadResult | None]:
+    """An answers file, or a published report read with what could not be read."""
+    if is_report_file(path):
+        result = read_or_exit(path, blank_as_zero=blank_as_zero)
         return result.answers, result
     return _load_or_exit(path), None
 
@@ -91,9 +99,11 @@ def _print_findings(findings: list[Finding]) -> None:
 
 @app.command()
 def check(
-    file: Annotated[Path, typer.Argument(help="答案文件（YAML 或 JSON）或 .docx 报告")],
+    file: Annotated[
+        Path, typer.Argument(help="答案文件（YAML 或 JSON），或 .docx、.html/.htm、.pdf 报告")
+    ],
     previous: Annotated[
-        Path | None, typer.Option("--previous", help="上一年度的答案文件或 .docx 报告")
+        Path | None, typer.Option("--previous", help="上一年度的答案文件或报告")
     ] = None,
     renamed: Annotated[bool, typer.Option("--renamed", help=_RENAMED_HELP)] = False,
     peer: Annotated[
@@ -101,16 +111,21 @@ def check(
         typer.Option("--peer", help="同年度其他单位的报告，用于比对文字重复（可多次使用）"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+    blank_as_zero: Annotated[
+        bool, typer.Option("--blank-as-zero", help=BLANK_AS_ZERO_HELP)
+    ] = False,
 ) -> None:
     """校验一份年度报告：勾稽关系、空白单元格、文字部分。
 
-    .docx 报告中未能读取的单元格也作为错误列出。退出码：0 无错误，1 有错误，2 文件无法读取
-    或上年报告不是本单位上一年度的报告。
+    报告文件（Word、网页、PDF）中未能读取的单元格也作为错误列出。退出码：0 无错误，1 有错误，
+    2 文件无法读取或上年报告不是本单位上一年度的报告。
     """
-    answers, read = _load_report_or_exit(file)
+    answers, read = _load_report_or_exit(file, blank_as_zero=blank_as_zero)
+    if read is not None and (hint := zeros_hint(read)) is not None:
+        typer.echo(hint, err=True)
     last_year = None
     if previous is not None:
-        last_year, last_read = _load_report_or_exit(previous)
+        last_year, last_read = _load_report_or_exit(previous, blank_as_zero=blank_as_zero)
         _last_years_or_exit(answers, last_year, previous, renamed=renamed)
         if last_read is not None and last_read.problems:
             typer.echo(

@@ -1,13 +1,17 @@
-"""A Word report sent into the chat: read it, show every finding, and put it to use.
+"""A report sent into the chat (Word, a saved web page or a PDF): read it, show every
+finding, and put it to use.
 
 Staff can adopt last year's report (it then feeds 上年结转, last year's texts and the
-cross-year checks); a supervisor gets a review of a draft with its errors listed.
+cross-year checks); a supervisor gets a review of a draft with its errors listed. Cells
+written "—", "/" or left blank are one finding; the member reads them as 0 in one step
+(a button here; `receive(blank_as_zero=True)` for a front end with a checkbox).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -20,7 +24,7 @@ from bot.chat.views import findings_text, row_name
 from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
 from bot.core.calendar import report_year_for
 from bot.core.previous import PreviousMismatch, previous_mismatch
-from bot.core.reader import DocxReadError, ReadResult, read_findings, read_report
+from bot.core.reader import DocxReadError, ReadProblem, ReadResult, read_findings, read_report
 from storage import positions, reports
 from storage.db import session_scope
 from storage.errors import StorageError
@@ -31,8 +35,15 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 USE_AS_PREVIOUS = "U"
 USE_RENAMED = "UR"
 _RENAMED_BUTTONS = ((Button("确认是本单位更名前的报告，用作上年报告", USE_RENAMED),),)
+# Distinct from every walkthrough action ("Z" there confirms a table's zero fill).
+ACCEPT_ZEROS = "AZ"
+# The buttons an upload's answer carries; `ReportUploads.press` carries them out.
+UPLOAD_ACTIONS = (USE_AS_PREVIOUS, USE_RENAMED, ACCEPT_ZEROS)
 # The chat state key holding an uploaded report until the member decides what it is for.
 UPLOAD_KEY = "upload"
+# The chat state key holding a report read with probable zeros, until they are accepted.
+ZEROS_KEY = "upload_zeros"
+UPLOAD_SUFFIXES = (".docx", ".html", ".htm", ".pdf")
 
 
 class ReportUploads:
@@ -40,15 +51,43 @@ class ReportUploads:
         self.engine = engine
         self.today = today
 
-    def receive(self, member: Member, content: bytes, filename: str) -> Turn:
-        if not filename.lower().endswith(".docx"):
+    def receive(
+        self, member: Member, content: bytes, filename: str, *, blank_as_zero: bool = False
+    ) -> Turn:
+        """Read an uploaded report; `blank_as_zero` reads cells written "—", "/" or left
+        blank as 0 (the member has ticked that they are zeros)."""
+        if not filename.lower().endswith(UPLOAD_SUFFIXES):
             return Turn(
-                (Reply("请发送 Word（.docx）格式的年度报告；.doc、PDF 等格式请先另存为 .docx。"),)
+                (
+                    Reply(
+                        "请发送 Word（.docx）、网页（.html/.htm）或 PDF 格式的年度报告；"
+                        ".doc 等格式请先另存为 .docx。"
+                    ),
+                )
             )
         try:
-            result = read_report(content)
+            result = read_report(content, blank_as_zero=blank_as_zero)
         except DocxReadError as exc:
             return Turn((Reply(f"无法读取该文件：{exc}"),))
+        return self._respond(member, result)
+
+    def press(self, member: Member, action: str) -> Turn:
+        """One of `UPLOAD_ACTIONS` pressed under the answer to an upload."""
+        if action == ACCEPT_ZEROS:
+            return self.accept_zeros(member)
+        return self.use_as_previous(member, renamed=action == USE_RENAMED)
+
+    def accept_zeros(self, member: Member) -> Turn:
+        """Read the probable zeros of the last uploaded report as 0, and show it again."""
+        with session_scope(self.engine) as session:
+            position = positions.get_position(session, member_id=member.id)
+            payload = (position.state if position is not None else {}).get(ZEROS_KEY)
+            if payload is None:
+                return Turn((), notice="没有待确认的报告，请重新发送报告文件。")
+            positions.update_state(session, member_id=member.id, drop=(ZEROS_KEY,))
+        return self._respond(member, _result_from_payload(payload).with_zeros_accepted())
+
+    def _respond(self, member: Member, result: ReadResult) -> Turn:
         findings = read_findings(result)
         errors = [f for f in findings if f.severity == "error"]
         replies = [Reply(result.summary())]
@@ -59,6 +98,19 @@ class ReportUploads:
             replies.append(Reply(findings_text(findings, title=title)))
         else:
             replies.append(Reply("校验结果：勾稽关系和各项检查均未发现问题。"))
+        if result.probable_zeros:
+            with session_scope(self.engine) as session:
+                positions.update_state(
+                    session, member_id=member.id, changes={ZEROS_KEY: _result_payload(result)}
+                )
+            count = len(result.probable_zeros)
+            replies.append(
+                Reply(
+                    f"报告中有 {count} 个单元格填写为“—”“/”或空白，通常表示 0。"
+                    "核对确为 0 后，可一次全部按 0 读取。",
+                    buttons=((Button(f"全部按 0 读取（{count} 处）", ACCEPT_ZEROS),),),
+                )
+            )
         current_year = report_year_for(self.today())
         if not (member.reports or member.role == "admin") or result.answers.year == current_year:
             return Turn(tuple(replies))
@@ -143,6 +195,21 @@ def _mismatch(
 def _answers_payload(answers: AnswersFile) -> dict[str, Any]:
     """The answers as plain JSON, the way an answers file holds them."""
     return json.loads(dump_answers(answers, fmt="json"))
+
+
+def _result_payload(result: ReadResult) -> dict[str, Any]:
+    """A read report as plain JSON, kept in the chat state until its zeros are accepted."""
+    return {
+        "answers": _answers_payload(result.answers),
+        "problems": [asdict(p) for p in result.problems],
+        "assumed_zero": list(result.assumed_zero),
+    }
+
+
+def _result_from_payload(payload: dict[str, Any]) -> ReadResult:
+    problems = [ReadProblem(**(p | {"fields": tuple(p["fields"])})) for p in payload["problems"]]
+    answers = AnswersFile(**payload["answers"])
+    return ReadResult(answers, problems, tuple(payload["assumed_zero"]))
 
 
 def _report_name(result: ReadResult) -> str:

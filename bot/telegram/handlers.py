@@ -31,7 +31,7 @@ from bot.chat.service import (
     help_text,
 )
 from bot.chat.state import Reply
-from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS, USE_RENAMED
+from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
 from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
 from bot.telegram.replies import send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
@@ -154,7 +154,8 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A Word report sent into the chat: read, checked, offered as last year's report."""
+    """A report file sent into the chat (Word, web page, PDF): read, checked, offered as last
+    year's report."""
     assert update.effective_user is not None and update.message is not None
     document = update.message.document
     assert document is not None
@@ -174,17 +175,18 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await _reply(update, context, turn)
 
 
-async def use_as_previous(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+# The buttons under an uploaded report: adopt it as last year's, read its probable zeros as 0.
+async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
+    action = (query.data or "").rsplit(":", 1)[-1]
     async with member_lock(update.effective_user.id):
         member = await asyncio.to_thread(report_chat(context).member, update.effective_user.id)
         if member is None:
             await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
             raise ApplicationHandlerStop
         uploads = report_uploads(context)
-        renamed = (query.data or "").endswith(USE_RENAMED)
-        turn = await asyncio.to_thread(uploads.use_as_previous, member, renamed=renamed)
+        turn = await asyncio.to_thread(uploads.press, member, action)
         await with_retries(lambda: query.answer(turn.notice))
         await _reply(update, context, turn)
     raise ApplicationHandlerStop
@@ -197,7 +199,8 @@ async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE
         Turn(
             (
                 Reply(
-                    "请发送文字回答当前问题，或发送 Word（.docx）格式的年度报告；"
+                    "请发送文字回答当前问题，或发送年度报告文件"
+                    "（Word .docx、网页 .html 或 PDF）；"
                     "如需帮助，请发送 /help。"
                 ),
             )
@@ -249,7 +252,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start), group=0)
     application.add_handler(
-        CallbackQueryHandler(use_as_previous, pattern=rf"^\d+:\d+:{USE_AS_PREVIOUS}R?$"), group=0
+        CallbackQueryHandler(upload_button, pattern=rf"^\d+:\d+:({'|'.join(UPLOAD_ACTIONS)})$"),
+        group=0,
     )
     application.add_handler(CommandHandler("help", help_command), group=0)
     application.add_handler(

@@ -28,8 +28,16 @@ def member(engine: Engine) -> Member:
 @pytest.mark.parametrize(
     ("content", "filename", "reply"),
     [
-        (billion_laughs_yaml().encode(), "answers.yaml", "请发送 Word（.docx）格式的年度报告"),
-        (deep_json().encode(), "answers.json", "请发送 Word（.docx）格式的年度报告"),
+        (
+            billion_laughs_yaml().encode(),
+            "answers.yaml",
+            "请发送 Word（.docx）、网页（.html/.htm）或 PDF 格式的年度报告",
+        ),
+        (
+            deep_json().encode(),
+            "answers.json",
+            "请发送 Word（.docx）、网页（.html/.htm）或 PDF 格式的年度报告",
+        ),
         (empty_paragraphs_docx(), "年报.docx", "无法读取该文件：文件内部结构异常（元素过多"),
         (deep_docx(), "年报.docx", "无法读取该文件：文件已损坏"),
     ],

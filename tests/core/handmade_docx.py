@@ -19,7 +19,7 @@ from docx.table import Table
 
 from bot.core.answers import AnswersFile, parse_answers
 from bot.core.checks import complete_values
-from bot.core.form import ReportForm, Section
+from bot.core.form import ReportForm, Row, Section
 from bot.core.values import format_value
 
 
@@ -34,6 +34,17 @@ class Layout:
     extra_empty_row: bool = False
     relabel: Callable[[str], str] = lambda label: label
     extra_s3_rows: list[tuple[str, list[str]]] = field(default_factory=list)
+    # Each narrative section, heading and text, in a one-cell table (a box per section).
+    boxed_texts: bool = False
+    # The heading in bold at the start of the first paragraph of its text.
+    run_in_headings: bool = False
+    # Table 三 without a group column: "（三）不予公开\n1.属于国家秘密" in the first row's cell.
+    group_in_first_row: bool = False
+    # The 2021 form printed with the 2019 form's single （六）其他处理 row (the sum of three);
+    # the 2019 form has that row already.
+    single_other_row: bool = False
+    # Paragraphs after section 六: the signature block and date.
+    signature: tuple[str, ...] = ()
 
 
 def printed_cells(answers: AnswersFile) -> dict[str, str]:
@@ -60,9 +71,25 @@ def handmade_report(
         f"本报告由{agency}办公室根据《中华人民共和国政府信息公开条例》规定编制。"
     )
     for section in form.sections:
+        paragraphs = texts.get(section.id, [])
+        if section.layout == "text" and layout.boxed_texts:
+            box = document.add_table(rows=1, cols=1)
+            box.style = document.styles["Table Grid"]
+            cell = box.cell(0, 0)
+            cell.text = section.heading
+            for paragraph in paragraphs:
+                cell.add_paragraph(paragraph)
+            continue
+        if section.layout == "text" and layout.run_in_headings and paragraphs:
+            first = document.add_paragraph()
+            first.add_run(section.heading).bold = True
+            first.add_run(paragraphs[0])
+            for paragraph in paragraphs[1:]:
+                document.add_paragraph(paragraph)
+            continue
         document.add_paragraph(section.heading)
         if section.layout == "text":
-            for paragraph in texts.get(section.id, []):
+            for paragraph in paragraphs:
                 document.add_paragraph(paragraph)
                 document.add_paragraph("")  # people leave empty lines between paragraphs
         elif section.layout == "list":
@@ -71,6 +98,8 @@ def handmade_report(
             _grid_table(document, form, section, cells, layout)
         else:
             _wide_table(document, form, section, cells, layout)
+    for line in layout.signature:
+        document.add_paragraph(line)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -129,10 +158,28 @@ def _list_table(  # type: ignore[no-untyped-def]
         r += 2 + len(group.rows)
 
 
+def single_other_row(section: Section, cells: Mapping[str, str]) -> tuple[Row, dict[str, str]]:
+    """The one （六）其他处理 row of the older form standing for the 2021 form's three, and its
+    figures: the sums of the three rows."""
+    three = [r for r in section.rows if r.group == "（六）其他处理"]
+    row = Row("other_other", "（六）其他处理", within=three[0].within)
+    figures = {}
+    for column in section.columns:
+        parts = [cells.get(section.cell_field(r.id, column.id), "0") for r in three]
+        figures[section.cell_field(row.id, column.id)] = str(sum(int(p) for p in parts))
+    return row, figures
+
+
 def _grid_table(  # type: ignore[no-untyped-def]
     document, form: ReportForm, section: Section, cells: Mapping[str, str], layout: Layout
 ) -> None:
     rows = list(section.rows)
+    if layout.single_other_row and any(r.group == "（六）其他处理" for r in rows):
+        single, figures = single_other_row(section, cells)
+        at = next(i for i, r in enumerate(rows) if r.group == single.label)
+        rows = [r for r in rows if r.group != single.label]
+        rows.insert(at, single)
+        cells = {**cells, **figures}
     split = layout.split_s3_after
     parts = [rows] if split is None else [rows[:split], rows[split:]]
     for index, part in enumerate(parts):
@@ -169,11 +216,20 @@ def _grid_table(  # type: ignore[no-untyped-def]
             r += 1
         # Label cells: merge first, then write, as Word users do.
         _merge_runs(table, part, positions, col=0, key=lambda row: row.within)
-        _merge_runs(table, part, positions, col=1, key=lambda row: row.group)
+        if not layout.group_in_first_row:
+            _merge_runs(table, part, positions, col=1, key=lambda row: row.group)
+        previous_group = None
         for row, r in zip(part, positions, strict=True):
             if row.within is None:
                 table.merge(r, 0, r, 2)
                 table.put(r, 0, layout.relabel(row.label))
+            elif layout.group_in_first_row:
+                table.merge(r, 1, r, 2)
+                label = layout.relabel(row.label)
+                if row.group is not None and row.group != previous_group:
+                    label = f"{layout.relabel(row.group)}\n{label}"
+                table.put(r, 1, label)
+                previous_group = row.group
             elif row.group is None:
                 table.merge(r, 1, r, 2)
                 table.put(r, 1, layout.relabel(row.label))

@@ -3,7 +3,6 @@ nothing guessed: every cell that does not hold a clear number is listed by its o
 
 import io
 import json
-import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -11,77 +10,19 @@ from pathlib import Path
 import pytest
 import yaml
 from docx import Document
-from handmade_docx import Layout, handmade_report, printed_cells
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core.answers import AnswersFile, parse_answers
-from bot.core.checks import check_answers, complete_values, has_errors
-from bot.core.reader import DocxReadError, ReadResult, read_findings, read_report
+from bot.core.reader import DocxReadError, read_findings, read_report
 from bot.core.reader import package as reader_package
 from bot.core.reader.package import MAX_BLOCKS, MAX_XML_TAGS
-from bot.core.render import render_report
+from tests.core.handmade_docx import Layout
+from tests.core.reading_support import assert_reads_back, handmade, problem_for, rendered, squash
 from tests.core.support import draft_without
 from tests.hostile_files import deep_docx, empty_paragraphs_docx
 
 runner = CliRunner()
-
-
-def squash(text: object) -> str:
-    return re.sub(r"\s+", "", str(text))
-
-
-def rendered(answers: AnswersFile, **overrides: object) -> bytes:
-    values = parse_answers(answers).values | overrides
-    values = {k: v for k, v in values.items() if v is not None}
-    draft = has_errors(check_answers(answers))
-    return render_report(
-        answers.form, agency=answers.agency, year=answers.year, values=values, draft=draft
-    )
-
-
-def paragraphs_of(answers: AnswersFile) -> dict[str, list[str]]:
-    """The narrative of a sample cut into several paragraphs, as a report sets it."""
-    form = answers.form
-    return {
-        s.id: [p + "。" for p in str(answers.values.get(s.text_field, "")).split("。") if p.strip()]
-        for s in form.sections
-        if s.text_field
-    }
-
-
-def handmade(answers: AnswersFile, layout: Layout | None = None, **cells: str) -> bytes:
-    return handmade_report(
-        answers.form,
-        agency=answers.agency,
-        year=answers.year,
-        cells=printed_cells(answers) | cells,
-        texts=paragraphs_of(answers),
-        layout=layout,
-    )
-
-
-def assert_reads_back(result: ReadResult, answers: AnswersFile) -> None:
-    form = answers.form
-    assert (result.kind, result.answers.agency, result.answers.year) == (
-        answers.kind,
-        answers.agency,
-        answers.year,
-    )
-    assert result.problems == []
-    expected = complete_values(form, parse_answers(answers).values)
-    got = parse_answers(result.answers).values
-    assert {f: got.get(f) for f in form.numeric_fields} == {
-        f: expected[f] for f in form.numeric_fields
-    }
-    for field_id in form.text_fields:
-        assert squash(got[field_id]) == squash(expected[field_id]), field_id
-    assert result.cells_read == result.cells_total == len(form.numeric_fields)
-
-
-def problem_for(result: ReadResult, field_id: str):  # type: ignore[no-untyped-def]
-    (problem,) = [p for p in result.problems if p.field_id == field_id]
-    return problem
 
 
 # --- our own reports ---------------------------------------------------------------------------
@@ -206,7 +147,8 @@ def test_unreadable_cells_are_listed_by_official_label_never_taken_as_zero(
     assert problem.message.startswith(f"{field.label}：")
     assert reason in problem.message
     assert problem.found == text.strip() or problem.found == text
-    assert problem.check == "unreadable_cell"
+    probably_zero = reason in ("空白", "未填写数字")
+    assert problem.check == ("probable_zero" if probably_zero else "unreadable_cell")
     assert field_id not in result.answers.values
     assert len(result.problems) == 1
     assert result.cells_read == result.cells_total - 1
@@ -455,7 +397,7 @@ def test_huge_files_are_refused_unread(
 def test_read_findings_report_unreadable_cells_once(huaian: AnswersFile) -> None:
     result = read_report(handmade(huaian, **{"s3.new.research": "/"}))
     findings = read_findings(result)
-    unreadable = [f for f in findings if f.check == "unreadable_cell"]
+    unreadable = [f for f in findings if f.check == "probable_zero"]
     assert [(f.fields, f.severity) for f in unreadable] == [(("s3.new.research",), "error")]
     assert not [f for f in findings if f.check == "no_blank_cells"]
 

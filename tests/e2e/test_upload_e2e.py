@@ -1,4 +1,5 @@
-"""A Word report sent into the chat: read, checked, and adopted as last year's report."""
+"""A report sent into the chat (Word, web page, PDF): read, checked, its probable zeros
+accepted in one tap, and adopted as last year's report."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from pathlib import Path
 
 from bot.core.answers import load_answers, parse_answers
 from bot.core.render import render_report
+from tests.core.handmade_docx import printed_cells
+from tests.core.handmade_html import Shape
+from tests.core.reading_support import page as report_page
 from tests.hostile_files import empty_paragraphs_docx
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "samples" / "huaian-szf-2024.yaml"
@@ -89,7 +93,28 @@ async def test_a_file_that_is_not_a_report_is_refused_clearly(
     refusal = await user.wait_for_text_async("无法读取该文件")
     assert "docx" in refusal["text"].lower() or "Word" in refusal["text"]
     user.send_document(b"%PDF-1.4", filename="report.pdf")
-    await user.wait_for_text_async("请发送 Word（.docx）格式的年度报告")
+    await user.wait_for_text_async("无法读取该文件：PDF 文件已损坏")
     # 30 KB of zip, 3 million empty paragraphs: refused before it costs memory or time.
     user.send_document(empty_paragraphs_docx(), filename="年报.docx")
     await user.wait_for_text_async("无法读取该文件：文件内部结构异常（元素过多")
+    user.send_document(b"PK\x03\x04", filename="report.xlsx")
+    await user.wait_for_text_async("请发送 Word（.docx）、网页（.html/.htm）或 PDF 格式的年度报告")
+
+
+async def test_a_web_page_with_dashes_for_zeros_is_read_as_0_in_one_tap(
+    tg, running_bot, make_org, make_invite
+) -> None:
+    answers = load_answers(SAMPLE)
+    page = report_page(answers, Shape(encoding="gbk", layout_table=True, zero_mark="—"))
+    zeros = sum(1 for v in printed_cells(answers).values() if v == "0")
+    user = tg.user(id=6301, first_name="王")
+    user.send_command("start", make_invite(make_org("淮安市人民政府", org_type="city_gov")))
+    await user.wait_for_text_async("登记成功")
+    user.send_document(page, filename="淮安市人民政府2024年政府信息公开工作年度报告.html")
+    offer = await user.wait_for_text_async(f"报告中有 {zeros} 个单元格填写为“—”")
+    assert "通常表示 0" in offer["text"]
+    user.tap(f"全部按 0 读取（{zeros} 处）")
+    summary = await user.wait_for_text_async(f"{zeros} 个单元格已按确认读作 0")
+    assert "全部内容均已读取" in summary["text"]
+    user.tap("用作上年报告")
+    await user.wait_for_text_async("已将其保存为本单位2024年度报告")

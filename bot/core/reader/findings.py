@@ -21,12 +21,12 @@ def read_findings(
         Finding(
             p.check,
             p.severity,
-            (p.field_id,) if p.field_id else (),
+            p.covers,
             p.message,
         )
         for p in result.problems
     ]
-    unread = {p.field_id for p in result.problems if p.field_id}
+    unread = {f for p in result.problems for f in p.covers}
     for finding in check_answers(result.answers, previous, peers=peers):
         if finding.check in _RESTATING_CHECKS and set(finding.fields) <= unread:
             continue

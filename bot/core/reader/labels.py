@@ -1,8 +1,9 @@
 """Recognising official labels as people actually typed them in Word.
 
 Labels are compared after normalisation: full-width forms folded (NFKC), whitespace and
-quotation marks dropped, item numbers written alike (1、 1. 1．), and typos seen in
-published reports corrected. Long labels may then differ by a character or two; short ones
+quotation marks dropped, item numbers written alike (1、 1. 1．), and typos and synonyms
+seen in published reports (合计 for 总计) corrected. Long labels may then differ by a
+character or two; short ones
 (自然人, 总计, 其他) must match exactly, so that a figure is never put under the wrong label.
 """
 
@@ -24,7 +25,10 @@ TYPOS = {
 _DROP = re.compile(r"[\s\"'“”‘’「」『』《》〈〉:：;；。]")
 _ITEM_NUMBER = re.compile(r"^(\d+)[、.,，]")
 _HEADING_NUMBER = re.compile(r"^([一二三四五六七八九十]+)[、.,，]")
+# 合计 printed for 总计, as a column ("合计") or a row ("（七）合计").
+_TOTAL = re.compile(r"合计$")
 _MIN_FUZZY_CHARS = 5
+_GROUP_HEADING = re.compile(r"[(（][一二三四五六七八九十]+[)）][^()（）\d]{2,8}")
 _FUZZY_RATIO = 0.8
 _MARGIN = 0.05
 
@@ -36,7 +40,7 @@ def normalise_label(text: str) -> str:
     text = _HEADING_NUMBER.sub(r"\1、", text)
     for typo, official in TYPOS.items():
         text = text.replace(typo, official)
-    return text
+    return _TOTAL.sub("总计", text)
 
 
 class LabelMatcher(Generic[T]):
@@ -56,6 +60,30 @@ class LabelMatcher(Generic[T]):
         if key not in self._cache:
             self._cache[key] = self._match(key)
         return self._cache[key]
+
+    def match_lines(self, text: str) -> T | None:
+        """The label of the text, or else of its last line that is one: a cell holding a group
+        and its first row ("（三）不予公开\n1.属于国家秘密") stands for the row. Where the
+        line break is lost (a PDF wraps the cell anew), a label after a group heading
+        "（三）……" counts too."""
+        found = self.match(text)
+        if found is None and "\n" in text:
+            lines = reversed(text.split("\n"))
+            found = next((f for f in map(self.match, lines) if f is not None), None)
+        if found is None:
+            key = normalise_label(text)
+            if _GROUP_HEADING.match(key):
+                found = next(
+                    (
+                        value
+                        for label, value in self._labels.items()
+                        if len(label) >= _MIN_FUZZY_CHARS
+                        and key.endswith(label)
+                        and _GROUP_HEADING.fullmatch(key[: -len(label)])
+                    ),
+                    None,
+                )
+        return found
 
     def _match(self, key: str) -> T | None:
         if not key:

@@ -1,4 +1,4 @@
-"""The body of a Word document as the reader sees it: paragraph texts and table grids.
+"""A report as the reader sees it: paragraph texts and table grids (from Word, HTML or PDF).
 
 A table becomes a rectangular grid in which a merged cell (horizontal `gridSpan`, old-style
 `hMerge`, vertical `vMerge`) appears in every grid position it covers, carrying one `key`,
@@ -26,6 +26,7 @@ _TEXT_XPATH = etree.XPath(
     },
 )
 _T, _TAB = qn("w:t"), qn("w:tab")
+_R, _RPR, _B = qn("w:r"), qn("w:rPr"), qn("w:b")
 # Cell keys are unique across all tables read by the process, so that cells of different
 # tables never compare equal.
 _keys = itertools.count()
@@ -37,7 +38,10 @@ MAX_GRID_CELLS = 50_000
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph's text; `lead` is the bold text it starts with (a run-in heading, say)."""
+
     text: str
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,10 @@ class Grid:
 
 
 Block = Paragraph | Grid
+
+
+def new_cell(text: str) -> Cell:
+    return Cell(text, next(_keys))
 
 
 def paragraph_text(p: etree._Element) -> str:
@@ -90,11 +98,26 @@ def iter_blocks(body: etree._Element) -> Iterator[Block]:
     """Paragraphs and tables of the body in document order."""
     for child in _children(body):
         if child.tag == _P:
-            yield Paragraph(paragraph_text(child))
+            yield Paragraph(paragraph_text(child), _bold_lead(child))
         elif child.tag == _TBL:
             grid = table_grid(child)
             if grid.rows:
                 yield grid
+
+
+def _bold_lead(p: etree._Element) -> str:
+    """The text of the bold runs a paragraph starts with."""
+    parts = []
+    for run in p.iter(_R):
+        text = "".join(t.text or "" for t in run.iter(_T))
+        if not text.strip():
+            continue
+        r_pr = run.find(_RPR)
+        bold = r_pr.find(_B) if r_pr is not None else None
+        if bold is None or bold.get(qn("w:val"), "true") in ("0", "false"):
+            break
+        parts.append(text)
+    return "".join(parts)
 
 
 def _cell_text(tc: etree._Element) -> str:
@@ -144,7 +167,7 @@ def table_grid(tbl: etree._Element) -> Grid:
             ):
                 cell = previous
             else:
-                cell = Cell(_cell_text(tc), next(_keys))
+                cell = new_cell(_cell_text(tc))
             for offset in range(span):
                 if v_merge is not None:
                     vertical[col + offset] = cell
@@ -154,8 +177,13 @@ def table_grid(tbl: etree._Element) -> Grid:
             previous = cell
             col += span
         raw_rows.append(row)
+    return make_grid(raw_rows)
+
+
+def make_grid(raw_rows: list[dict[int, Cell]]) -> Grid:
+    """A grid from rows of cells by grid column; a merged cell sits in every column it covers."""
     width = max((max(r) + 1 for r in raw_rows if r), default=0)
-    rows = [[row.get(c) or Cell("", next(_keys)) for c in range(width)] for row in raw_rows]
+    rows = [[row.get(c) or new_cell("") for c in range(width)] for row in raw_rows]
     rows = [row for row in rows if not all(cell.blank for cell in row)]
     keep = [c for c in range(width) if any(not row[c].blank for row in rows)]
     return Grid(tuple(tuple(row[c] for c in keep) for row in rows))

@@ -39,7 +39,8 @@ Source = Path | str | bytes | BinaryIO
 
 
 class DocxReadError(Exception):
-    """The upload is not a readable .docx, or not an annual report; the message is Chinese."""
+    """The upload is not a readable report (.docx, web page or PDF), or not an annual report;
+    the message is Chinese."""
 
 
 def read_source(source: Source) -> bytes:
@@ -80,7 +81,8 @@ def load_body(data: bytes) -> etree._Element:
         )
     if not data.startswith(b"PK"):
         raise DocxReadError(
-            "不是 Word（.docx）文件，请上传用 Word 或 WPS 保存的 .docx 格式年度报告"
+            "不是 Word（.docx）文件，也不是网页（.html）或 PDF 文件；"
+            "请上传用 Word 或 WPS 保存的 .docx、政府网站上保存的网页或 PDF 格式的年度报告"
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

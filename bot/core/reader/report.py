@@ -1,4 +1,5 @@
-"""Reading an annual report from Word: title, narrative sections, tables, and the format."""
+"""Reading an annual report (Word, web page or PDF): title, narrative sections, tables, and
+the format."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from dataclasses import dataclass
 
 from bot.core.answers import AnswersFile
 from bot.core.form import ReportForm, available_kinds, load_form
+from bot.core.reader.formats import read_blocks
 from bot.core.reader.labels import normalise_label
-from bot.core.reader.layout import Grid, Paragraph, iter_blocks
+from bot.core.reader.layout import Grid, Paragraph
 from bot.core.reader.model import ReadProblem, ReadResult
-from bot.core.reader.package import DocxReadError, Source, load_body, read_source
+from bot.core.reader.package import DocxReadError, Source, read_source
 from bot.core.reader.tables import (
     SectionCells,
     read_grid,
@@ -20,21 +22,29 @@ from bot.core.reader.tables import (
     table_score,
     values_from_cells,
 )
+from bot.core.reader.tidy import body_end, tidy_blocks
 from bot.core.values import Value, ValueProblem, normalise_text
 
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _MAX_TITLE_PARAGRAPHS = 4
 _MAX_HEADING_EXTRA_CHARS = 6
+_ALL_HEADINGS = frozenset(
+    normalise_label(section.heading)
+    for kind in available_kinds()
+    for section in load_form(kind).sections
+)
 
 
-def read_report(source: Source) -> ReadResult:
-    """Read a report from a .docx (path, bytes or binary file object).
+def read_report(source: Source, *, blank_as_zero: bool = False) -> ReadResult:
+    """Read a report from a .docx, a saved web page (.html/.htm) or a text PDF (path, bytes or
+    binary file object); the format is told by the content, not the file name.
 
-    Raises DocxReadError (message in Chinese) for a file that is not a .docx, is unsafe to
-    open, or holds nothing that looks like an annual report.
+    Cells written "—", "/" or left blank are listed as one `probable_zero` problem; with
+    `blank_as_zero` they are read as 0 and named in `ReadResult.assumed_zero` instead.
+    Raises DocxReadError (message in Chinese) for a file that is not a report in one of these
+    formats, is unsafe to open, or holds nothing that looks like an annual report.
     """
-    body = load_body(read_source(source))
-    blocks = list(iter_blocks(body))
+    blocks = tidy_blocks(read_blocks(read_source(source), _ALL_HEADINGS), _ALL_HEADINGS)
     attempts = [_Attempt.run(load_form(kind), blocks) for kind in available_kinds()]
     if not any(a.headings or a.located for a in attempts):
         raise DocxReadError(
@@ -68,7 +78,8 @@ def read_report(source: Source) -> ReadResult:
     problems += best.problems
     values = dict(best.values)
     answers = AnswersFile(kind=form.kind, agency=agency or "", year=year or 0, values=values)
-    return ReadResult(answers, problems)
+    result = ReadResult(answers, problems)
+    return result.with_zeros_accepted() if blank_as_zero else result
 
 
 @dataclass
@@ -90,13 +101,14 @@ class _Attempt:
         sections = _tables(form, blocks, headings)
         values, cell_problems = values_from_cells(form, sections)
         row_problems = [p for s in sections for p in s.problems]
+        unmatched = sum(1 for p in row_problems if p.check == "unmatched_row")
         located = sum(1 for s in sections for cells in s.located.values() if cells)
         return cls(
             form=form,
             values={**values, **texts},
             problems=row_problems + cell_problems + text_problems,
             located=located,
-            unmatched=len(row_problems),
+            unmatched=unmatched,
             headings=len(headings),
             first_heading=min(headings.values(), default=None),
         )
@@ -122,15 +134,24 @@ def _choose(attempts: list[_Attempt], year: int | None) -> _Attempt:
 # --- title and narrative sections -----------------------------------------------------------
 
 
-_TITLE = re.compile(r"(?P<agency>.+?)(?P<year>\d{4})年度?政府信息公开(?:工作)?年度报告")
+_REPORT = r"政府信息公开(?:工作)?年度报告"
+# "{agency}2024年…" and "2024年度{agency}…": the agency in the title, before or after the year.
+_TITLES = (
+    re.compile(r"(?P<agency>.+?)(?P<year>\d{4})年度?" + _REPORT),
+    re.compile(r"(?P<year>\d{4})年度?+(?P<agency>.{2,}?)" + _REPORT),
+)
+_TITLE_WITHOUT_AGENCY = re.compile(r"(?P<year>\d{4})年度?" + _REPORT)
+_AGENCY_LINE = re.compile(r"[（(【〔\[—－-]*(?P<agency>[^\d。，,；;：:（）()]{2,40}?)[）)】〕\]]*")
 
 
 def _title(
     blocks: list[Paragraph | Grid], first_heading: int | None
 ) -> tuple[str | None, int | None]:
-    """Agency and year from `{agency}{year}年政府信息公开工作年度报告`, before the first heading.
+    """Agency and year from the title before the first heading.
 
-    The title may be set over several paragraphs or lines; a draft mark may stand above it.
+    The title may be set over several paragraphs or lines, the year before or after the
+    agency, or the agency on a line of its own under "2024年政府信息公开工作年度报告";
+    a draft mark may stand above it.
     """
     end = first_heading if first_heading is not None else len(blocks)
     lines = [
@@ -141,10 +162,19 @@ def _title(
     # The fewest paragraphs that make a title: a draft mark or a banner above it stays out.
     for count in range(1, _MAX_TITLE_PARAGRAPHS + 1):
         for start in range(len(lines) - count + 1):
-            joined = "".join(lines[start : start + count])
-            match = _TITLE.fullmatch(_fold_year(joined))
-            if match:
-                return joined[: match.end("agency")], int(match.group("year"))
+            joined = _fold_year("".join(lines[start : start + count]))
+            for pattern in _TITLES:
+                match = pattern.fullmatch(joined)
+                if match:
+                    return match.group("agency"), int(match.group("year"))
+    for index, line in enumerate(lines):
+        match = _TITLE_WITHOUT_AGENCY.fullmatch(_fold_year(line))
+        if match:
+            neighbours = lines[index + 1 : index + 2] + lines[max(index - 1, 0) : index]
+            for neighbour in neighbours:
+                agency = _AGENCY_LINE.fullmatch(neighbour)
+                if agency and not neighbour.startswith("本报告"):
+                    return agency.group("agency"), int(match.group("year"))
     return None, None
 
 
@@ -185,10 +215,12 @@ def _headings(form: ReportForm, blocks: list[Paragraph | Grid]) -> dict[str, int
 def _texts(
     form: ReportForm, blocks: list[Paragraph | Grid], headings: dict[str, int]
 ) -> tuple[dict[str, Value], list[ReadProblem]]:
-    """Each narrative section: the paragraphs between its heading and the next heading."""
+    """Each narrative section: the paragraphs between its heading and the next heading (the
+    last one ends before a signature and date). A section found without text is listed."""
     texts: dict[str, Value] = {}
     problems: list[ReadProblem] = []
     starts = sorted(headings.values())
+    last = body_end(blocks)
     for section in form.sections:
         if section.text_field is None:
             continue
@@ -204,10 +236,21 @@ def _texts(
                 )
             )
             continue
-        end = next((s for s in starts if s > start), len(blocks))
+        end = next((s for s in starts if s > start), last)
         paragraphs = [b.text.strip() for b in blocks[start + 1 : end] if isinstance(b, Paragraph)]
+        text = "\n".join(p for p in paragraphs if p)
+        if not text:
+            problems.append(
+                ReadProblem(
+                    field_def.id,
+                    f"「{section.heading}」：标题下未找到文字（文字可能在表格、图片或文本框中），"
+                    "该部分文字未读取，请核对后补填",
+                    check="unreadable_text",
+                )
+            )
+            continue
         try:
-            texts[field_def.id] = normalise_text("\n".join(p for p in paragraphs if p))
+            texts[field_def.id] = normalise_text(text)
         except ValueProblem as exc:
             problems.append(
                 ReadProblem(field_def.id, f"「{section.heading}」：{exc}", check="unreadable_text")

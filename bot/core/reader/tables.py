@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from bot.core.form import Column, FieldDef, ReportForm, Row, Section
 from bot.core.reader.labels import LabelMatcher, normalise_label
-from bot.core.reader.layout import Cell, Grid, distinct
-from bot.core.reader.model import ReadProblem
+from bot.core.reader.layout import Cell, Grid, distinct, new_cell
+from bot.core.reader.model import PROBABLE_ZERO, ReadProblem
 from bot.core.values import Value, ValueProblem, format_value, is_blank, parse_number
 
 
@@ -90,7 +90,7 @@ def read_list(form: ReportForm, section: Section, grids: list[Grid]) -> SectionC
             if headings.match(first.text) is not None:
                 header = None  # a new item: its own column header follows
                 continue
-            match = rows.match(first.text)
+            match = rows.match_lines(first.text)
             if match is None:
                 if len(row_cells) == 1 and grid.width > 1:
                     continue  # a caption spanning the table
@@ -139,7 +139,7 @@ def read_grid(form: ReportForm, section: Section, grids: list[Grid]) -> SectionC
     row_keys = LabelMatcher((r.subgroup or r.label, r) for r in section.rows)
     columns = LabelMatcher((c.label, c) for c in section.columns)
     known = section_labels(section)
-    context = _GridContext(section, row_keys, known, out)
+    context = _GridContext(section, row_keys, known, out, _group_rows(section))
     header: _Header | None = None
     for grid in grids:
         # A single cell across the whole table is a caption or a note, not a row of figures.
@@ -168,7 +168,9 @@ def _first_figure_row(
     """Where the header ends: at the first row labelled as a row of the form (table 三), or
     at the first row of figures (table 四, whose rows are labelled in the header)."""
     if section.layout == "grid":
-        return next((i for i, r in enumerate(rows) if any(row_keys.match(c.text) for c in r)), None)
+        return next(
+            (i for i, r in enumerate(rows) if any(row_keys.match_lines(c.text) for c in r)), None
+        )
     for i, r in enumerate(rows):
         if any(_looks_numeric(c.text) or (not c.blank and is_blank(c.text)) for c in r):
             return i
@@ -196,10 +198,27 @@ def _header(
 
 def _match_row(row_keys: LabelMatcher[Row], texts: Iterable[str]) -> Row | None:
     for text in reversed(list(texts)):
-        row = row_keys.match(text)
+        row = row_keys.match_lines(text)
         if row is not None:
             return row
     return None
+
+
+def _group_rows(section: Section) -> LabelMatcher[tuple[Row, tuple[Row, ...]]]:
+    """Each group that ends in a catch-all row ("3.其他"): that row and the group's others.
+
+    The 2021 form split the older single row （六）其他处理 in three; reports still print the
+    single row, whose figures the catch-all row takes.
+    """
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in section.rows:
+        if row.group:
+            groups[row.group].append(row)
+    return LabelMatcher(
+        (group, (rows[-1], tuple(rows[:-1])))
+        for group, rows in groups.items()
+        if normalise_label(rows[-1].label).endswith("其他")
+    )
 
 
 @dataclass
@@ -208,6 +227,51 @@ class _GridContext:
     row_keys: LabelMatcher[Row]
     known: LabelMatcher[bool]
     out: SectionCells
+    groups: LabelMatcher[tuple[Row, tuple[Row, ...]]]
+
+    def _row(self, labels: list[str], figures: list[Cell]) -> tuple[Row | None, tuple[Row, ...]]:
+        """The row the labels name; for a group printed as one row with figures, its catch-all
+        row and the group's rows that were not given."""
+        row = _match_row(self.row_keys, labels)
+        if row is not None or not labels or all(c.blank for c in figures):
+            return row, ()
+        group = self.groups.match_lines(labels[-1])
+        return group if group is not None else (None, ())
+
+    def _group_as_one_row(self, catch_all: Row, missing: tuple[Row, ...], figures: dict) -> None:
+        """A group given as one row: the rows it leaves out are 0 where its figure is 0 (counts
+        are never negative), and listed elsewhere."""
+        unread = []
+        for column, cell in figures.items():
+            zero = _looks_numeric(cell.text) and not re.search(r"[1-9]", cell.text)
+            for row in missing:
+                field_id = self.section.cell_field(row.id, column.id)
+                if zero:
+                    self.out.add(field_id, new_cell("0"))
+                else:
+                    unread.append(field_id)
+        rows = "」「".join(r.label for r in missing)
+        group = catch_all.group or ""
+        message = (
+            f"{self.section.table}「{group}」按旧版格式只填了一行，未分列「{rows}」"
+            f"「{catch_all.label}」各行；该行数字已计入「{catch_all.label}」"
+        )
+        if unread:
+            message += (
+                f"，「{rows}」中该行数字不为 0 的 {len(unread)} 个单元格未能读取，请核对后补填"
+            )
+        else:
+            message += f"，该行数字均为 0，「{rows}」按 0 读取"
+        self.out.problems.append(
+            ReadProblem(
+                None,
+                message,
+                check="group_as_one_row",
+                found=group,
+                severity="error" if unread else "warning",
+                fields=tuple(unread),
+            )
+        )
 
     def _unmatched(self, labels: list[str], figures: list[Cell]) -> None:
         if labels and all(self.known.match(t) for t in labels) and all(c.blank for c in figures):
@@ -220,8 +284,8 @@ class _GridContext:
         value_cols = sorted(header.columns)
         value_keys = {cells[c].key for c in value_cols}
         labels = [c.text for c in distinct(cells) if c.key not in value_keys and not c.blank]
-        row = _match_row(self.row_keys, labels)
         figures = [cells[c] for c in value_cols]
+        row, missing = self._row(labels, figures)
         if row is None and self.section.layout == "grid":
             self._unmatched(labels, figures)
             return
@@ -235,6 +299,9 @@ class _GridContext:
                 self.out.add(field_id, cells[col])
         if unplaced:
             self._unmatched(labels, unplaced)
+        if row is not None and missing:
+            by_column = {header.columns[c]: cells[c] for c in value_cols}
+            self._group_as_one_row(row, missing, by_column)
         for col, cell in enumerate(cells):
             if col in header.columns or cell.key in value_keys or cell.blank:
                 continue
@@ -256,12 +323,16 @@ class _GridContext:
         n = len(self.section.columns)
         labels = [c.text for c in row_cells[:-n] if not c.blank] if len(row_cells) > n else []
         figures = row_cells[-n:] if len(row_cells) > n else []
-        row = _match_row(self.row_keys, labels)
+        row, missing = self._row(labels, figures)
         if row is None:
             self._unmatched(labels or [c.text for c in row_cells if not c.blank], figures)
             return
         for column, cell in zip(self.section.columns, figures, strict=True):
             self.out.add(self.section.cell_field(row.id, column.id), cell)
+        if missing:
+            self._group_as_one_row(
+                row, missing, dict(zip(self.section.columns, figures, strict=True))
+            )
 
 
 _NUMERIC = re.compile(r"^[+-]?\d[\d,，.]*")
@@ -274,6 +345,8 @@ def _looks_numeric(text: str) -> bool:
 # --- cell text to values --------------------------------------------------------------------
 
 
+# Cells named in the probable-zero problem; the others are counted.
+_ZERO_NAMES = 5
 _SPACED_DIGITS = re.compile(r"\d\s+\d")
 _SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}( \d{3})+$")
 
@@ -285,12 +358,16 @@ def read_value(field_def: FieldDef, text: str) -> tuple[Value | None, ReadProble
     folded = unicodedata.normalize("NFKC", text).strip()
     if not folded:
         return None, ReadProblem(
-            field_def.id, f"{label}：文件中为空白，未填写数字（数量为零时应填写 0）", found=text
+            field_def.id,
+            f"{label}：文件中为空白，未填写数字（数量为零时应填写 0）",
+            check=PROBABLE_ZERO,
+            found=text,
         )
     if is_blank(folded):
         return None, ReadProblem(
             field_def.id,
             f"{label}：文件中填写为“{shown}”，未填写数字（数量为零时应填写 0）",
+            check=PROBABLE_ZERO,
             found=text,
         )
     if _SPACED_DIGITS.search(folded) and not _SPACE_GROUPED.match(folded):
@@ -319,8 +396,9 @@ def values_from_cells(
         for field_id, found in cells.located.items():
             for cell in found:
                 owners[cell.key].add(field_id)
+    listed = {f for cells in sections for p in cells.problems for f in p.fields}
     for field_id, field_def in form.fields.items():
-        if not field_def.numeric:
+        if not field_def.numeric or field_id in listed:
             continue
         found = distinct([c for s in sections for c in s.located.get(field_id, [])])
         if not found:
@@ -353,4 +431,27 @@ def values_from_cells(
             problems.append(problem)
         else:
             values[field_id] = value  # type: ignore[assignment]
-    return values, problems
+    return values, _probable_zeros_as_one(problems)
+
+
+def _probable_zeros_as_one(problems: list[ReadProblem]) -> list[ReadProblem]:
+    """Cells written "—", "/" or left blank, listed as one problem the user can accept at once."""
+    zeros = [p for p in problems if p.check == PROBABLE_ZERO]
+    if len(zeros) <= 1:
+        return problems
+    marks = sorted(
+        {f"“{z.found.strip()}”" if z.found and z.found.strip() else "空白" for z in zeros}
+    )
+    names = "；".join(z.message.split("：", 1)[0] for z in zeros[:_ZERO_NAMES])
+    if len(zeros) > _ZERO_NAMES:
+        names += f"等（共 {len(zeros)} 个）"
+    merged = ReadProblem(
+        None,
+        f"{len(zeros)} 个单元格填写为{'、'.join(marks)}，未填写数字，可能为 0：{names}"
+        "（数量为零时应填写 0）",
+        check=PROBABLE_ZERO,
+        found=" ".join(sorted({(z.found or "").strip() for z in zeros})),
+        fields=tuple(z.field_id for z in zeros if z.field_id),
+    )
+    rest = [p for p in problems if p.check != PROBABLE_ZERO]
+    return [merged, *rest]
