@@ -118,13 +118,20 @@ def render(
         _print_findings(errors)
         typer.echo("存在错误，未生成报告。请改正后重试，或使用 --draft 生成草稿。", err=True)
         raise typer.Exit(1)
+    parsed = parse_answers(answers)
     data = render_report(
         answers.form,
         agency=answers.agency,
         year=answers.year,
-        values=parse_answers(answers).values,
+        values=parsed.values,
         draft=draft,
         draft_errors=len(errors),
+        error_fields={field for f in errors for field in f.fields},
+        refused={
+            i.field: str(answers.values[i.field])
+            for i in parsed.issues
+            if i.field in answers.form.fields
+        },
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
