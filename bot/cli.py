@@ -13,6 +13,7 @@ from bot.config import get_settings
 from bot.core.answers import AnswersFile, AnswersFileError, load_answers, parse_answers
 from bot.core.checks import Finding, check_answers, has_errors
 from bot.core.form import available_kinds, load_form
+from bot.core.pdf import PdfError, docx_to_pdf
 from bot.core.reader import ReadResult, read_findings
 from bot.core.render import render_report
 from bot.core.template_builder import build_template
@@ -108,6 +109,9 @@ def render(
     output: Annotated[Path, typer.Option("-o", "--output", help="输出的 .docx 文件")],
     draft: Annotated[bool, typer.Option("--draft", help="存在错误时仍生成，并标注“草稿”")] = False,
     previous: Annotated[Path | None, typer.Option("--previous", help="上一年度的答案文件")] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF（与 Word 报告同名）")
+    ] = False,
 ) -> None:
     """生成 Word 报告。存在错误时拒绝生成（除非使用 --draft）。"""
     answers = _load_or_exit(file)
@@ -136,6 +140,15 @@ def render(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     typer.echo(str(output))
+    if pdf:
+        try:
+            pdf_data = docx_to_pdf(data)
+        except PdfError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+        pdf_path = output.with_suffix(".pdf")
+        pdf_path.write_bytes(pdf_data)
+        typer.echo(str(pdf_path))
 
 
 @app.command()

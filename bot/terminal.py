@@ -114,9 +114,10 @@ class TerminalChat:
                     labels.append(f"[#{len(self.buttons)} {button.text}]")
             if labels:
                 self.write(" ".join(labels))
-        if turn.document is not None:
+        files = (turn.document, *turn.attachments) if turn.document is not None else ()
+        for document in files:
             self.output_dir.mkdir(parents=True, exist_ok=True)
-            path = self.output_dir / turn.document.filename
-            path.write_bytes(turn.document.content)
+            path = self.output_dir / document.filename
+            path.write_bytes(document.content)
             self.documents.append(path)
             self.write(f"📄 已生成：{path.resolve()}")

@@ -24,6 +24,10 @@ from sqlmodel import Session
 from storage.db import make_engine, upgrade_database
 from tests.fake_telegram import FakeTelegram
 
+# No LibreOffice behind /generate unless a test asks for it (tests/core/test_pdf.py and the
+# print tests make their own converters): the suite stays fast and starts no office suites.
+os.environ.setdefault("NIANBAO_PDF", "off")
+
 PG_ENV = "NIANBAO_TEST_DATABASE_URL"
 _counter = itertools.count()
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.chat import walkthrough
+from bot.chat.documents import Document, PdfConvert, default_pdf_converter, pdf_beside
 from bot.chat.state import Button, Position, Reply, ReportState
 from bot.chat.views import blocked_reply, findings_text, jump_buttons, status_text, table_view
 from bot.config import get_settings
@@ -52,13 +53,6 @@ OPEN_REPORT = "R"
 
 
 @dataclass(frozen=True)
-class Document:
-    filename: str
-    content: bytes
-    caption: str
-
-
-@dataclass(frozen=True)
 class Turn:
     """What to send back: replies whose buttons carry `report_id`/`question`, maybe a file."""
 
@@ -67,6 +61,8 @@ class Turn:
     question: int = 0
     document: Document | None = None
     notice: str | None = None
+    # Files sent after `document`: the report's PDF.
+    attachments: tuple[Document, ...] = ()
 
     def callback_data(self, action: str) -> str:
         return encode_button(self.report_id or 0, self.question, action)
@@ -122,9 +118,17 @@ def today_in_settings_zone() -> date:
 class ReportChat:
     """The conversation for members, backed by storage."""
 
-    def __init__(self, engine: Engine, *, today: Callable[[], date] = today_in_settings_zone):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        today: Callable[[], date] = today_in_settings_zone,
+        pdf: PdfConvert | Literal["settings"] | None = "settings",
+    ):
         self.engine = engine
         self.today = today
+        # How /generate makes the PDF beside the Word report; None: Word only.
+        self.pdf = default_pdf_converter() if pdf == "settings" else pdf
 
     def member(self, telegram_user_id: int) -> Member | None:
         with session_scope(self.engine) as session:
@@ -299,7 +303,13 @@ class ReportChat:
             content,
             state.form.document_title_for(agency=report.agency, year=report.year),
         )
-        return replace(self._turn(report, (Reply(text),), state.position), document=document)
+        attachments: tuple[Document, ...] = ()
+        if self.pdf is not None:
+            pdf, why_not = pdf_beside(document, self.pdf)
+            attachments = (pdf,) if pdf is not None else ()
+            text = text if why_not is None else f"{text}\n{why_not}"
+        turn = self._turn(report, (Reply(text),), state.position)
+        return replace(turn, document=document, attachments=attachments)
 
     def _run(
         self,

@@ -216,7 +216,9 @@ class UnoserverWorker:
         except Exception as exc:  # the server ended mid-conversion: timed out or crashed
             log.warning("unoserver conversion failed: %s", exc)
             self.stop()
-            raise PdfError(PDF_FAILED.format(reason=f"超过 {timeout:g} 秒未完成或转换出错")) from exc
+            raise PdfError(
+                PDF_FAILED.format(reason=f"超过 {timeout:g} 秒未完成或转换出错")
+            ) from exc
         return bytes(result)
 
     def stop(self) -> None:
