@@ -48,6 +48,7 @@ LINE_PITCH_TWIPS = 579  # 225 mm / 22 lines
 BODY_CHAR_SPACING_TWIPS = -5
 CELL_MARGIN_MM = 1.0  # left and right, narrower than Word's 1.9 mm: the grids are narrow
 PAGE_NUMBER_PT = 14  # 四号
+TABLE_LEADING_PT = 13.0
 
 
 def build_template(form: ReportForm, path: Path | None = None) -> Path:
@@ -162,8 +163,10 @@ def _styles(document) -> None:  # type: ignore[no-untyped-def]
     spacing.set(qn("w:val"), str(BODY_CHAR_SPACING_TWIPS))
     # w:spacing precedes w:sz in a run's properties (CT_RPr's sequence).
     body.element.get_or_add_rPr().find(qn("w:sz")).addprevious(spacing)
+    # Exact leading: CJK fonts' own line height (about 1.45 em in Noto CJK) would make table 三
+    # taller than a page; Word and LibreOffice then agree on every row's height too.
     table = paragraph_style(
-        "Report Table", BODY_FONT, TABLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, exact=None
+        "Report Table", BODY_FONT, TABLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, exact=TABLE_LEADING_PT
     )
     _off_grid(table)
     number = paragraph_style(
