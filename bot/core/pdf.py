@@ -228,10 +228,13 @@ class UnoserverWorker:
 
 
 def find_soffice(configured: str | None = None) -> str | None:
-    for candidate in (configured, "soffice", "libreoffice", "/usr/lib/libreoffice/program/soffice"):
-        if candidate and (found := shutil.which(candidate)):
-            return found
-    return None
+    """The LibreOffice binary: the configured one only, else the usual names."""
+    candidates = (
+        [configured]
+        if configured
+        else ["soffice", "libreoffice", "/usr/lib/libreoffice/program/soffice"]
+    )
+    return next((found for c in candidates if (found := shutil.which(c))), None)
 
 
 def find_uno_python(soffice: str, configured: str | None = None) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.chat.service import ReportChat, Turn
 from bot.core.answers import load_answers
+from bot.core.pdf import MISSING_LIBREOFFICE, make_converter
 from storage import members, orgs, reports
 from storage.db import session_scope
 from storage.models import Member
@@ -158,3 +159,35 @@ def test_a_submitted_report_opens_read_only_with_a_clear_note(engine, service, m
     with session_scope(engine) as session:
         reports.set_status(session, actor=member, report_id=turn.report_id, to_status="submitted")
     assert "只能查看，不能修改" in texts(service.open(member))
+
+
+def test_generate_sends_the_pdf_beside_the_docx(engine, org_id, pdf_converter) -> None:
+    service = ReportChat(engine, today=lambda: JANUARY_2026, pdf=pdf_converter.convert)
+    member = join(engine, service, org_id, 1002)
+    answers = load_answers(SAMPLES / "huaian-szf-2024.yaml")
+    with session_scope(engine) as session:
+        report = reports.import_answers(session, org_id=org_id, answers=answers)
+    service.open(member, year=report.year)
+    turn = service.generate(member)
+    assert turn.document is not None
+    (pdf,) = turn.attachments
+    assert pdf.filename == "淮安市人民政府2024年政府信息公开工作年度报告.pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert "报告已生成" in texts(turn)
+
+
+def test_generate_without_libreoffice_still_sends_the_docx_and_says_why(
+    engine, org_id, tmp_path
+) -> None:
+    def no_libreoffice(docx: bytes) -> bytes:
+        return make_converter(soffice=str(tmp_path / "no-soffice")).convert(docx)
+
+    service = ReportChat(engine, today=lambda: JANUARY_2026, pdf=no_libreoffice)
+    member = join(engine, service, org_id, 1003)
+    answers = load_answers(SAMPLES / "huaian-szf-2024.yaml")
+    with session_scope(engine) as session:
+        report = reports.import_answers(session, org_id=org_id, answers=answers)
+    service.open(member, year=report.year)
+    turn = service.generate(member)
+    assert turn.document is not None and turn.attachments == ()
+    assert MISSING_LIBREOFFICE in texts(turn)

@@ -1,13 +1,11 @@
 """Fixtures for the form engine: the published sample reports and their forms."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.core.answers import AnswersFile, load_answers
 from bot.core.form import ReportForm, load_form
-from bot.core.pdf import LibreOfficeMissing, PdfConverter, make_converter
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_PATHS = sorted((FIXTURES / "samples").glob("*.yaml"))
@@ -38,14 +36,3 @@ def tongjiang() -> AnswersFile:
 @pytest.fixture(params=["gov-disclosure-2021", "gov-disclosure-2019"])
 def form(request: pytest.FixtureRequest) -> ReportForm:
     return load_form(request.param)
-
-
-@pytest.fixture(scope="session")
-def pdf_converter() -> Iterator[PdfConverter]:
-    """One LibreOffice for the session's print tests (warm when unoserver can run)."""
-    try:
-        converter = make_converter(mode="auto")
-    except LibreOfficeMissing:
-        pytest.skip("LibreOffice is not installed (.ci/run installs libreoffice-writer-nogui)")
-    yield converter
-    converter.close()
