@@ -156,21 +156,35 @@ def draft_header(note: str) -> str:
 _HEADER_PART = re.compile(r"^word/header\d+\.xml$")
 
 
+def report_parts(
+    template_parts: list[str],
+    *,
+    title: str,
+    author: str,
+    draft_note: str | None,
+    now: datetime | None = None,
+) -> dict[str, bytes]:
+    """The parts that differ per report besides the body: its properties and, for a draft,
+    the headers (every page's) carrying the mark. A renderer that writes the package itself
+    can put these in with the body; `finish_report` rewrites a rendered package with them."""
+    stamp = now or datetime.now(UTC)
+    parts = {"docProps/core.xml": core_properties(title=title, author=author, now=stamp).encode()}
+    if draft_note is not None:
+        header = draft_header(draft_note).encode()
+        parts |= {name: header for name in template_parts if _HEADER_PART.match(name)}
+    return parts
+
+
 def finish_report(
     docx: bytes, *, title: str, author: str, draft_note: str | None, now: datetime | None = None
 ) -> bytes:
     """A rendered report stamped with its own properties, and marked on every page if a draft."""
-    edits: dict[str, Callable[[str], str]] = {
-        "docProps/core.xml": lambda _xml: core_properties(
-            title=title, author=author, now=now or datetime.now(UTC)
-        ),
-    }
-    if draft_note is not None:
-        with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-            headers = [n for n in archive.namelist() if _HEADER_PART.match(n)]
-        header = draft_header(draft_note)
-        edits |= {name: (lambda _xml, h=header: h) for name in headers}
-    return rewrite_parts(docx, edits)
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        names = archive.namelist()
+    parts = report_parts(names, title=title, author=author, draft_note=draft_note, now=now)
+    return rewrite_parts(
+        docx, {name: (lambda _xml, d=data: d.decode()) for name, data in parts.items()}
+    )
 
 
 def rewrite_parts(docx: bytes, edits: Mapping[str, Callable[[str], str]]) -> bytes:
