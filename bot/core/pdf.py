@@ -86,16 +86,14 @@ def _environment(directory: Path, fonts_dir: Path | None) -> dict[str, str]:
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
     """End a process we started and the LibreOffice it started (its own process group)."""
-    if process.poll() is not None:
-        return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    # LibreOffice's launcher (oosplash) outlives SIGTERM: end whatever is left of the group.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 class SofficeWorker:
@@ -264,6 +262,7 @@ class PdfConverter:
     workers: list[_Worker]
     timeout: float
     kind: str
+    directory: Path | None = None  # the workers' profiles, removed on close
 
     def __post_init__(self) -> None:
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -283,6 +282,8 @@ class PdfConverter:
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def make_converter(
@@ -316,7 +317,7 @@ def make_converter(
             pool.append(UnoserverWorker(binary, python, directory, fonts_dir))
         else:
             pool.append(SofficeWorker(binary, directory, fonts_dir))
-    return PdfConverter(pool, timeout, "unoserver" if python is not None else "soffice")
+    return PdfConverter(pool, timeout, "unoserver" if python is not None else "soffice", root)
 
 
 _shared: PdfConverter | None = None

@@ -90,6 +90,7 @@ def test_a_conversion_past_its_timeout_is_cut_off(tongjiang: AnswersFile) -> Non
             converter.convert(report(tongjiang))
     finally:
         converter.close()
+    assert converter.directory is not None and not converter.directory.exists()
 
 
 def test_requests_queue_for_the_worker_and_all_get_their_pdf(
