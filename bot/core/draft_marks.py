@@ -7,9 +7,12 @@ refused (e.g. "12件3") as it was typed, in its red cell, instead of dropping it
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup
+
+from bot.core.checks import Finding
 
 BLANK_FILL = "FFF2CC"  # light yellow: not filled in yet
 ERROR_FILL = "F4CCCC"  # light red: named by a failed check, or a refused value
@@ -47,3 +50,12 @@ def with_refused(printed: Mapping[str, str], refused: Mapping[str, str]) -> dict
         if field_id in cells and not cells[field_id]:
             cells[field_id] = text
     return cells
+
+
+def draft_options(errors: Sequence[Finding]) -> dict[str, Any]:
+    """render_report's draft arguments for a report with these errors (final if none)."""
+    return {
+        "draft": bool(errors),
+        "draft_errors": len(errors),
+        "error_fields": {field for finding in errors for field in finding.fields},
+    }

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core.answers import load_answers, parse_answers  # noqa: E402
 from bot.core.checks import check_answers  # noqa: E402
+from bot.core.draft_marks import draft_options  # noqa: E402
 from bot.core.pdf import make_converter  # noqa: E402
 from bot.core.render import render_report  # noqa: E402
 
@@ -36,9 +37,7 @@ def render_sample(path: Path) -> bytes:
         agency=answers.agency,
         year=answers.year,
         values=parsed.values,
-        draft=bool(errors),
-        draft_errors=len(errors),
-        error_fields={field for f in errors for field in f.fields},
+        **draft_options(errors),
     )
 
 

@@ -161,14 +161,19 @@ def test_a_submitted_report_opens_read_only_with_a_clear_note(engine, service, m
     assert "只能查看，不能修改" in texts(service.open(member))
 
 
-def test_generate_sends_the_pdf_beside_the_docx(engine, org_id, pdf_converter) -> None:
-    service = ReportChat(engine, today=lambda: JANUARY_2026, pdf=pdf_converter.convert)
-    member = join(engine, service, org_id, 1002)
+def generate_huaian(engine, org_id, user_id: int, pdf) -> Turn:  # type: ignore[no-untyped-def]
+    """/generate on the Huaian sample by a member of a chat whose PDFs go through `pdf`."""
+    service = ReportChat(engine, today=lambda: JANUARY_2026, pdf=pdf)
+    member = join(engine, service, org_id, user_id)
     answers = load_answers(SAMPLES / "huaian-szf-2024.yaml")
     with session_scope(engine) as session:
         report = reports.import_answers(session, org_id=org_id, answers=answers)
     service.open(member, year=report.year)
-    turn = service.generate(member)
+    return service.generate(member)
+
+
+def test_generate_sends_the_pdf_beside_the_docx(engine, org_id, pdf_converter) -> None:
+    turn = generate_huaian(engine, org_id, 1002, pdf_converter.convert)
     assert turn.document is not None
     (pdf,) = turn.attachments
     assert pdf.filename == "淮安市人民政府2024年政府信息公开工作年度报告.pdf"
@@ -182,12 +187,6 @@ def test_generate_without_libreoffice_still_sends_the_docx_and_says_why(
     def no_libreoffice(docx: bytes) -> bytes:
         return make_converter(soffice=str(tmp_path / "no-soffice")).convert(docx)
 
-    service = ReportChat(engine, today=lambda: JANUARY_2026, pdf=no_libreoffice)
-    member = join(engine, service, org_id, 1003)
-    answers = load_answers(SAMPLES / "huaian-szf-2024.yaml")
-    with session_scope(engine) as session:
-        report = reports.import_answers(session, org_id=org_id, answers=answers)
-    service.open(member, year=report.year)
-    turn = service.generate(member)
+    turn = generate_huaian(engine, org_id, 1003, no_libreoffice)
     assert turn.document is not None and turn.attachments == ()
     assert MISSING_LIBREOFFICE in texts(turn)
