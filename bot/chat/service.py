@@ -199,6 +199,9 @@ class ReportChat:
 
     def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""
+        return self._with_pdf(self._press(member, data, update_id=update_id))
+
+    def _press(self, member: Member, data: str, *, update_id: int | None) -> Turn:
         decoded = decode_button(data)
         if decoded is not None and decoded[2] == OPEN_REPORT:
             return self.open(member)
@@ -266,7 +269,8 @@ class ReportChat:
         with session_scope(self.engine) as session:
             report = self._report(session, member)
             state = self.load_state(session, member, report)
-            return self._generate(session, member, report, state)
+            turn = self._generate(session, member, report, state)
+        return self._with_pdf(turn)
 
     def cancel(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
@@ -303,13 +307,20 @@ class ReportChat:
             content,
             state.form.document_title_for(agency=report.agency, year=report.year),
         )
-        attachments: tuple[Document, ...] = ()
-        if self.pdf is not None:
-            pdf, why_not = pdf_beside(document, self.pdf)
-            attachments = (pdf,) if pdf is not None else ()
-            text = text if why_not is None else f"{text}\n{why_not}"
-        turn = self._turn(report, (Reply(text),), state.position)
-        return replace(turn, document=document, attachments=attachments)
+        return replace(self._turn(report, (Reply(text),), state.position), document=document)
+
+    def _with_pdf(self, turn: Turn) -> Turn:
+        """The turn's Word report with its PDF beside it, made once the database session has
+        closed: no transaction (nor, on SQLite, the one worker thread's next write) waits for
+        LibreOffice."""
+        if self.pdf is None or turn.document is None:
+            return turn
+        pdf, why_not = pdf_beside(turn.document, self.pdf)
+        if pdf is not None:
+            return replace(turn, attachments=(pdf,))
+        last = turn.replies[-1]
+        replies = (*turn.replies[:-1], replace(last, text=f"{last.text}\n{why_not}"))
+        return replace(turn, replies=replies)
 
     def _run(
         self,
