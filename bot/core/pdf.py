@@ -56,6 +56,8 @@ class LibreOfficeMissing(PdfError):
 
 
 class _Worker(Protocol):
+    def start(self, timeout: float) -> None: ...
+
     def convert(self, docx: bytes, timeout: float) -> bytes: ...
 
     def stop(self) -> None: ...
@@ -136,6 +138,9 @@ class SofficeWorker:
                 raise PdfError(PDF_FAILED.format(reason="LibreOffice 未能转换该文件"))
             return result.read_bytes()
 
+    def start(self, timeout: float) -> None:
+        """Nothing runs between conversions."""
+
     def stop(self) -> None:
         """Nothing runs between conversions."""
 
@@ -203,11 +208,14 @@ class UnoserverWorker:
         self.stop()
         raise PdfError(PDF_FAILED.format(reason="LibreOffice 启动超时"))
 
+    def start(self, timeout: float) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self._start(timeout)
+
     def convert(self, docx: bytes, timeout: float) -> bytes:
         from unoserver.client import UnoClient
 
-        if self.process is None or self.process.poll() is not None:
-            self._start(timeout)
+        self.start(timeout)
         client = UnoClient(server="127.0.0.1", port=str(self.port))
         try:
             result = client.convert(indata=docx, convert_to="pdf")
@@ -279,6 +287,15 @@ class PdfConverter:
         finally:
             self._idle.put(worker)
 
+    def warm(self) -> None:
+        """Start every worker's LibreOffice now, not on the first request."""
+        for _ in self.workers:
+            worker = self._idle.get()
+            try:
+                worker.start(self.timeout)
+            finally:
+                self._idle.put(worker)
+
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
@@ -345,3 +362,17 @@ def shared_converter() -> PdfConverter:
 def docx_to_pdf(docx: bytes) -> bytes:
     """The PDF of a rendered report, by the shared converter; PdfError says why not."""
     return shared_converter().convert(docx)
+
+
+def warm_in_background() -> None:
+    """Start the shared converter's LibreOffice in a thread, so that the first /generate
+    after a start does not wait for it; without LibreOffice nothing happens."""
+
+    def warm() -> None:
+        try:
+            shared_converter().warm()
+        except PdfError as exc:
+            log.info("PDF converter not started: %s", exc)
+
+    if get_settings().pdf_mode != "off":
+        threading.Thread(target=warm, name="pdf-warm-up", daemon=True).start()

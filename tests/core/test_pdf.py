@@ -140,3 +140,12 @@ def test_render_pdf_without_libreoffice_keeps_the_docx(
     assert result.exit_code == 1
     assert MISSING_LIBREOFFICE in result.output
     assert out.exists() and not out.with_suffix(".pdf").exists()
+
+
+def test_warm_starts_libreoffice_before_the_first_request(pdf_converter: PdfConverter) -> None:
+    if pdf_converter.kind != "unoserver":
+        pytest.skip("no Python with LibreOffice's uno module: conversions run cold")
+    pdf_converter.warm()
+    for worker in pdf_converter.workers:
+        assert isinstance(worker, pdf_module.UnoserverWorker)
+        assert worker.process is not None and worker.process.poll() is None
