@@ -319,13 +319,13 @@ def make_converter(
     binary = find_soffice(soffice)
     if binary is None:
         raise LibreOfficeMissing()
-    root = Path(tempfile.mkdtemp(prefix="nianbao-pdf-", dir=work_dir))
     python = None if mode == "soffice" else find_uno_python(binary, uno_python)
     if mode == "unoserver" and python is None:
         raise PdfError(
             "无法启动 unoserver：未找到可导入 LibreOffice uno 模块的 Python"
             "（Debian 请安装 python3-uno，或设置 NIANBAO_UNO_PYTHON）。"
         )
+    root = Path(tempfile.mkdtemp(prefix="nianbao-pdf-", dir=work_dir))
     pool: list[_Worker] = []
     for index in range(workers):
         directory = root / f"worker-{index}"
