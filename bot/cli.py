@@ -14,6 +14,7 @@ from bot.core.answers import AnswersFile, AnswersFileError, load_answers, parse_
 from bot.core.checks import Finding, PeerText, check_answers, complete_values, has_errors
 from bot.core.form import available_kinds, load_form
 from bot.core.narrative.drafting import draft_paragraphs, draft_text
+from bot.core.pdf import PdfError, docx_to_pdf
 from bot.core.previous import previous_mismatch
 from bot.core.reader import ReadResult, read_findings
 from bot.core.render import render_report
@@ -185,6 +186,9 @@ def render(
     draft: Annotated[bool, typer.Option("--draft", help="存在错误时仍生成，并标注“草稿”")] = False,
     previous: Annotated[Path | None, typer.Option("--previous", help="上一年度的答案文件")] = None,
     renamed: Annotated[bool, typer.Option("--renamed", help=_RENAMED_HELP)] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF（与 Word 报告同名）")
+    ] = False,
 ) -> None:
     """生成 Word 报告。存在错误时拒绝生成（除非使用 --draft）。"""
     answers = _load_or_exit(file)
@@ -197,17 +201,33 @@ def render(
         _print_findings(errors)
         typer.echo("存在错误，未生成报告。请改正后重试，或使用 --draft 生成草稿。", err=True)
         raise typer.Exit(1)
+    parsed = parse_answers(answers)
     data = render_report(
         answers.form,
         agency=answers.agency,
         year=answers.year,
-        values=parse_answers(answers).values,
+        values=parsed.values,
         draft=draft,
         draft_errors=len(errors),
+        error_fields={field for f in errors for field in f.fields},
+        refused={
+            i.field: str(answers.values[i.field])
+            for i in parsed.issues
+            if i.field in answers.form.fields
+        },
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     typer.echo(str(output))
+    if pdf:
+        try:
+            pdf_data = docx_to_pdf(data)
+        except PdfError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from exc
+        pdf_path = output.with_suffix(".pdf")
+        pdf_path.write_bytes(pdf_data)
+        typer.echo(str(pdf_path))
 
 
 @app.command()

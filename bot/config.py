@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,20 @@ class Settings(BaseSettings):
     reminder_max_attempts: int = Field(
         default=5, ge=1, validation_alias="NIANBAO_REMINDER_MAX_ATTEMPTS"
     )
+
+    # PDF beside the Word report (bot/core/pdf.py, docs/operations.md). "auto": a warm
+    # LibreOffice behind unoserver when a Python with LibreOffice's uno module is found, else
+    # a `soffice --headless` run per report; "off": Word only.
+    pdf_mode: Literal["auto", "unoserver", "soffice", "off"] = Field(
+        default="auto", validation_alias="NIANBAO_PDF"
+    )
+    soffice_path: str | None = Field(default=None, validation_alias="NIANBAO_SOFFICE")
+    uno_python: str | None = Field(default=None, validation_alias="NIANBAO_UNO_PYTHON")
+    pdf_workers: int = Field(default=1, ge=1, le=8, validation_alias="NIANBAO_PDF_WORKERS")
+    pdf_timeout_seconds: float = Field(default=60.0, gt=0, validation_alias="NIANBAO_PDF_TIMEOUT")
+    # Fonts the agency holds licences for (仿宋_GB2312, 方正小标宋简体…): they replace the free
+    # Noto CJK stand-ins in the PDF.
+    fonts_dir: Path | None = Field(default=None, validation_alias="NIANBAO_FONTS_DIR")
 
     # Threads for database work and Word rendering (asyncio.to_thread); unset: see
     # `worker_thread_count`.

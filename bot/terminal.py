@@ -114,12 +114,14 @@ class TerminalChat:
             if reply.pre:
                 self.write("\n".join("    " + line for line in reply.pre.splitlines()))
             self._show_buttons(turn, reply.buttons)
-        if turn.document is not None:
+        files = (turn.document, *turn.attachments) if turn.document is not None else ()
+        for document in files:
             self.output_dir.mkdir(parents=True, exist_ok=True)
-            path = self.output_dir / turn.document.filename
-            path.write_bytes(turn.document.content)
+            path = self.output_dir / document.filename
+            path.write_bytes(document.content)
             self.documents.append(path)
             self.write(f"📄 已生成：{path.resolve()}")
+        if turn.document is not None:
             self._show_buttons(turn, turn.document.buttons)
 
     def _show_buttons(self, turn: Turn, rows: tuple[tuple[Button, ...], ...]) -> None:

@@ -21,8 +21,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from bot.core.pdf import LibreOfficeMissing, PdfConverter, make_converter
 from storage.db import make_engine, upgrade_database
 from tests.fake_telegram import FakeTelegram
+
+# No LibreOffice behind /generate unless a test asks for it (tests/core/test_pdf.py and the
+# print tests make their own converters): the suite stays fast and starts no office suites.
+os.environ.setdefault("NIANBAO_PDF", "off")
 
 PG_ENV = "NIANBAO_TEST_DATABASE_URL"
 _counter = itertools.count()
@@ -104,3 +109,14 @@ def tg() -> Iterator[FakeTelegram]:
     with FakeTelegram() as server:
         server.default_timeout = 20.0
         yield server
+
+
+@pytest.fixture(scope="session")
+def pdf_converter() -> Iterator[PdfConverter]:
+    """One LibreOffice for the session's print tests (warm when unoserver can run)."""
+    try:
+        converter = make_converter(mode="auto")
+    except LibreOfficeMissing:
+        pytest.skip("LibreOffice is not installed (.ci/run installs libreoffice-writer-nogui)")
+    yield converter
+    converter.close()

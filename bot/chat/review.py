@@ -43,6 +43,7 @@ from bot.chat.views import blocked_reply, findings_text, progress
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
 from bot.core.checks import Finding, check_values, has_errors
+from bot.core.draft_marks import draft_options
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
 from bot.core.rollup import RollupError, summary_text
@@ -621,8 +622,7 @@ class ReviewDesk:
             agency=report.agency,
             year=report.year,
             values=state.values,
-            draft=bool(errors),
-            draft_errors=len(errors),
+            **draft_options(errors),
         )
         document = Document(
             document_filename(state.form, agency=report.agency, year=report.year),

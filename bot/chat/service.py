@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.chat import walkthrough
+from bot.chat.documents import Document, PdfConvert, default_pdf_converter, pdf_beside
 from bot.chat.drafts import accept_draft, drafts_for
 from bot.chat.state import Button, Position, Reply, ReportState
 from bot.chat.views import blocked_reply, findings_text, jump_buttons, status_text, table_view
@@ -54,16 +55,6 @@ OPEN_REPORT = "R"
 
 
 @dataclass(frozen=True)
-class Document:
-    """A file sent after the turn's replies; its buttons go under it (act once it is read)."""
-
-    filename: str
-    content: bytes
-    caption: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-
-
-@dataclass(frozen=True)
 class Turn:
     """What to send back: replies whose buttons carry `report_id`/`question`, maybe a file."""
 
@@ -72,6 +63,8 @@ class Turn:
     question: int = 0
     document: Document | None = None
     notice: str | None = None
+    # Files sent after `document`: the report's PDF.
+    attachments: tuple[Document, ...] = ()
 
     def callback_data(self, action: str) -> str:
         return encode_button(self.report_id or 0, self.question, action)
@@ -153,9 +146,17 @@ def today_in_settings_zone() -> date:
 class ReportChat:
     """The conversation for members, backed by storage."""
 
-    def __init__(self, engine: Engine, *, today: Callable[[], date] = today_in_settings_zone):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        today: Callable[[], date] = today_in_settings_zone,
+        pdf: PdfConvert | Literal["settings"] | None = "settings",
+    ):
         self.engine = engine
         self.today = today
+        # How /generate makes the PDF beside the Word report; None: Word only.
+        self.pdf = default_pdf_converter() if pdf == "settings" else pdf
 
     def member(self, telegram_user_id: int) -> Member | None:
         with session_scope(self.engine) as session:
@@ -286,6 +287,9 @@ class ReportChat:
 
     def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""
+        return self._with_pdf(self._press(member, data, update_id=update_id))
+
+    def _press(self, member: Member, data: str, *, update_id: int | None) -> Turn:
         decoded = decode_button(data)
         if decoded is not None and decoded[2] == OPEN_REPORT:
             return self.open(member)
@@ -371,7 +375,8 @@ class ReportChat:
         with session_scope(self.engine) as session:
             report = self._report(session, member)
             state = self.load_state(session, member, report)
-            return self._generate(session, member, report, state)
+            turn = self._generate(session, member, report, state)
+        return self._with_pdf(turn)
 
     def cancel(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
@@ -409,6 +414,19 @@ class ReportChat:
             state.form.document_title_for(agency=report.agency, year=report.year),
         )
         return replace(self._turn(report, (Reply(text),), state.position), document=document)
+
+    def _with_pdf(self, turn: Turn) -> Turn:
+        """The turn's Word report with its PDF beside it, made once the database session has
+        closed: no transaction (nor, on SQLite, the one worker thread's next write) waits for
+        LibreOffice."""
+        if self.pdf is None or turn.document is None:
+            return turn
+        pdf, why_not = pdf_beside(turn.document, self.pdf)
+        if pdf is not None:
+            return replace(turn, attachments=(pdf,))
+        last = turn.replies[-1]
+        replies = (*turn.replies[:-1], replace(last, text=f"{last.text}\n{why_not}"))
+        return replace(turn, replies=replies)
 
     def _run(
         self,

@@ -150,6 +150,10 @@ class Section:
     required: bool = False
     text_field: str | None = None
     row_header: str | None = None
+    # Table 二: how a group with fewer columns than the table fills the row. "span": its last
+    # cell spans the rest (2021 format); "blank": the spare columns stay separate, empty cells
+    # (2019 format, whose （八）（九） keep an empty fourth column).
+    spare_columns: Literal["span", "blank"] = "span"
     groups: tuple[ListGroup, ...] = ()
     columns: tuple[Column, ...] = ()
     rows: tuple[Row, ...] = ()
@@ -461,6 +465,7 @@ def _build_section(raw: dict[str, Any], derived: set[str], fields: dict[str, Fie
             layout="list",
             table=table,
             row_header=raw.get("row_header"),
+            spare_columns=raw.get("spare_columns", "span"),
             groups=tuple(groups),
             questions=tuple(questions),
         )

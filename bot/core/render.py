@@ -12,7 +12,7 @@ import io
 import re
 import threading
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,10 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment, Template
 
+from bot.core.cell_fit import fit_run_properties
 from bot.core.checks import complete_values
+from bot.core.docx_package import finish_report
+from bot.core.draft_marks import cell_shading, with_refused
 from bot.core.form import ReportForm
 from bot.core.values import Value, format_value, normalise_text
 
@@ -93,14 +96,23 @@ def report_context(
     values: Mapping[str, Value],
     draft_errors: int = 0,
     draft: bool = False,
+    error_fields: Collection[str] = (),
+    refused: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """What the template reads: the title, every cell as printed, the texts as paragraphs."""
+    """What the template reads: the title, every cell as printed, the texts as paragraphs.
+
+    A draft also shows what is wrong: `error_fields` (cells named by failed checks) and blank
+    cells are shaded, `refused` (field id -> the text the form did not accept) is printed in
+    its cell (bot/core/draft_marks.py)."""
     completed = complete_values(form, values)
     cells = {
         field_id: format_value(completed.get(field_id), field_def.type)
         for field_id, field_def in form.fields.items()
         if field_def.numeric
     }
+    if draft and refused:
+        cells = with_refused(cells, {k: normalise_text(t) for k, t in refused.items()})
+        error_fields = {*error_fields, *refused}
     texts = {
         section.id: _paragraphs(completed.get(section.text_field or ""))
         for section in form.sections
@@ -115,6 +127,8 @@ def report_context(
         "agency": agency,
         "year": year,
         "v": cells,
+        "fit": fit_run_properties,
+        "shade": cell_shading(cells, draft=draft, error_fields=error_fields),
         "text": texts,
         "draft": draft,
         "draft_note": note,
@@ -135,8 +149,22 @@ def render_report(
     values: Mapping[str, Value],
     draft: bool = False,
     draft_errors: int = 0,
+    error_fields: Collection[str] = (),
+    refused: Mapping[str, str] | None = None,
 ) -> bytes:
     context = report_context(
-        form, agency=agency, year=year, values=values, draft=draft, draft_errors=draft_errors
+        form,
+        agency=agency,
+        year=year,
+        values=values,
+        draft=draft,
+        draft_errors=draft_errors,
+        error_fields=error_fields,
+        refused=refused,
     )
-    return renderer_for(form).render(context)
+    return finish_report(
+        renderer_for(form).render(context),
+        title=context["title"],
+        author=context["agency"],
+        draft_note=context["draft_note"] if draft else None,
+    )

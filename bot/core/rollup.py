@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.core.checks import Finding, check_values, complete_values, numbered_messages
+from bot.core.draft_marks import draft_options
 from bot.core.form import ReportForm, load_form
 from bot.core.render import render_report
 from bot.core.values import Value
@@ -56,14 +57,12 @@ class Rollup:
 
     def render(self) -> bytes:
         """The Word report: summed tables, empty narrative sections (a draft if errors)."""
-        errors = len(self.errors)
         return render_report(
             self.form,
             agency=self.agency,
             year=self.year,
             values=self.values,
-            draft=bool(errors),
-            draft_errors=errors,
+            **draft_options(self.errors),
         )
 
 

@@ -1,14 +1,19 @@
 """Generates `templates/<kind>/report.docx`, the docxtpl template, from the form definition.
 
 The layout follows the official template (国办公开办函〔2021〕30号 / 〔2019〕60号) and GB/T 9704:
-A4, margins 37/35/28/26 mm, 方正小标宋 title, 黑体 headings, 仿宋_GB2312 body. Tables are laid
-out cell for cell like the official ones, with merged header cells. Each cell holds a tag
-`{{ v['<field id>'] }}`, so the template and the form cannot drift apart: run
+A4, margins 37/35/28/26 mm, a grid of 22 lines × 28 characters, 方正小标宋 title, 黑体
+headings, 仿宋_GB2312 body, tables in 五号, page numbers "— 1 —" in 四号 宋体 on the outer side
+one character in (odd pages right, even pages left). Tables are laid out cell for cell like
+the official ones, with merged header cells. Each value cell holds a tag `{{ v['<field id>'] }}`
+and, in its properties, the tags that shrink a figure too wide for the cell (`fit`) and shade a
+draft's blank or wrong cells (`shade`); so the template and the form cannot drift apart: run
 `nianbao template build` after changing a form.yaml.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from docx import Document
@@ -18,17 +23,32 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from bot.core.cell_fit import TABLE_PT
+from bot.core.docx_package import (
+    BODY_FONT,
+    HEADING_FONT,
+    LATIN_FONT,
+    SONG_FONT,
+    TITLE_FONT,
+    chinese_defaults,
+)
 from bot.core.form import ReportForm, Section
 
-BODY_FONT = "仿宋_GB2312"
-HEADING_FONT = "黑体"
-TITLE_FONT = "方正小标宋简体"
-LATIN_FONT = "Times New Roman"
 TEXT_WIDTH_MM = 156  # A4 210 mm less the 28 mm and 26 mm side margins
+BODY_PT = 16  # 三号
+# GB/T 9704: 22 lines of 28 characters in the 156 × 225 mm type area. The lines are the
+# document grid (and the body's exact 28.95 pt line spacing); the 28 characters are 三号 set
+# 0.25 pt closer (28 × 15.75 pt fits the 442 pt line; at 16 pt only 27 would). A character
+# grid (linesAndChars) would do the same in Word, but LibreOffice spreads the text over it.
+LINE_PITCH_TWIPS = 579  # 225 mm / 22 lines
+BODY_CHAR_SPACING_TWIPS = -5
+CELL_MARGIN_MM = 1.0  # left and right, narrower than Word's 1.9 mm: the grids are narrow
+PAGE_NUMBER_PT = 14  # 四号
+TABLE_LEADING_PT = 13.0
 
 
 def build_template(form: ReportForm, path: Path | None = None) -> Path:
@@ -36,12 +56,7 @@ def build_template(form: ReportForm, path: Path | None = None) -> Path:
     document = Document()
     _page_setup(document)
     _styles(document)
-    _footer_page_number(document)
-
-    _paragraph(document, "{%p if draft %}", "Report Table")
-    draft = _paragraph(document, "", "Draft Mark")
-    draft.add_run("{{ draft_note }}")
-    _paragraph(document, "{%p endif %}", "Report Table")
+    _headers_and_page_numbers(document)
     _title(document, form)
 
     for section in form.sections:
@@ -53,8 +68,10 @@ def build_template(form: ReportForm, path: Path | None = None) -> Path:
         else:
             _TABLE_LAYOUTS[section.layout](document, section)
 
+    buffer = io.BytesIO()
+    document.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(path)
+    path.write_bytes(chinese_defaults(buffer.getvalue()))
     return path
 
 
@@ -72,6 +89,9 @@ def _page_setup(document) -> None:  # type: ignore[no-untyped-def]
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.header_distance, section.footer_distance = Mm(15), Mm(25)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
 
 
 def _set_fonts(element, east_asia: str, latin: str = LATIN_FONT) -> None:  # type: ignore[no-untyped-def]
@@ -85,12 +105,21 @@ def _set_fonts(element, east_asia: str, latin: str = LATIN_FONT) -> None:  # typ
     fonts.set(qn("w:eastAsia"), east_asia)
 
 
+def _off_grid(style) -> None:  # type: ignore[no-untyped-def]
+    """Set a paragraph free of the document grid: tables and page numbers keep their size."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    ppr = style.element.get_or_add_pPr()
+    ppr.insert(0, snap)
+
+
 def _styles(document) -> None:  # type: ignore[no-untyped-def]
     styles = document.styles
     normal = styles["Normal"]
-    normal.font.size = Pt(16)
+    normal.font.size = Pt(BODY_PT)
     _set_fonts(normal.element, BODY_FONT)
     lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
     normal.element.get_or_add_rPr().append(lang)
 
@@ -102,15 +131,10 @@ def _styles(document) -> None:  # type: ignore[no-untyped-def]
         align=WD_ALIGN_PARAGRAPH.JUSTIFY,  # type: ignore[no-untyped-def]
         indent_chars: int = 0,
         exact: float | None = 28.95,
-        bold: bool = False,
-        color: RGBColor | None = None,
     ):
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
         style.font.size = Pt(size)
-        style.font.bold = bold
-        if color is not None:
-            style.font.color.rgb = color
         _set_fonts(style.element, font)
         fmt = style.paragraph_format
         fmt.alignment = align
@@ -132,19 +156,24 @@ def _styles(document) -> None:  # type: ignore[no-untyped-def]
     )
     title.paragraph_format.space_before = Pt(0)
     title.paragraph_format.space_after = Pt(28)
-    heading = paragraph_style("Section Heading", HEADING_FONT, 16, indent_chars=2)
+    heading = paragraph_style("Section Heading", HEADING_FONT, BODY_PT, indent_chars=2)
     heading.paragraph_format.keep_with_next = True
-    paragraph_style("Report Body", BODY_FONT, 16, indent_chars=2)
-    paragraph_style("Report Table", BODY_FONT, 10, align=WD_ALIGN_PARAGRAPH.CENTER, exact=None)
-    paragraph_style(
-        "Draft Mark",
-        HEADING_FONT,
-        14,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        exact=None,
-        bold=True,
-        color=RGBColor(0xC0, 0x00, 0x00),
+    body = paragraph_style("Report Body", BODY_FONT, BODY_PT, indent_chars=2)
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(BODY_CHAR_SPACING_TWIPS))
+    # w:spacing precedes w:sz in a run's properties (CT_RPr's sequence).
+    body.element.get_or_add_rPr().find(qn("w:sz")).addprevious(spacing)
+    # Exact leading: CJK fonts' own line height (about 1.45 em in Noto CJK) would make table 三
+    # taller than a page; Word and LibreOffice then agree on every row's height too.
+    table = paragraph_style(
+        "Report Table", BODY_FONT, TABLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, exact=TABLE_LEADING_PT
     )
+    _off_grid(table)
+    number = paragraph_style(
+        "Page Number", SONG_FONT, PAGE_NUMBER_PT, align=WD_ALIGN_PARAGRAPH.RIGHT, exact=None
+    )
+    _set_fonts(number.element, SONG_FONT, latin=SONG_FONT)
+    _off_grid(number)
 
 
 def _title(document, form: ReportForm) -> None:  # type: ignore[no-untyped-def]
@@ -162,10 +191,32 @@ def _paragraph(container, text: str, style: str) -> Paragraph:  # type: ignore[n
     return paragraph
 
 
-def _footer_page_number(document) -> None:  # type: ignore[no-untyped-def]
-    footer = document.sections[0].footer
-    paragraph = footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def _headers_and_page_numbers(document) -> None:  # type: ignore[no-untyped-def]
+    """Empty headers (a draft's mark goes there) and GB/T 9704 page numbers: "— 1 —" on the
+    outer side, one character in from the edge of the type area."""
+    document.settings.odd_and_even_pages_header_footer = True
+    section = document.sections[0]
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+        header.paragraphs[0].style = document.styles["Page Number"]
+        header.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    one_char = Pt(PAGE_NUMBER_PT)
+    for footer, align in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
+        footer.is_linked_to_previous = False
+        paragraph = footer.paragraphs[0]
+        paragraph.style = document.styles["Page Number"]
+        paragraph.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            paragraph.paragraph_format.right_indent = one_char
+        else:
+            paragraph.paragraph_format.left_indent = one_char
+        _page_number_runs(paragraph)
+
+
+def _page_number_runs(paragraph: Paragraph) -> None:
     paragraph.add_run("— ")
     run = paragraph.add_run()
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
@@ -179,12 +230,34 @@ def _footer_page_number(document) -> None:  # type: ignore[no-untyped-def]
             instr.text = text
             run._r.append(instr)
     paragraph.add_run(" —")
-    for run in paragraph.runs:
-        run.font.size = Pt(14)
-        _set_fonts(run._r, "宋体")
 
 
 # --- tables ----------------------------------------------------------------------------------
+
+
+class _Grid:
+    """A table under construction with the width of each of its grid columns."""
+
+    def __init__(self, document, widths_mm: Sequence[float], rows: int, header_rows: int):  # type: ignore[no-untyped-def]
+        self.widths_mm = list(widths_mm)
+        self.table = _table(document, rows, self.widths_mm, header_rows)
+
+    def put(
+        self, row: int, col: int, text: str, *, to_row: int | None = None, to_col: int | None = None
+    ) -> _Cell:
+        return _put(self.table, row, col, text, to_row=to_row, to_col=to_col)
+
+    def put_value(self, row: int, col: int, field_id: str, *, to_col: int | None = None) -> None:
+        """A figure's cell: its tag, and the tags that fit and shade it (see the module doc)."""
+        cell = self.put(row, col, "", to_col=to_col)
+        width_mm = sum(self.widths_mm[col : (to_col if to_col is not None else col) + 1])
+        width_pt = round(Mm(width_mm - 2 * CELL_MARGIN_MM).pt, 1)
+        run = cell.paragraphs[0].add_run(_tag(field_id))
+        run._r.get_or_add_rPr().text = f"{{{{ fit(v['{field_id}'], {width_pt}) }}}}"
+        # w:shd goes before w:vAlign in the cell properties (CT_TcPr's sequence).
+        valign = cell._tc.tcPr.find(qn("w:vAlign"))
+        before = valign.getprevious()
+        before.tail = f"{{{{ shade['{field_id}'] }}}}"
 
 
 def _table(document, rows: int, widths_mm: list[float], header_rows: int) -> Table:  # type: ignore[no-untyped-def]
@@ -192,10 +265,18 @@ def _table(document, rows: int, widths_mm: list[float], header_rows: int) -> Tab
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    tbl_pr = table._tbl.tblPr
     # Word and LibreOffice lay a fixed table out from its grid, not from the cell widths.
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
-    table._tbl.tblPr.append(layout)
+    tbl_pr.append(layout)
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(Mm(CELL_MARGIN_MM).twips))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    tbl_pr.append(margins)
     for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_mm, strict=True):
         grid_col.w = Mm(width)
     for row_index, row in enumerate(table.rows):
@@ -208,7 +289,12 @@ def _table(document, rows: int, widths_mm: list[float], header_rows: int) -> Tab
         for cell, width in zip(row.cells, widths_mm, strict=True):
             cell.width = Mm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            cell.paragraphs[0].style = document.styles["Report Table"]
+            paragraph = cell.paragraphs[0]
+            paragraph.style = document.styles["Report Table"]
+            # Every row keeps with the next: the official tables fit on one page, so a table
+            # never starts with a few rows at a page foot, never leaves a header row alone and
+            # never splits a row group from its label (Word and LibreOffice both honour it).
+            paragraph.paragraph_format.keep_with_next = row_index < rows - 1
     return table
 
 
@@ -231,7 +317,8 @@ def _put(
     paragraph = cell.paragraphs[0]
     for run in list(paragraph.runs):
         run._r.getparent().remove(run._r)
-    paragraph.add_run(text)
+    if text:
+        paragraph.add_run(text)
     return cell
 
 
@@ -241,23 +328,26 @@ def _list_table(document, section: Section) -> None:  # type: ignore[no-untyped-
     label_mm = 52.0
     widths = [label_mm] + [(TEXT_WIDTH_MM - label_mm) / data_cols] * data_cols
     rows = sum(2 + len(g.rows) for g in section.groups)
-    table = _table(document, rows, widths, header_rows=0)
+    grid = _Grid(document, widths, rows, header_rows=0)
     r = 0
     for group in section.groups:
-        _put(table, r, 0, group.heading, to_col=data_cols)
-        spans = _spans(len(group.columns), data_cols)
-        _put(table, r + 1, 0, section.row_header or "")
+        grid.put(r, 0, group.heading, to_col=data_cols)
+        spans = _spans(len(group.columns), data_cols, section.spare_columns)
+        grid.put(r + 1, 0, section.row_header or "")
         for text, (start, end) in zip(group.columns, spans, strict=True):
-            _put(table, r + 1, 1 + start, text, to_col=1 + end)
+            grid.put(r + 1, 1 + start, text, to_col=1 + end)
         for offset, row in enumerate(group.rows, start=2):
-            _put(table, r + offset, 0, row.label)
+            grid.put(r + offset, 0, row.label)
             for field_id, (start, end) in zip(row.fields, spans, strict=True):
-                _put(table, r + offset, 1 + start, _tag(field_id), to_col=1 + end)
+                grid.put_value(r + offset, 1 + start, field_id, to_col=1 + end)
         r += 2 + len(group.rows)
 
 
-def _spans(count: int, width: int) -> list[tuple[int, int]]:
-    """Spread `count` cells over `width` columns, the last one taking what is left."""
+def _spans(count: int, width: int, spare: str) -> list[tuple[int, int]]:
+    """Spread `count` cells over `width` columns: the last one takes what is left ("span"), or
+    the columns left over stay empty cells of their own ("blank")."""
+    if spare == "blank":
+        return [(i, i) for i in range(count)]
     return [(i, i if i < count - 1 else width - 1) for i in range(count)]
 
 
@@ -267,40 +357,39 @@ def _application_table(document, section: Section) -> None:  # type: ignore[no-u
     data_width = (TEXT_WIDTH_MM - sum(label_widths)) / len(section.columns)
     widths = label_widths + [data_width] * len(section.columns)
     header_rows = 3
-    table = _table(document, header_rows + len(section.rows), widths, header_rows=header_rows)
+    grid = _Grid(document, widths, header_rows + len(section.rows), header_rows=header_rows)
     last = len(widths) - 1
-    _put(table, 0, 0, section.note or "", to_row=2, to_col=2)
-    _put(table, 0, 3, section.header.get("top", ""), to_col=last)
+    grid.put(0, 0, section.note or "", to_row=2, to_col=2)
+    grid.put(0, 3, section.header.get("top", ""), to_col=last)
     col = 3
     for column in section.columns:
         if column.group is None:
-            _put(table, 1, col, column.label, to_row=2)
+            grid.put(1, col, column.label, to_row=2)
         col += 1
     grouped = [i for i, c in enumerate(section.columns) if c.group]
     if grouped:
-        _put(
-            table,
+        grid.put(
             1,
             3 + grouped[0],
             section.columns[grouped[0]].group or "",
             to_col=3 + grouped[-1],
         )
         for i in grouped:
-            _put(table, 2, 3 + i, section.columns[i].label)
+            grid.put(2, 3 + i, section.columns[i].label)
 
     body = header_rows
     for index, row in enumerate(section.rows):
         r = body + index
         if row.within is None:
-            _put(table, r, 0, row.label, to_col=2)
+            grid.put(r, 0, row.label, to_col=2)
         elif row.group is None:
-            _put(table, r, 1, row.label, to_col=2)
+            grid.put(r, 1, row.label, to_col=2)
         else:
-            _put(table, r, 2, row.label)
+            grid.put(r, 2, row.label)
         for i, column in enumerate(section.columns):
-            _put(table, r, 3 + i, _tag(section.cell_field(row.id, column.id)))
-    _merge_runs(table, section, body, key=lambda row: row.within, col=0)
-    _merge_runs(table, section, body, key=lambda row: row.group, col=1)
+            grid.put_value(r, 3 + i, section.cell_field(row.id, column.id))
+    _merge_runs(grid.table, section, body, key=lambda row: row.within, col=0)
+    _merge_runs(grid.table, section, body, key=lambda row: row.group, col=1)
 
 
 def _merge_runs(table: Table, section: Section, body: int, *, key, col: int) -> None:  # type: ignore[no-untyped-def]
@@ -318,27 +407,32 @@ def _merge_runs(table: Table, section: Section, body: int, *, key, col: int) -> 
 
 
 def _appeals_table(document, section: Section) -> None:  # type: ignore[no-untyped-def]
-    """Table 四: one row of figures, 行政复议 beside 行政诉讼's two kinds."""
-    width = TEXT_WIDTH_MM / (len(section.rows) * len(section.columns))
+    """Table 四 as in both official formats: 行政复议 and 行政诉讼 in the first header row;
+    under 行政复议 its five result labels spanning rows 2–3; under 行政诉讼 its two kinds in
+    row 2 with their five result labels in row 3; one row of figures."""
     n = len(section.columns)
-    table = _table(document, 4, [width] * (len(section.rows) * n), header_rows=3)
+    width = TEXT_WIDTH_MM / (len(section.rows) * n)
+    grid = _Grid(document, [width] * (len(section.rows) * n), 4, header_rows=3)
     index = 0
     while index < len(section.rows):
         row = section.rows[index]
         end = index
         while end + 1 < len(section.rows) and section.rows[end + 1].label == row.label:
             end += 1
-        if row.subgroup is None:
-            _put(table, 0, index * n, row.label, to_row=1, to_col=(end + 1) * n - 1)
-        else:
-            _put(table, 0, index * n, row.label, to_col=(end + 1) * n - 1)
-            for sub in range(index, end + 1):
-                _put(table, 1, sub * n, section.rows[sub].subgroup or "", to_col=(sub + 1) * n - 1)
+        grid.put(0, index * n, row.label, to_col=(end + 1) * n - 1)
+        for sub in range(index, end + 1):
+            subgroup = section.rows[sub].subgroup
+            for c, column in enumerate(section.columns):
+                if subgroup is None:
+                    grid.put(1, sub * n + c, column.label, to_row=2)
+                else:
+                    grid.put(2, sub * n + c, column.label)
+            if subgroup is not None:
+                grid.put(1, sub * n, subgroup, to_col=(sub + 1) * n - 1)
         index = end + 1
     for g, row in enumerate(section.rows):
         for c, column in enumerate(section.columns):
-            _put(table, 2, g * n + c, column.label)
-            _put(table, 3, g * n + c, _tag(section.cell_field(row.id, column.id)))
+            grid.put_value(3, g * n + c, section.cell_field(row.id, column.id))
 
 
 _TABLE_LAYOUTS = {"list": _list_table, "grid": _application_table, "wide": _appeals_table}

@@ -130,8 +130,8 @@ async def send_turn(bot: ExtBot[None], chat_id: int, turn: Turn) -> list[Message
             bot.send_message, chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
         )
         sent.append(await with_retries(send))
-    if turn.document is not None:
-        document = turn.document
+    files = (turn.document, *turn.attachments) if turn.document is not None else ()
+    for document in files:
         upload = partial(
             bot.send_document,
             chat_id,

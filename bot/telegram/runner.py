@@ -28,6 +28,7 @@ from telegram.ext import Application
 
 from bot.chat.service import ReportChat
 from bot.config import Settings
+from bot.core.pdf import warm_in_background
 from bot.logging_setup import add_secrets
 from bot.telegram.application import build_application
 from bot.telegram.health import BotStatus, HTTPServerHandle, start_health_server
@@ -93,6 +94,7 @@ def run_bot(settings: Settings) -> None:
     add_secrets(settings.telegram_bot_token, secret)
     upgrade_database(settings.database_url)
     application = build_application(settings, ReportChat(get_engine()))
+    warm_in_background()
     try:
         asyncio.run(serve(application, settings, secret))
     except InvalidToken as exc:

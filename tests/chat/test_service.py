@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.chat.service import ReportChat, Turn
 from bot.core.answers import load_answers
 from bot.core.form import load_form
+from bot.core.pdf import MISSING_LIBREOFFICE, make_converter
 from storage import members, orgs, reports
 from storage.db import session_scope
 from storage.models import Member
@@ -195,3 +196,34 @@ def test_a_supervisor_opening_a_report_is_pointed_to_the_review_desk(
     turn = service.open(supervisor)
     assert "负责审核、汇总所辖单位的报告" in texts(turn)
     assert [b.text for row in turn.replies[0].buttons for b in row] == ["待审报告", "填报总览"]
+
+
+def generate_huaian(engine, org_id, user_id: int, pdf) -> Turn:  # type: ignore[no-untyped-def]
+    """/generate on the Huaian sample by a member of a chat whose PDFs go through `pdf`."""
+    service = ReportChat(engine, today=lambda: JANUARY_2026, pdf=pdf)
+    member = join(engine, service, org_id, user_id)
+    answers = load_answers(SAMPLES / "huaian-szf-2024.yaml")
+    with session_scope(engine) as session:
+        report = reports.import_answers(session, org_id=org_id, answers=answers)
+    service.open(member, year=report.year)
+    return service.generate(member)
+
+
+def test_generate_sends_the_pdf_beside_the_docx(engine, org_id, pdf_converter) -> None:
+    turn = generate_huaian(engine, org_id, 1002, pdf_converter.convert)
+    assert turn.document is not None
+    (pdf,) = turn.attachments
+    assert pdf.filename == "淮安市人民政府2024年政府信息公开工作年度报告.pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert "报告已生成" in texts(turn)
+
+
+def test_generate_without_libreoffice_still_sends_the_docx_and_says_why(
+    engine, org_id, tmp_path
+) -> None:
+    def no_libreoffice(docx: bytes) -> bytes:
+        return make_converter(soffice=str(tmp_path / "no-soffice")).convert(docx)
+
+    turn = generate_huaian(engine, org_id, 1003, no_libreoffice)
+    assert turn.document is not None and turn.attachments == ()
+    assert MISSING_LIBREOFFICE in texts(turn)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bot.core.answers import AnswersFile, parse_answers
+from bot.core.form import ReportForm
 from bot.core.render import render_report
+from bot.core.values import MAX_NUMBER, Value, format_value
 
 
 def draft_without(answers: AnswersFile, field_id: str) -> bytes:
@@ -18,3 +22,20 @@ def draft_without(answers: AnswersFile, field_id: str) -> bytes:
         draft=True,
         draft_errors=1,
     )
+
+
+WIDEST_COUNT = MAX_NUMBER  # 999999999
+WIDEST_AMOUNT = Decimal("999999999.999999")  # 万元 with six decimals
+
+
+def widest_values(form: ReportForm) -> dict[str, Value]:
+    """Every figure at the widest value the form accepts (signed cells with their "+")."""
+    values: dict[str, Value] = {}
+    for field_id in form.numeric_fields:
+        kind = form.field(field_id).type.kind
+        values[field_id] = WIDEST_AMOUNT if kind == "amount" else WIDEST_COUNT
+    return values
+
+
+def widest_text(form: ReportForm, field_id: str) -> str:
+    return format_value(widest_values(form)[field_id], form.field(field_id).type)

@@ -110,7 +110,8 @@ def test_render_draft_marks_the_report(broken_answers: Path, tmp_path: Path) -> 
     out = tmp_path / "draft.docx"
     result = runner.invoke(app, ["render", str(broken_answers), "-o", str(out), "--draft"])
     assert result.exit_code == 0
-    assert Document(out).paragraphs[0].text.startswith("草稿（尚有 2 项校验错误")
+    header = Document(out).sections[0].header
+    assert header.paragraphs[0].text.startswith("草稿（尚有 2 项校验错误")
 
 
 def test_render_writes_the_report(tmp_path: Path) -> None:

@@ -17,9 +17,10 @@ from bot.core.answers import AnswersFile, parse_answers
 from bot.core.reader import DocxReadError, read_findings, read_report
 from bot.core.reader import package as reader_package
 from bot.core.reader.package import MAX_BLOCKS, MAX_XML_TAGS
+from bot.core.render import render_report
 from tests.core.handmade_docx import Layout
 from tests.core.reading_support import assert_reads_back, handmade, problem_for, rendered, squash
-from tests.core.support import draft_without
+from tests.core.support import draft_without, widest_values
 from tests.hostile_files import deep_docx, empty_paragraphs_docx
 
 runner = CliRunner()
@@ -30,6 +31,18 @@ runner = CliRunner()
 
 def test_rendered_reports_read_back_exactly(sample: AnswersFile) -> None:
     assert_reads_back(read_report(rendered(sample)), sample)
+
+
+def test_the_widest_figures_read_back_from_their_fitted_cells(sample: AnswersFile) -> None:
+    """Figures set smaller and narrower to fit their cells are still plain text in Word."""
+    form = sample.form
+    # Six-decimal amounts are printed too (tests/core/test_print_layout.py); reading them
+    # back waits for the values module to accept six decimals.
+    widest = {f: v for f, v in widest_values(form).items() if form.field(f).type.kind != "amount"}
+    values = parse_answers(sample).values | widest
+    result = read_report(render_report(form, agency=sample.agency, year=sample.year, values=values))
+    got = parse_answers(result.answers).values
+    assert {f: got.get(f) for f in widest} == widest
 
 
 def test_a_draft_with_a_blank_cell_lists_the_cell(tongjiang: AnswersFile) -> None:

@@ -113,8 +113,12 @@ def template_fields(path: Path) -> set[str]:
 def test_every_numeric_field_has_exactly_one_place_in_the_word_template(form: ReportForm) -> None:
     with zipfile.ZipFile(form.template_path) as archive:
         xml = archive.read("word/document.xml").decode("utf-8")
-    placed = re.findall(r"v\['([^']+)'\]", xml)
+    placed = re.findall(r"\{\{ v\['([^']+)'\] \}\}", xml)
     assert sorted(placed) == sorted(form.numeric_fields)
+    # Each figure's cell also carries the tags that fit it to its width and shade it in a draft.
+    fitted = re.findall(r"\{\{ fit\(v\['([^']+)'\], [\d.]+\) \}\}", xml)
+    shaded = re.findall(r"\{\{ shade\['([^']+)'\] \}\}", xml)
+    assert sorted(fitted) == sorted(shaded) == sorted(form.numeric_fields)
     for section in form.sections:
         if section.text_field:
             assert f"text['{section.id}']" in xml

@@ -38,6 +38,7 @@ def bot_env(tg: FakeTelegram | None, database_url: str, **extra: str) -> dict[st
         if not key.startswith(("TELEGRAM_", "NIANBAO_")) and key != "DATABASE_URL"
     }
     env["DATABASE_URL"] = database_url
+    env["NIANBAO_PDF"] = "off"  # no LibreOffice started by the bots under test
     if tg is not None:
         env.update(
             TELEGRAM_BOT_TOKEN=tg.token,

@@ -1,5 +1,6 @@
 from telegram import Bot
 
+from bot.chat.documents import Document
 from bot.chat.service import Turn, decode_button, encode_button
 from bot.chat.state import Button, Reply
 from bot.telegram.replies import (
@@ -88,3 +89,16 @@ async def test_a_long_reply_reaches_telegram_in_parts_within_its_limit(tg) -> No
     assert "\n".join(m["text"] for m in user.messages) == "\n".join(lines)
     assert user.messages[-1]["reply_markup"]["inline_keyboard"][0][0]["text"] == "目录"
     assert all("reply_markup" not in m for m in user.messages[:-1])
+
+
+async def test_the_pdf_follows_the_word_report(tg) -> None:
+    user = tg.user(id=3002, first_name="测试")
+    docx = Document("报告.docx", b"PK docx", "报告")
+    pdf = Document("报告.pdf", b"%PDF-1.7", "报告（PDF）")
+    turn = Turn((Reply("报告已生成，校验通过。"),), report_id=1, document=docx, attachments=(pdf,))
+    async with Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url) as bot:
+        await send_turn(bot, user.id, turn)
+    assert [(d.file_name, d.content) for d in user.documents] == [
+        ("报告.docx", b"PK docx"),
+        ("报告.pdf", b"%PDF-1.7"),
+    ]
