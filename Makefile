@@ -27,9 +27,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/render.py
-	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/storage_writers.py
 	$(BIN)/python bench/reminders.py
-	$(BIN)/python bench/bot.py
+	$(BIN)/python bench/bot_echo.py
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache

@@ -35,8 +35,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+ROOT = Path(__file__).resolve().parent.parent
+# `python bench/<script>.py` puts bench/ first on the import path; the project root takes its
+# place, so imports find the project's packages (and tests.fake_telegram), never a script here.
+sys.path[0] = str(ROOT)
 
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
@@ -67,7 +69,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 YEAR = 2024
 NOW = datetime(2025, 1, 24, 9, 0, tzinfo=SHANGHAI)  # a week before 31 January
 USER_BASE = 5_000_000_000
-SAMPLE = PROJECT_ROOT / "tests" / "fixtures" / "samples" / "huaian-szf-2024.yaml"
+SAMPLE = ROOT / "tests" / "fixtures" / "samples" / "huaian-szf-2024.yaml"
 
 
 # --- building the database ---------------------------------------------------------------------

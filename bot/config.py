@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         writes one transaction at a time and its page cache is per connection (dropped when
         another connection wrote), so one thread on one warm connection is cheapest; on
         PostgreSQL a second thread works while the first waits on the server
-        (bench/bot.py, docs/benchmarks.md).
+        (bench/bot_echo.py, docs/benchmarks.md).
         """
         if self.worker_threads is not None:
             return self.worker_threads

@@ -3,15 +3,14 @@
 `ReportRenderer` does docxtpl's work once per template instead of once per report: it runs
 docxtpl's own tag clean-up (`patch_xml`) on every XML part that holds tags and compiles each
 into a Jinja template (autoescaped) when it is created. A render is then one Jinja render per
-part and a rewrite of the zip, which is what a bot that renders on demand needs.
+part and a rewrite of the zip that copies every other part's compressed bytes
+(`bot.core.docx_package`), which is what a bot that renders on demand needs.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import threading
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, Template
 
 from bot.core.checks import complete_values
+from bot.core.docx_package import DocxPackage
 from bot.core.form import ReportForm
 from bot.core.values import Value, format_value, normalise_text
 
@@ -31,45 +31,53 @@ _TAG = re.compile(r"\{[{%#]")
 class _Part:
     name: str
     template: Template
+    # docxtpl's escaped-brace markers ({_{ for a literal {{): undone only where the
+    # template has them, so a user's text is never touched.
+    has_brace_markers: bool
+
+    def render(self, context: Mapping[str, Any]) -> bytes:
+        xml = self.template.render(context)
+        if self.has_brace_markers:
+            xml = _unescape_braces(xml)
+        return xml.encode("utf-8")
 
 
 class ReportRenderer:
     def __init__(self, template_path: Path) -> None:
         self.template_path = template_path
-        with zipfile.ZipFile(template_path) as archive:
-            self._entries = [(info, archive.read(info)) for info in archive.infolist()]
+        self._package = DocxPackage(template_path)
         helper = DocxTemplate(template_path)
         env = Environment(autoescape=True)
         self._parts: dict[str, _Part] = {}
-        for info, data in self._entries:
-            if not info.filename.endswith(".xml"):
+        for name in self._package.names:
+            if not name.endswith(".xml"):
                 continue
-            xml = data.decode("utf-8")
+            xml = self._package.read(name).decode("utf-8")
             if not _TAG.search(xml):
                 continue
             xml = helper.patch_xml(xml)
-            # docxtpl puts each paragraph on its own line before compiling (render_xml_part).
-            xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
-            self._parts[info.filename] = _Part(info.filename, env.from_string(xml))
+            # docxtpl compiles each paragraph on a line of its own (for its error messages)
+            # and joins them after rendering; a newline already before a paragraph is dropped
+            # too. Dropping it before compiling renders the same XML without a pass over it.
+            xml = _PARAGRAPH_AFTER_NEWLINE.sub(r"<w:p\1", xml)
+            markers = any(marker in xml for marker in _BRACE_MARKERS)
+            self._parts[name] = _Part(name, env.from_string(xml), markers)
 
     def render(self, context: Mapping[str, Any]) -> bytes:
-        rendered = {
-            name: _finish(part.template.render(context)) for name, part in self._parts.items()
-        }
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            for info, data in self._entries:
-                body = (
-                    rendered[info.filename].encode("utf-8") if info.filename in rendered else data
-                )
-                archive.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
-        return out.getvalue()
+        """The report: the tagged parts rendered, every other part copied as compressed."""
+        return self._package.write(
+            {name: part.render(context) for name, part in self._parts.items()}
+        )
 
 
-def _finish(xml: str) -> str:
-    """docxtpl's post-render clean-up: undo the line breaks and its escaped-brace markers."""
-    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-    return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+_PARAGRAPH_AFTER_NEWLINE = re.compile(r"\n<w:p([ >])")
+_BRACE_MARKERS = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
+
+
+def _unescape_braces(xml: str) -> str:
+    for marker, brace in _BRACE_MARKERS.items():
+        xml = xml.replace(marker, brace)
+    return xml
 
 
 _renderers: dict[Path, ReportRenderer] = {}

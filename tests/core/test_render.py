@@ -1,6 +1,7 @@
 """The Word report: every value in its official cell, every official label, safe user text."""
 
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,27 @@ def test_warm_renderer_matches_docxtpl(huaian: AnswersFile, tmp_path: Path) -> N
         assert [[c.text for c in r.cells] for r in ours.rows] == [
             [c.text for c in r.cells] for r in theirs.rows
         ]
+
+
+def test_warm_renderer_writes_docxtpls_xml_and_copies_the_other_parts(
+    huaian: AnswersFile, tmp_path: Path
+) -> None:
+    form = huaian.form
+    context = report_context(
+        form, agency=huaian.agency, year=huaian.year, values=parse_answers(huaian).values
+    )
+    naive = DocxTemplate(form.template_path)
+    naive.render(context, autoescape=True)
+    naive.save(tmp_path / "naive.docx")
+    warm = zipfile.ZipFile(io.BytesIO(ReportRenderer(form.template_path).render(context)))
+    assert warm.testzip() is None  # every member's CRC checks out
+    with (
+        zipfile.ZipFile(tmp_path / "naive.docx") as expected,
+        zipfile.ZipFile(form.template_path) as template,
+    ):
+        assert warm.namelist() == template.namelist()
+        assert warm.read("word/document.xml") == expected.read("word/document.xml")
+        for name in template.namelist():
+            if name != "word/document.xml":
+                assert warm.read(name) == template.read(name), name
+                assert warm.getinfo(name).compress_size == template.getinfo(name).compress_size
