@@ -7,12 +7,12 @@ defined; bot/cli.py registers `read_command` on it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.core.answers import dump_answers
-from bot.core.reader import DocxReadError, ReadResult, read_report
+if TYPE_CHECKING:
+    from bot.core.reader import ReadResult
 
 
 def is_docx(path: Path) -> bool:
@@ -21,6 +21,9 @@ def is_docx(path: Path) -> bool:
 
 def read_or_exit(path: Path) -> ReadResult:
     """The report read from a .docx; exit code 2 with the reason when it cannot be read."""
+    # Imported here: `nianbao check` of an answers file asks `is_docx` and reads no Word.
+    from bot.core.reader import DocxReadError, read_report
+
     try:
         return read_report(path)
     except DocxReadError as exc:
@@ -30,6 +33,8 @@ def read_or_exit(path: Path) -> ReadResult:
 
 def answers_text(result: ReadResult, source: str) -> str:
     """The answers file as YAML, headed by comments listing what could not be read."""
+    from bot.core.answers import dump_answers
+
     lines = [f"# 由 {source} 读取，按{result.form.source}格式。"]
     if result.problems:
         lines.append(f"# 以下 {len(result.problems)} 处未能读取，未写入 values，请核对后补填：")

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.form import ReportForm, load_form
+from bot.core.form import SAFE_LOADER, ReportForm, load_form
 from bot.core.values import Value, ValueProblem, format_value, is_blank, parse_value
 
 
@@ -68,15 +68,22 @@ def load_answers(path: Path | str) -> AnswersFile:
 
 
 def answers_from_text(text: str, *, source: str = "答案文件") -> AnswersFile:
+    return answers_from_mapping(_parse_yaml(text, source), source=source)
+
+
+def _parse_yaml(text: str, source: str) -> object:
     try:
-        data = yaml.safe_load(text)  # JSON is a subset of YAML
+        return yaml.load(text, Loader=SAFE_LOADER)  # JSON is a subset of YAML
+    except yaml.YAMLError:
+        pass  # parsed again by PyYAML's pure-Python parser, which says more exactly where
+    try:
+        return yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"
         raise AnswersFileError(f"{source}：{where}格式有误，无法解析（{exc.problem}）") from exc
     except yaml.YAMLError as exc:
         raise AnswersFileError(f"{source}：格式有误，无法解析（{exc}）") from exc
-    return answers_from_mapping(data, source=source)
 
 
 def answers_from_mapping(data: object, *, source: str = "答案文件") -> AnswersFile:
