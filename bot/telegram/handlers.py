@@ -24,7 +24,13 @@ from telegram.ext import (
 from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, ReportChat, Turn
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
-from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
+from bot.telegram.common import (
+    in_reader_thread,
+    member_lock,
+    report_chat,
+    report_uploads,
+    review_desk,
+)
 from bot.telegram.replies import send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
 from storage.models import Member
@@ -62,17 +68,28 @@ MemberCall = Callable[[ReportChat, Member], Turn]
 
 
 def member_command(
-    call: MemberCall,
+    call: MemberCall, *, reads: bool = False
 ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    """A command for registered members; it wins over the walkthrough (handler group 0)."""
+    """A command for registered members; it wins over the walkthrough (handler group 0).
+    `reads`: it reads and renders, so it runs on the reader threads (common.READERS)."""
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_user is not None
-        async with member_lock(update.effective_user.id):
-            member = await _member(update, context)
-            if member is not None:
-                turn = await asyncio.to_thread(call, report_chat(context), member)
-                await _reply(update, context, turn)
+        user_id = update.effective_user.id
+        service = report_chat(context)
+        async with member_lock(user_id):
+            if reads:
+                member = await in_reader_thread(context, service.member, user_id)
+            else:
+                member = await asyncio.to_thread(service.member, user_id)
+            if member is None:
+                await _reply(update, context, Turn((Reply(NOT_A_MEMBER),)))
+            elif reads:
+                await _reply(
+                    update, context, await in_reader_thread(context, call, service, member)
+                )
+            else:
+                await _reply(update, context, await asyncio.to_thread(call, service, member))
         raise ApplicationHandlerStop
 
     return handler
@@ -227,13 +244,17 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("help", help_command), group=0)
     member_calls: dict[str, MemberCall] = {
         "report": lambda service, member: service.open(member),
-        "status": lambda service, member: service.status(member),
-        "preview": lambda service, member: service.preview(member),
-        "generate": lambda service, member: service.generate(member),
         "cancel": lambda service, member: service.cancel(member),
     }
     for name, call in member_calls.items():
         application.add_handler(CommandHandler(name, member_command(call)), group=0)
+    reading_calls: dict[str, MemberCall] = {
+        "status": lambda service, member: service.status(member),
+        "preview": lambda service, member: service.preview(member),
+        "generate": lambda service, member: service.generate(member),
+    }
+    for name, call in reading_calls.items():
+        application.add_handler(CommandHandler(name, member_command(call, reads=True)), group=0)
     add_review_handlers(application)
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, text_message),
