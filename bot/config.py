@@ -6,7 +6,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# PROJECT_ROOT re-exported: it was defined here before bot.paths.
+from bot.paths import PROJECT_ROOT as PROJECT_ROOT
+from bot.paths import TEMPLATES_DIR, TEMPLATES_DIR_VARIABLE
 
 
 class Settings(BaseSettings):
@@ -23,9 +25,7 @@ class Settings(BaseSettings):
     # The bot's @username, for the t.me deep links printed with invite codes.
     bot_username: str = Field(default="", validation_alias="NIANBAO_BOT_USERNAME")
     timezone: str = Field(default="Asia/Shanghai", validation_alias="NIANBAO_TIMEZONE")
-    templates_dir: Path = Field(
-        default=PROJECT_ROOT / "templates", validation_alias="NIANBAO_TEMPLATES_DIR"
-    )
+    templates_dir: Path = Field(default=TEMPLATES_DIR, validation_alias=TEMPLATES_DIR_VARIABLE)
     output_dir: Path = Field(default=Path("out"), validation_alias="NIANBAO_OUTPUT_DIR")
 
     # Deadline reminders (docs/reminders.md). Quiet hours are local times; a window may span

@@ -1,6 +1,7 @@
 """The form definitions carry the national formats faithfully and drive everything else."""
 
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -133,3 +134,30 @@ def test_committed_template_is_generated_from_the_current_form(
 def test_both_kinds_load() -> None:
     assert load_form("gov-disclosure-2021").source == "国办公开办函〔2021〕30号"
     assert load_form("gov-disclosure-2019").source.startswith("国办公开办函〔2019〕60号")
+
+
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_templates_dir_setting_moves_the_report_kinds(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NIANBAO_TEMPLATES_DIR is honoured from the environment and from .env alike (the form
+    engine reads the settings only when one of them could set it)."""
+    from bot.config import get_settings
+    from bot.core.form import available_kinds, templates_dir
+
+    own = tmp_path / "own-templates"
+    (own / "local-kind").mkdir(parents=True)
+    shutil.copyfile(
+        templates_dir() / "gov-disclosure-2021" / "form.yaml", own / "local-kind" / "form.yaml"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NIANBAO_TEMPLATES_DIR", raising=False)
+    if where == ".env":
+        (tmp_path / ".env").write_text(f"NIANBAO_TEMPLATES_DIR={own}\n", encoding="utf-8")
+    else:
+        monkeypatch.setenv("NIANBAO_TEMPLATES_DIR", str(own))
+    get_settings.cache_clear()
+    try:
+        assert available_kinds() == ["local-kind"]
+    finally:
+        get_settings.cache_clear()
