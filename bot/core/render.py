@@ -1,30 +1,28 @@
 """Filling the Word template.
 
-`ReportRenderer` does docxtpl's work once per template instead of once per report: it runs
-docxtpl's own tag clean-up (`patch_xml`) on every XML part that holds tags and compiles each
-into a Jinja template (autoescaped) when it is created. A render is then one Jinja render per
+`ReportRenderer` does docxtpl's work once per template instead of once per report: docxtpl's
+own tag clean-up (`patch_xml`) on every XML part that holds tags, each compiled into a Jinja
+template (autoescaped), and the compiled code kept on disk for the next process
+(`bot.core.template_cache`). A render is then one Jinja render per
 part and a rewrite of the zip that copies every other part's compressed bytes
 (`bot.core.docx_package`), which is what a bot that renders on demand needs.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
 from jinja2 import Environment, Template
 
 from bot.core.checks import complete_values
 from bot.core.docx_package import DocxPackage
 from bot.core.form import ReportForm
+from bot.core.template_cache import BRACE_MARKERS, compiled_parts
 from bot.core.values import Value, format_value, normalise_text
-
-_TAG = re.compile(r"\{[{%#]")
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,8 @@ class _Part:
     def render(self, context: Mapping[str, Any]) -> bytes:
         xml = self.template.render(context)
         if self.has_brace_markers:
-            xml = _unescape_braces(xml)
+            for marker, brace in BRACE_MARKERS.items():
+                xml = xml.replace(marker, brace)
         return xml.encode("utf-8")
 
 
@@ -46,38 +45,20 @@ class ReportRenderer:
     def __init__(self, template_path: Path) -> None:
         self.template_path = template_path
         self._package = DocxPackage(template_path)
-        helper = DocxTemplate(template_path)
         env = Environment(autoescape=True)
-        self._parts: dict[str, _Part] = {}
-        for name in self._package.names:
-            if not name.endswith(".xml"):
-                continue
-            xml = self._package.read(name).decode("utf-8")
-            if not _TAG.search(xml):
-                continue
-            xml = helper.patch_xml(xml)
-            # docxtpl compiles each paragraph on a line of its own (for its error messages)
-            # and joins them after rendering; a newline already before a paragraph is dropped
-            # too. Dropping it before compiling renders the same XML without a pass over it.
-            xml = _PARAGRAPH_AFTER_NEWLINE.sub(r"<w:p\1", xml)
-            markers = any(marker in xml for marker in _BRACE_MARKERS)
-            self._parts[name] = _Part(name, env.from_string(xml), markers)
+        self._parts = {
+            part.name: _Part(
+                part.name,
+                env.template_class.from_code(env, part.code, env.make_globals(None)),
+                part.has_brace_markers,
+            )
+            for part in compiled_parts(template_path, self._package)
+        }
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The report: the tagged parts rendered, every other part copied as compressed."""
-        return self._package.write(
-            {name: part.render(context) for name, part in self._parts.items()}
-        )
-
-
-_PARAGRAPH_AFTER_NEWLINE = re.compile(r"\n<w:p([ >])")
-_BRACE_MARKERS = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
-
-
-def _unescape_braces(xml: str) -> str:
-    for marker, brace in _BRACE_MARKERS.items():
-        xml = xml.replace(marker, brace)
-    return xml
+        rendered = {name: part.render(context) for name, part in self._parts.items()}
+        return self._package.write(rendered)
 
 
 _renderers: dict[Path, ReportRenderer] = {}
