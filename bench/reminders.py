@@ -28,6 +28,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -346,6 +347,7 @@ def decide(engine: Engine, label: str, orgs: int, rounds: int) -> Any:
         f"(target <= 1.5): {'met' if ratio <= 1.5 else 'NOT met'}",
         flush=True,
     )
+    answers_during_sweep(engine, label, policy)
     fill_log(engine, [(d.key, d.member_id, d.step) for d in plan.deliveries])
     later, again = time_plan(engine, policy, rounds)
     print(
@@ -356,6 +358,61 @@ def decide(engine: Engine, label: str, orgs: int, rounds: int) -> Any:
     with engine.begin() as connection:
         connection.execute(sa.delete(ReminderLog))
     return plan
+
+
+def answers_during_sweep(engine: Engine, label: str, policy: ReminderPolicy) -> None:
+    """A member typing rows of 表三 one after another (each answer one write transaction, as
+    the bot's worker thread runs it): alone, then while a first sweep of the day is planned,
+    on a thread of the same process (as the bot did) and in a process of its own (as it
+    does now). Latency of each answer, ms."""
+    from bot.chat.service import ReportChat
+    from storage import members, orgs
+    from storage.db import session_scope
+
+    with session_scope(engine) as session:
+        org = orgs.create_org(session, name="基准答题单位", org_type="department", parent_id=2)
+        _, code = members.create_invite(session, org_id=org.id, role="staff", created_by="b")
+        member = members.redeem_invite(
+            session, code=code, telegram_user_id=USER_BASE - 1, name="答题人"
+        )
+    chat = ReportChat(engine, today=lambda: NOW.date())
+    jump = chat.open(member).callback_data("ms3")
+
+    def answer_until(done: threading.Event | None, count: int = 0) -> list[float]:
+        latencies: list[float] = []
+        while (done is None and len(latencies) < count) or (done and not done.is_set()):
+            if len(latencies) % 20 == 0:
+                chat.press(member, jump)  # back to the first row of 表三
+            started = time.perf_counter()
+            chat.text(member, "0")
+            latencies.append((time.perf_counter() - started) * 1000)
+        return latencies
+
+    def during(in_process: bool) -> list[float]:
+        sweeper = Sweeper(engine, None, policy, plan_in_process=in_process)  # type: ignore[arg-type]
+        done = threading.Event()
+
+        def sweep() -> None:
+            asyncio.run(sweeper.sweep(NOW, limit=0))  # plan only
+            done.set()
+
+        thread = threading.Thread(target=sweep)
+        thread.start()
+        latencies = answer_until(done)
+        thread.join()
+        return latencies
+
+    rows = [("alone", answer_until(None, 300))]
+    rows.append(("while a sweep plans on a thread (before)", during(False)))
+    rows.append(("while a sweep plans in its own process (now)", during(True)))
+    for name, latencies in rows:
+        ordered = sorted(latencies)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        print(
+            f"[{label}] answers {name}: {len(ordered)} answers, "
+            f"p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms",
+            flush=True,
+        )
 
 
 # --- sending ---------------------------------------------------------------------------------

@@ -647,6 +647,18 @@ def plan_reminders(
     return Planner(session, policy, forms).plan(now)
 
 
+def plan_from_url(url: str, *, now: datetime, policy: ReminderPolicy) -> Plan:
+    """`plan_reminders` on a database of its own connection (for a planning process)."""
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return plan_reminders(session, now=now, policy=policy)
+    finally:
+        engine.dispose()
+
+
 def blocked_notices(
     session: Session, *, member_id: int, now: datetime, policy: ReminderPolicy
 ) -> list[Delivery]:

@@ -14,17 +14,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from telegram.ext import ExtBot
 
-from bot.reminders.plan import Delivery, Forms, Plan, blocked_notices, plan_reminders
+from bot.reminders.plan import (
+    Delivery,
+    Forms,
+    Plan,
+    blocked_notices,
+    plan_from_url,
+    plan_reminders,
+)
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.sender import Outcome, Pacer, Sender
 from storage.db import begin_write, session_scope
@@ -95,8 +104,10 @@ class Sweeper:
         pacer: Pacer | None = None,
         workers: int = WORKERS,
         clock: Callable[[], datetime] | None = None,
+        plan_in_process: bool = False,
     ) -> None:
         self.engine = engine
+        self.plan_in_process = plan_in_process
         self.policy = policy
         self.pacer = pacer or Pacer(
             policy.messages_per_second, per_chat_interval=policy.per_chat_interval
@@ -129,13 +140,7 @@ class Sweeper:
             self._stopping = False
             now = now or self.clock()
             report = SweepReport(now)
-            # Planning reads every organisation (seconds for thousands): on a thread of its
-            # own, so the chat's worker threads stay free for members' answers.
-            planner = ThreadPoolExecutor(1, thread_name_prefix="nianbao-reminder-plan")
-            try:
-                plan = await asyncio.get_running_loop().run_in_executor(planner, self.plan, now)
-            finally:
-                planner.shutdown(wait=False)
+            plan = await self._plan_aside(now)
             report.year, report.quiet = plan.year, plan.quiet
             deliveries = plan.deliveries if limit is None else plan.deliveries[:limit]
             report.planned = len(deliveries)
@@ -143,6 +148,28 @@ class Sweeper:
             report.stopped = self._stopping
             logger.info("reminder sweep at %s: %s", now.isoformat(), report.summary())
             return report
+
+    async def _plan_aside(self, now: datetime) -> Plan:
+        """The plan, made off the event loop. Planning reads every organisation and checks
+        every report in progress (seconds for thousands): on a thread of its own, so the
+        chat's worker threads stay free; with `plan_in_process` (the bot) in a process of
+        its own, so that members' answers keep their pace on another CPU instead of sharing
+        the interpreter's lock with it (bench/reminders.py)."""
+        url = self.engine.url
+        planner: Executor
+        call: Callable[[], Plan]
+        if self.plan_in_process and url.database not in (None, "", ":memory:"):
+            spawn = multiprocessing.get_context("spawn")  # never fork a threaded process
+            planner = ProcessPoolExecutor(1, mp_context=spawn)
+            address = url.render_as_string(hide_password=False)
+            call = partial(plan_from_url, address, now=now, policy=self.policy)
+        else:
+            planner = ThreadPoolExecutor(1, thread_name_prefix="nianbao-reminder-plan")
+            call = partial(self.plan, now)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(planner, call)
+        finally:
+            planner.shutdown(wait=False)
 
     async def _send_all(
         self, deliveries: tuple[Delivery, ...], report: SweepReport, now: datetime
