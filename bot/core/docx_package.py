@@ -95,9 +95,8 @@ class DocxPackage:
             if content is not None:
                 member = _replace(member, content)
             name = member.encoded_name
-            header = _LOCAL.pack(
-                b"PK\x03\x04",
-                _VERSION,
+            # What the local header and the central record both say about the member.
+            common = (
                 member.flags,
                 member.method,
                 member.dos_time,
@@ -106,31 +105,13 @@ class DocxPackage:
                 len(member.compressed),
                 member.size,
                 len(name),
-                0,
             )
+            header = _LOCAL.pack(b"PK\x03\x04", _VERSION, *common, 0)
             chunks += (header, name, member.compressed)
-            central.append(
-                _CENTRAL.pack(
-                    b"PK\x01\x02",
-                    _VERSION,
-                    _VERSION,
-                    member.flags,
-                    member.method,
-                    member.dos_time,
-                    member.dos_date,
-                    member.crc,
-                    len(member.compressed),
-                    member.size,
-                    len(name),
-                    0,
-                    0,
-                    0,
-                    0,
-                    member.external_attr,
-                    offset,
-                )
-                + name
+            record = _CENTRAL.pack(
+                b"PK\x01\x02", _VERSION, _VERSION, *common, 0, 0, 0, 0, member.external_attr, offset
             )
+            central.append(record + name)
             offset += len(header) + len(name) + len(member.compressed)
         directory = b"".join(central)
         count = len(self._members)

@@ -181,16 +181,27 @@ def test_draft_carries_a_visible_mark(tongjiang: AnswersFile) -> None:
     assert "草稿" not in final.paragraphs[0].text
 
 
-def test_warm_renderer_matches_docxtpl(huaian: AnswersFile, tmp_path: Path) -> None:
-    form = huaian.form
-    context = report_context(
-        form, agency=huaian.agency, year=huaian.year, values=parse_answers(huaian).values
+@pytest.fixture
+def huaian_context(huaian: AnswersFile) -> dict:
+    return report_context(
+        huaian.form, agency=huaian.agency, year=huaian.year, values=parse_answers(huaian).values
     )
-    naive = DocxTemplate(form.template_path)
-    naive.render(context, autoescape=True)
+
+
+@pytest.fixture
+def naive_docx(huaian: AnswersFile, huaian_context: dict, tmp_path: Path) -> Path:
+    """The Huaian report by docxtpl's documented load-render-save."""
+    naive = DocxTemplate(huaian.form.template_path)
+    naive.render(huaian_context, autoescape=True)
     naive.save(tmp_path / "naive.docx")
-    expected = Document(tmp_path / "naive.docx")
-    warm = Document(io.BytesIO(ReportRenderer(form.template_path).render(context)))
+    return tmp_path / "naive.docx"
+
+
+def test_warm_renderer_matches_docxtpl(
+    huaian: AnswersFile, huaian_context: dict, naive_docx: Path
+) -> None:
+    expected = Document(naive_docx)
+    warm = Document(io.BytesIO(ReportRenderer(huaian.form.template_path).render(huaian_context)))
     assert [p.text for p in warm.paragraphs] == [p.text for p in expected.paragraphs]
     for ours, theirs in zip(warm.tables, expected.tables, strict=True):
         assert [[c.text for c in r.cells] for r in ours.rows] == [
@@ -199,20 +210,14 @@ def test_warm_renderer_matches_docxtpl(huaian: AnswersFile, tmp_path: Path) -> N
 
 
 def test_warm_renderer_writes_docxtpls_xml_and_copies_the_other_parts(
-    huaian: AnswersFile, tmp_path: Path
+    huaian: AnswersFile, huaian_context: dict, naive_docx: Path
 ) -> None:
-    form = huaian.form
-    context = report_context(
-        form, agency=huaian.agency, year=huaian.year, values=parse_answers(huaian).values
-    )
-    naive = DocxTemplate(form.template_path)
-    naive.render(context, autoescape=True)
-    naive.save(tmp_path / "naive.docx")
-    warm = zipfile.ZipFile(io.BytesIO(ReportRenderer(form.template_path).render(context)))
+    template_path = huaian.form.template_path
+    warm = zipfile.ZipFile(io.BytesIO(ReportRenderer(template_path).render(huaian_context)))
     assert warm.testzip() is None  # every member's CRC checks out
     with (
-        zipfile.ZipFile(tmp_path / "naive.docx") as expected,
-        zipfile.ZipFile(form.template_path) as template,
+        zipfile.ZipFile(naive_docx) as expected,
+        zipfile.ZipFile(template_path) as template,
     ):
         assert warm.namelist() == template.namelist()
         assert warm.read("word/document.xml") == expected.read("word/document.xml")
