@@ -26,7 +26,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
+	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/storage_writers.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/bot_echo.py
