@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -92,6 +93,9 @@ def reclaim_failed(session: Session, *, key: str, attempts: int) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+PLANNING_NICENESS = 10
+
+
 class PlanningProcess:
     """`plan_reminders` in a spawned process of its own (spawned: a threaded process must not
     fork); `stop` ends it at once."""
@@ -137,6 +141,8 @@ class PlanningProcess:
 
 
 def _plan_into(sender: Connection, url: str, now: datetime, policy: ReminderPolicy) -> None:
+    # Background work: where CPUs are short, members' answers get them first.
+    os.nice(PLANNING_NICENESS)
     try:
         sender.send(("plan", plan_from_url(url, now=now, policy=policy)))
     except Exception as exc:
