@@ -179,6 +179,13 @@ def build(engine: Engine, orgs: int) -> dict[str, int]:
     _insert(engine, Report.__table__, report_rows)  # type: ignore[attr-defined]
     _insert(engine, Answer.__table__, answer_rows)  # type: ignore[attr-defined]
     _insert(engine, ReportEvent.__table__, event_rows)  # type: ignore[attr-defined]
+    if engine.dialect.name == "postgresql":  # rows came with their ids: sequences catch up
+        with engine.begin() as connection:
+            for table in ("organisations", "members", "reports", "answers", "report_events"):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
     return {
         "organisations": len(org_rows),
         "members": len(member_rows),
