@@ -2,6 +2,7 @@
 the send rate against the fake Bot API with Telegram's limits enforced.
 
     python bench/reminders.py [--orgs 10000] [--sample 1500] [--pg-url URL] [--no-pg]
+                              [--no-sqlite]
 
 The tree: 1 city government, 99 county governments, the rest departments (80%) and townships
 spread evenly under the counties; 2 staff and 1 supervisor in every organisation. Reports for
@@ -499,6 +500,7 @@ def main() -> None:
         "--pg-url", default=os.environ.get("NIANBAO_TEST_DATABASE_URL") or DEFAULT_PG
     )
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
@@ -507,11 +509,12 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade_database(url)
-        engine = make_engine(url)
-        plan = decide(engine, "sqlite", args.orgs, args.rounds)
-        asyncio.run(send(engine, plan, args.sample))
-        engine.dispose()
+        if not args.no_sqlite:
+            upgrade_database(url)
+            engine = make_engine(url)
+            plan = decide(engine, "sqlite", args.orgs, args.rounds)
+            asyncio.run(send(engine, plan, args.sample))
+            engine.dispose()
     if args.no_pg or not _pg_reachable(args.pg_url):
         print("[postgresql] skipped (not reachable or --no-pg)")
         return
