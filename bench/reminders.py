@@ -12,8 +12,12 @@ every organisation has last year's approved report. Rows are bulk-inserted into 
 SQLite file, and into a scratch PostgreSQL database if one is reachable (default URL:
 NIANBAO_TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test).
 
-Decide: `plan_reminders` a week before the departments' deadline (everything due), then the
-same after every planned key is in the log (the cost of each later sweep that day).
+Decide: `plan_reminders` a week before the departments' deadline (everything due), against
+its floor in the same run (the answers it reads fetched as plain SQL through the driver, plus
+the plan computed on those answers already in memory; target: first sweep <= 1.5 x floor),
+then a member's answers alone and while a first sweep plans (on a thread, as before, and in
+a process of its own, as the bot does now), then the same plan after every planned key is in
+the log (the cost of each later sweep that day).
 Send: the first `--sample` planned messages through `Sweeper` (claims, pacing, sends, log),
 an `ExtBot` without rate limiter, against the fake with
 `configure_limits(global_per_second=30, per_chat_per_second=1)`.
