@@ -49,6 +49,8 @@ WALKTHROUGH_KEYS = frozenset({"q", "resume", SEEN_VERSION, "generated"})
 RELATIVE_ACTIONS = frozenset("bszdcp")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
 OPEN_REPORT = "R"
+# 「生成报告」: check and render the report (what /generate does).
+GENERATE = "G"
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ class ReportChat:
                     state.position,
                     "该按钮已过期，已显示当前问题。",
                 )
-            if action == "G":
+            if action == GENERATE:
                 return self._generate(session, member, report, state)
             try:
                 return self._run(

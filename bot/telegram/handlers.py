@@ -21,7 +21,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, ReportChat, Turn
+from bot.chat.service import (
+    GENERATE,
+    HELP_TEXT,
+    NOT_A_MEMBER,
+    NOT_A_MEMBER_BUTTON,
+    ReportChat,
+    Turn,
+    decode_button,
+)
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
 from bot.telegram.common import (
@@ -75,21 +83,14 @@ def member_command(
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_user is not None
-        user_id = update.effective_user.id
         service = report_chat(context)
-        async with member_lock(user_id):
-            if reads:
-                member = await in_reader_thread(context, service.member, user_id)
-            else:
-                member = await asyncio.to_thread(service.member, user_id)
+        run = partial(in_reader_thread, context) if reads else asyncio.to_thread
+        async with member_lock(update.effective_user.id):
+            member = await run(service.member, update.effective_user.id)
             if member is None:
                 await _reply(update, context, Turn((Reply(NOT_A_MEMBER),)))
-            elif reads:
-                await _reply(
-                    update, context, await in_reader_thread(context, call, service, member)
-                )
             else:
-                await _reply(update, context, await asyncio.to_thread(call, service, member))
+                await _reply(update, context, await run(call, service, member))
         raise ApplicationHandlerStop
 
     return handler
@@ -208,7 +209,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if member is None:
             await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
             return
-        turn = await asyncio.to_thread(
+        decoded = decode_button(query.data or "")
+        # 「生成报告」 reads and renders like /generate: on the reader threads.
+        generates = decoded is not None and decoded[2] == GENERATE
+        run = partial(in_reader_thread, context) if generates else asyncio.to_thread
+        turn = await run(
             partial(service.press, member, query.data or "", update_id=update.update_id)
         )
         await with_retries(lambda: query.answer(turn.notice))
