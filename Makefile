@@ -26,11 +26,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
+	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/render.py
-	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/storage_writers.py
 	$(BIN)/python bench/reminders.py
-	$(BIN)/python bench/bot.py
+	$(BIN)/python bench/bot_echo.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/read.py
+	$(BIN)/python bench/read_layouts.py
+	$(BIN)/python bench/narrative.py
+	$(BIN)/python bench/transcript.py
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache

@@ -2,6 +2,7 @@
 the send rate against the fake Bot API with Telegram's limits enforced.
 
     python bench/reminders.py [--orgs 10000] [--sample 1500] [--pg-url URL] [--no-pg]
+                              [--no-sqlite]
 
 The tree: 1 city government, 99 county governments, the rest departments (80%) and townships
 spread evenly under the counties; 2 staff and 1 supervisor in every organisation. Reports for
@@ -11,8 +12,12 @@ every organisation has last year's approved report. Rows are bulk-inserted into 
 SQLite file, and into a scratch PostgreSQL database if one is reachable (default URL:
 NIANBAO_TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/test).
 
-Decide: `plan_reminders` a week before the departments' deadline (everything due), then the
-same after every planned key is in the log (the cost of each later sweep that day).
+Decide: `plan_reminders` a week before the departments' deadline (everything due), against
+its floor in the same run (the answers it reads fetched as plain SQL through the driver, plus
+the plan computed on those answers already in memory; target: first sweep <= 1.5 x floor),
+then a member's answers alone and while a first sweep plans (on a thread, as before, and in
+a process of its own, as the bot does now), then the same plan after every planned key is in
+the log (the cost of each later sweep that day).
 Send: the first `--sample` planned messages through `Sweeper` (claims, pacing, sends, log),
 an `ExtBot` without rate limiter, against the fake with
 `configure_limits(global_per_second=30, per_chat_per_second=1)`.
@@ -28,6 +33,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -35,8 +41,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+ROOT = Path(__file__).resolve().parent.parent
+# `python bench/<script>.py` puts bench/ first on the import path; the project root takes its
+# place, so imports find the project's packages (and tests.fake_telegram), never a script here.
+sys.path[0] = str(ROOT)
 
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
@@ -46,7 +54,7 @@ from telegram.ext import ExtBot  # noqa: E402
 
 from bot.core.answers import load_answers, parse_answers  # noqa: E402
 from bot.core.form import load_form  # noqa: E402
-from bot.reminders.plan import Forms, plan_reminders  # noqa: E402
+from bot.reminders.plan import Forms, Planner, plan_reminders  # noqa: E402
 from bot.reminders.policy import ReminderPolicy  # noqa: E402
 from bot.reminders.sender import Pacer  # noqa: E402
 from bot.reminders.sweep import Sweeper  # noqa: E402
@@ -67,7 +75,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 YEAR = 2024
 NOW = datetime(2025, 1, 24, 9, 0, tzinfo=SHANGHAI)  # a week before 31 January
 USER_BASE = 5_000_000_000
-SAMPLE = PROJECT_ROOT / "tests" / "fixtures" / "samples" / "huaian-szf-2024.yaml"
+SAMPLE = ROOT / "tests" / "fixtures" / "samples" / "huaian-szf-2024.yaml"
 
 
 # --- building the database ---------------------------------------------------------------------
@@ -176,6 +184,13 @@ def build(engine: Engine, orgs: int) -> dict[str, int]:
     _insert(engine, Report.__table__, report_rows)  # type: ignore[attr-defined]
     _insert(engine, Answer.__table__, answer_rows)  # type: ignore[attr-defined]
     _insert(engine, ReportEvent.__table__, event_rows)  # type: ignore[attr-defined]
+    if engine.dialect.name == "postgresql":  # rows came with their ids: sequences catch up
+        with engine.begin() as connection:
+            for table in ("organisations", "members", "reports", "answers", "report_events"):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
     return {
         "organisations": len(org_rows),
         "members": len(member_rows),
@@ -248,6 +263,73 @@ def time_plan(engine: Engine, policy: ReminderPolicy, rounds: int) -> tuple[list
     return times, plan
 
 
+AnswerRead = tuple[tuple[int, ...], tuple[str, ...] | None]
+
+
+class AnswersInMemory(Planner):
+    """The planner with its answer reads served from memory: recorded on its first plan."""
+
+    def __init__(self, session: Session, policy: ReminderPolicy, forms: Forms, reads: dict):
+        super().__init__(session, policy, forms)
+        self.reads: dict[AnswerRead, dict[int, dict[str, Any]]] = reads
+
+    def _values(self, reports, fields=None):  # type: ignore[no-untyped-def]
+        key = (tuple(r.id for r in reports), tuple(fields) if fields is not None else None)
+        if key not in self.reads:
+            self.reads[key] = super()._values(reports, fields)
+        return self.reads[key]
+
+
+def fetch_answers(engine: Engine, reads: list[AnswerRead]) -> int:
+    """The answer rows the plan reads, as plain SQL through the driver: values left as the
+    database's JSON text, nothing turned into Python objects beyond the driver's tuples."""
+    postgres = engine.dialect.name == "postgresql"
+    mark, value = ("%s", "value::text") if postgres else ("?", "value")
+    rows = 0
+    with engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        for report_ids, fields in reads:
+            for start in range(0, len(report_ids), 500):
+                chunk = list(report_ids[start : start + 500])
+                sql = (
+                    f"SELECT report_id, field_id, {value} FROM answers "
+                    f"WHERE report_id IN ({', '.join([mark] * len(chunk))})"
+                )
+                if fields is not None:
+                    sql += f" AND field_id IN ({', '.join([mark] * len(fields))})"
+                    chunk += list(fields)
+                cursor.execute(sql, chunk)
+                rows += len(cursor.fetchall())
+        cursor.close()
+    return rows
+
+
+def time_first_sweep(
+    engine: Engine, policy: ReminderPolicy, rounds: int
+) -> tuple[list[float], list[float], list[float], Any]:
+    """The first sweep as it runs, and its floor, alternating: the answers the plan reads
+    fetched as plain SQL (`fetch_answers`) plus the plan computed with those answers already
+    in memory (the tree, members, deadlines and log still read as the plan reads them)."""
+    reads: dict[AnswerRead, dict[int, dict[str, Any]]] = {}
+    forms = Forms()
+    with Session(engine) as session:
+        AnswersInMemory(session, policy, forms, reads).plan(NOW)  # records the reads
+    sweeps, fetches, computes, plan = [], [], [], None
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with Session(engine) as session:
+            plan = plan_reminders(session, now=NOW, policy=policy, forms=Forms())
+        sweeps.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        fetch_answers(engine, list(reads))
+        fetches.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with Session(engine) as session:
+            AnswersInMemory(session, policy, Forms(), reads).plan(NOW)
+        computes.append(time.perf_counter() - started)
+    return sweeps, fetches, computes, plan
+
+
 def decide(engine: Engine, label: str, orgs: int, rounds: int) -> Any:
     policy = ReminderPolicy(timezone=SHANGHAI)
     started = time.perf_counter()
@@ -257,7 +339,7 @@ def decide(engine: Engine, label: str, orgs: int, rounds: int) -> Any:
         + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
         flush=True,
     )
-    times, plan = time_plan(engine, policy, rounds)
+    times, fetches, computes, plan = time_first_sweep(engine, policy, rounds)
     kinds: dict[str, int] = {}
     for d in plan.deliveries:
         kinds[d.kind] = kinds.get(d.kind, 0) + 1
@@ -268,6 +350,16 @@ def decide(engine: Engine, label: str, orgs: int, rounds: int) -> Any:
         f"over {rounds} rounds",
         flush=True,
     )
+    floors = [f + c for f, c in zip(fetches, computes, strict=True)]
+    ratio = statistics.median(times) / statistics.median(floors)
+    print(
+        f"[{label}] floor: answers fetched as plain SQL {statistics.median(fetches):.2f} s "
+        f"+ the plan on answers in memory {statistics.median(computes):.2f} s "
+        f"= {statistics.median(floors):.2f} s (medians); first sweep / floor = {ratio:.2f} "
+        f"(target <= 1.5): {'met' if ratio <= 1.5 else 'NOT met'}",
+        flush=True,
+    )
+    answers_during_sweep(engine, label, policy)
     fill_log(engine, [(d.key, d.member_id, d.step) for d in plan.deliveries])
     later, again = time_plan(engine, policy, rounds)
     print(
@@ -278,6 +370,61 @@ def decide(engine: Engine, label: str, orgs: int, rounds: int) -> Any:
     with engine.begin() as connection:
         connection.execute(sa.delete(ReminderLog))
     return plan
+
+
+def answers_during_sweep(engine: Engine, label: str, policy: ReminderPolicy) -> None:
+    """A member typing rows of 表三 one after another (each answer one write transaction, as
+    the bot's worker thread runs it): alone, then while a first sweep of the day is planned,
+    on a thread of the same process (as the bot did) and in a process of its own (as it
+    does now). Latency of each answer, ms."""
+    from bot.chat.service import ReportChat
+    from storage import members, orgs
+    from storage.db import session_scope
+
+    with session_scope(engine) as session:
+        org = orgs.create_org(session, name="基准答题单位", org_type="department", parent_id=2)
+        _, code = members.create_invite(session, org_id=org.id, role="staff", created_by="b")
+        member = members.redeem_invite(
+            session, code=code, telegram_user_id=USER_BASE - 1, name="答题人"
+        )
+    chat = ReportChat(engine, today=lambda: NOW.date())
+    jump = chat.open(member).callback_data("ms3")
+
+    def answer_until(done: threading.Event | None, count: int = 0) -> list[float]:
+        latencies: list[float] = []
+        while (done is None and len(latencies) < count) or (done and not done.is_set()):
+            if len(latencies) % 20 == 0:
+                chat.press(member, jump)  # back to the first row of 表三
+            started = time.perf_counter()
+            chat.text(member, "0")
+            latencies.append((time.perf_counter() - started) * 1000)
+        return latencies
+
+    def during(in_process: bool) -> list[float]:
+        sweeper = Sweeper(engine, None, policy, plan_in_process=in_process)  # type: ignore[arg-type]
+        done = threading.Event()
+
+        def sweep() -> None:
+            asyncio.run(sweeper.sweep(NOW, limit=0))  # plan only
+            done.set()
+
+        thread = threading.Thread(target=sweep)
+        thread.start()
+        latencies = answer_until(done)
+        thread.join()
+        return latencies
+
+    rows = [("alone", answer_until(None, 300))]
+    rows.append(("while a sweep plans on a thread (before)", during(False)))
+    rows.append(("while a sweep plans in its own process (now)", during(True)))
+    for name, latencies in rows:
+        ordered = sorted(latencies)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        print(
+            f"[{label}] answers {name}: {len(ordered)} answers, "
+            f"p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms",
+            flush=True,
+        )
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -357,6 +504,7 @@ def main() -> None:
         "--pg-url", default=os.environ.get("NIANBAO_TEST_DATABASE_URL") or DEFAULT_PG
     )
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
@@ -365,11 +513,12 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade_database(url)
-        engine = make_engine(url)
-        plan = decide(engine, "sqlite", args.orgs, args.rounds)
-        asyncio.run(send(engine, plan, args.sample))
-        engine.dispose()
+        if not args.no_sqlite:
+            upgrade_database(url)
+            engine = make_engine(url)
+            plan = decide(engine, "sqlite", args.orgs, args.rounds)
+            asyncio.run(send(engine, plan, args.sample))
+            engine.dispose()
     if args.no_pg or not _pg_reachable(args.pg_url):
         print("[postgresql] skipped (not reachable or --no-pg)")
         return

@@ -4,37 +4,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.chat.service import ReportChat
-from bot.config import get_settings
-from bot.core.answers import AnswersFile, AnswersFileError, load_answers, parse_answers
-from bot.core.checks import Finding, PeerText, check_answers, complete_values, has_errors
-from bot.core.form import available_kinds, load_form
-from bot.core.narrative.drafting import draft_paragraphs, draft_text
-from bot.core.pdf import PdfError, docx_to_pdf
-from bot.core.previous import previous_mismatch
-from bot.core.reader import ReadResult, read_findings
-from bot.core.render import render_report
-from bot.core.template_builder import build_template
-from bot.demo import run_demo
-from bot.logging_setup import configure_logging
-from bot.reader_cli import (
-    BLANK_AS_ZERO_HELP,
-    is_report_file,
-    read_command,
-    read_or_exit,
-    zeros_hint,
-)
-from bot.reminders.cli import remind_command
-from bot.telegram.runner import BotStartError, run_bot
-from bot.terminal import TerminalChat, terminal_member
-from storage.cli import SUB_APPS, report_app
-from storage.db import get_engine, upgrade_database
+from bot.lazy_commands import lazy_group
+from bot.reader_cli import BLANK_AS_ZERO_HELP
 
+if TYPE_CHECKING:
+    from bot.core.answers import AnswersFile
+    from bot.core.checks import Finding, PeerText
+    from bot.core.reader import ReadResult
+
+# A command imports what it uses, when it runs (bot/lazy_commands.py): `check`, `render` and
+# `report read` never import the database, the bot or its HTTP stack.
 app = typer.Typer(
+    cls=lazy_group(
+        {
+            "db": "storage.cli:db_app",
+            "org": "storage.cli:org_app",
+            "invite": "storage.cli:invite_app",
+            "member": "storage.cli:member_app",
+            "deadline": "storage.cli:deadline_app",
+            "remind": "bot.reminders.cli:remind_command",
+        }
+    ),
     help="nianbao：政府信息公开工作年度报告助手",
     no_args_is_help=True,
     add_completion=False,
@@ -42,13 +36,18 @@ app = typer.Typer(
 )
 template_app = typer.Typer(help="Word 模板（由表单定义生成）", no_args_is_help=True)
 app.add_typer(template_app, name="template")
-for name, sub_app in SUB_APPS.items():
-    app.add_typer(sub_app, name=name)
-report_app.command("read")(read_command)
-app.command("remind")(remind_command)
+# storage.cli's `report` group, with `read` (no database) importable on its own.
+report_app = typer.Typer(
+    cls=lazy_group({"read": "bot.reader_cli:read_command"}, merged="storage.cli:report_app"),
+    help="年度报告的导入、导出、汇总与读取",
+    no_args_is_help=True,
+)
+app.add_typer(report_app, name="report")
 
 
 def _load_or_exit(path: Path) -> AnswersFile:
+    from bot.core.answers import AnswersFileError, load_answers
+
     try:
         return load_answers(path)
     except AnswersFileError as exc:
@@ -60,6 +59,8 @@ def _load_report_or_exit(
     path: Path, *, blank_as_zero: bool = False
 ) -> tuple[AnswersFile, ReadResult | None]:
     """An answers file, or a published report read with what could not be read."""
+    from bot.reader_cli import is_report_file, read_or_exit
+
     if is_report_file(path):
         result = read_or_exit(path, blank_as_zero=blank_as_zero)
         return result.answers, result
@@ -70,6 +71,8 @@ def _last_years_or_exit(
     answers: AnswersFile, last_year: AnswersFile, path: Path, *, renamed: bool
 ) -> None:
     """Refuse (exit 2) a previous report that is not the same agency's of the year before."""
+    from bot.core.previous import previous_mismatch
+
     mismatch = previous_mismatch(
         agency=answers.agency,
         year=answers.year,
@@ -121,6 +124,9 @@ def check(
     报告文件（Word、网页、PDF）中未能读取的单元格也作为错误列出。退出码：0 无错误，1 有错误，
     2 文件无法读取或上年报告不是本单位上一年度的报告。
     """
+    from bot.core.checks import check_answers, has_errors
+    from bot.reader_cli import zeros_hint
+
     answers, read = _load_report_or_exit(file, blank_as_zero=blank_as_zero)
     if read is not None and (hint := zeros_hint(read)) is not None:
         typer.echo(hint, err=True)
@@ -137,6 +143,8 @@ def check(
             )
     peers = [_peer_text(path) for path in peer or []]
     if read is not None:
+        from bot.core.reader import read_findings
+
         findings = read_findings(read, last_year, peers=peers)
     else:
         findings = check_answers(answers, last_year, peers=peers)
@@ -149,6 +157,8 @@ def check(
 
 
 def _peer_text(path: Path) -> PeerText:
+    from bot.core.checks import PeerText
+
     answers, _ = _load_report_or_exit(path)
     texts = {k: v for k, v in answers.values.items() if isinstance(v, str)}
     return PeerText(answers.agency, texts)
@@ -163,6 +173,10 @@ def draft(
 
     起草的数字全部取自表格，可直接采用、修改后采用或不用。表格有未填写的单元格时，相应段落不起草。
     """
+    from bot.core.answers import parse_answers
+    from bot.core.checks import complete_values
+    from bot.core.narrative.drafting import draft_paragraphs, draft_text
+
     answers, _ = _load_report_or_exit(file)
     values = complete_values(answers.form, parse_answers(answers).values)
     drafts = draft_paragraphs(answers.form, values, year=answers.year)
@@ -191,6 +205,10 @@ def render(
     ] = False,
 ) -> None:
     """生成 Word 报告。存在错误时拒绝生成（除非使用 --draft）。"""
+    from bot.core.answers import parse_answers
+    from bot.core.checks import check_answers
+    from bot.core.render import render_report
+
     answers = _load_or_exit(file)
     last_year = _load_or_exit(previous) if previous else None
     if previous is not None and last_year is not None:
@@ -220,6 +238,8 @@ def render(
     output.write_bytes(data)
     typer.echo(str(output))
     if pdf:
+        from bot.core.pdf import PdfError, docx_to_pdf
+
         try:
             pdf_data = docx_to_pdf(data)
         except PdfError as exc:
@@ -233,6 +253,9 @@ def render(
 @app.command()
 def demo() -> None:
     """演示：以终端对话逐项填写同江市工业信息化科技局2020年报告，生成 Word 报告写入 out/。"""
+    from bot.config import get_settings
+    from bot.demo import run_demo
+
     documents = run_demo(get_settings().output_dir)
     if not documents:
         typer.echo("演示未能生成报告。", err=True)
@@ -245,6 +268,11 @@ def chat(
     year: Annotated[int | None, typer.Option("--year", help="报告年度；缺省为当前填报年度")] = None,
 ) -> None:
     """在终端中逐项填写年度报告（与 Telegram 机器人相同的流程和校验）。"""
+    from bot.chat.service import ReportChat
+    from bot.config import get_settings
+    from bot.terminal import TerminalChat, terminal_member
+    from storage.db import get_engine, upgrade_database
+
     settings = get_settings()
     upgrade_database(settings.database_url)
     engine = get_engine()
@@ -288,6 +316,10 @@ def run(
     需要 TELEGRAM_BOT_TOKEN。退出码：0 正常停止（SIGTERM/Ctrl-C），2 配置缺失或有误，
     3 令牌被 Telegram 拒绝，1 其他启动失败。
     """
+    from bot.config import get_settings
+    from bot.logging_setup import configure_logging
+    from bot.telegram.runner import BotStartError, run_bot
+
     overrides = {
         "webhook_url": webhook,
         "webhook_listen": listen,
@@ -310,5 +342,8 @@ def template_build(
     kind: Annotated[list[str] | None, typer.Argument(help="报告格式；缺省为全部")] = None,
 ) -> None:
     """由 templates/<kind>/form.yaml 重新生成 report.docx。"""
+    from bot.core.form import available_kinds, load_form
+    from bot.core.template_builder import build_template
+
     for name in kind or available_kinds():
         typer.echo(str(build_template(load_form(name))))

@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# PROJECT_ROOT re-exported: it was defined here before bot.paths.
+from bot.paths import PROJECT_ROOT as PROJECT_ROOT
+from bot.paths import TEMPLATES_DIR, TEMPLATES_DIR_VARIABLE
 
 
 class Settings(BaseSettings):
@@ -24,9 +26,7 @@ class Settings(BaseSettings):
     # The bot's @username, for the t.me deep links printed with invite codes.
     bot_username: str = Field(default="", validation_alias="NIANBAO_BOT_USERNAME")
     timezone: str = Field(default="Asia/Shanghai", validation_alias="NIANBAO_TIMEZONE")
-    templates_dir: Path = Field(
-        default=PROJECT_ROOT / "templates", validation_alias="NIANBAO_TEMPLATES_DIR"
-    )
+    templates_dir: Path = Field(default=TEMPLATES_DIR, validation_alias=TEMPLATES_DIR_VARIABLE)
     output_dir: Path = Field(default=Path("out"), validation_alias="NIANBAO_OUTPUT_DIR")
 
     # Deadline reminders (docs/reminders.md). Quiet hours are local times; a window may span
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         writes one transaction at a time and its page cache is per connection (dropped when
         another connection wrote), so one thread on one warm connection is cheapest; on
         PostgreSQL a second thread works while the first waits on the server
-        (bench/bot.py, docs/benchmarks.md).
+        (bench/bot_echo.py, docs/benchmarks.md).
         """
         if self.worker_threads is not None:
             return self.worker_threads

@@ -7,12 +7,12 @@ defined; bot/cli.py registers `read_command` on it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.core.answers import dump_answers
-from bot.core.reader import DocxReadError, ReadResult, read_report
+if TYPE_CHECKING:
+    from bot.core.reader import ReadResult
 
 REPORT_SUFFIXES = frozenset({".docx", ".html", ".htm", ".pdf"})
 BLANK_AS_ZERO_HELP = "填写为“—”“－”“/”或空白的单元格按 0 读取（请先核对确为 0）"
@@ -25,6 +25,9 @@ def is_report_file(path: Path) -> bool:
 
 def read_or_exit(path: Path, *, blank_as_zero: bool = False) -> ReadResult:
     """The report read from a file; exit code 2 with the reason when it cannot be read."""
+    # Imported here: `nianbao check` of an answers file reads no report.
+    from bot.core.reader import DocxReadError, read_report
+
     try:
         return read_report(path, blank_as_zero=blank_as_zero)
     except DocxReadError as exc:
@@ -44,6 +47,8 @@ def zeros_hint(result: ReadResult) -> str | None:
 
 def answers_text(result: ReadResult, source: str) -> str:
     """The answers file as YAML, headed by comments listing what could not be read."""
+    from bot.core.answers import dump_answers
+
     lines = [f"# 由 {source} 读取，按{result.form.source}格式。"]
     if result.assumed_zero:
         lines.append(

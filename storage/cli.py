@@ -1,7 +1,8 @@
 """Administrators' commands: `nianbao db|org|invite|member|report|deadline …`.
 
 Every change made here is written to the audit log with the operating-system user as actor.
-`report_app` is the shared `nianbao report` group; other modules add commands to it.
+bot/cli.py registers these groups (imported when one of their commands runs); `report_app`'s
+commands are offered in `nianbao report` next to `read`.
 """
 
 from __future__ import annotations
@@ -48,15 +49,6 @@ invite_app = typer.Typer(help="邀请码", no_args_is_help=True)
 member_app = typer.Typer(help="成员", no_args_is_help=True)
 report_app = typer.Typer(help="年度报告的导入与导出", no_args_is_help=True)
 deadline_app = typer.Typer(help="报送截止日期", no_args_is_help=True)
-
-SUB_APPS = {
-    "db": db_app,
-    "org": org_app,
-    "invite": invite_app,
-    "member": member_app,
-    "report": report_app,
-    "deadline": deadline_app,
-}
 
 
 def _actor() -> str:

@@ -42,7 +42,7 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; for an SQLite file, its directory is created first."""
     parsed = make_url(url)
     # Up to 50 connections per process: a thread waiting for a pooled connection waits in no
-    # particular order, which shows as multi-second tails under load (bench/storage.py).
+    # particular order, which shows as multi-second tails under load (bench/storage_writers.py).
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(
             url, pool_pre_ping=True, pool_size=10, max_overflow=40, pool_recycle=1800

@@ -52,6 +52,8 @@ WALKTHROUGH_KEYS = frozenset({"q", "resume", "zeroed", "zeroed_at", SEEN_VERSION
 RELATIVE_ACTIONS = frozenset("bszZudcpra")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
 OPEN_REPORT = "R"
+# 「生成报告」: check and render the report (what /generate does).
+GENERATE = "G"
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,7 @@ class ReportChat:
                     state.position,
                     "该按钮已过期，已显示当前问题。",
                 )
-            if action == "G":
+            if action == GENERATE:
                 return self._generate(session, member, report, state)
             try:
                 return self._run(

@@ -3,9 +3,9 @@
 python-docx starts from a template made on a Macintosh in 2013: its defaults, theme and font
 table name Calibri, Cambria and MS 明朝 with language en-US/ja-JP, and its properties say
 "python-docx", created 2013. WPS then warns of missing fonts and falls back to Japanese faces.
-`chinese_defaults` rewrites those parts once, when the template is built; `finish_report`
-stamps each rendered report with its own properties (title, agency, now) and, for a draft,
-a mark in the header of every page.
+`chinese_defaults` rewrites those parts once, when the template is built; `report_parts`
+gives each rendered report its own properties (title, agency, now) and, for a draft, a mark
+in the header of every page.
 """
 
 from __future__ import annotations
@@ -166,25 +166,13 @@ def report_parts(
 ) -> dict[str, bytes]:
     """The parts that differ per report besides the body: its properties and, for a draft,
     the headers (every page's) carrying the mark. A renderer that writes the package itself
-    can put these in with the body; `finish_report` rewrites a rendered package with them."""
+    puts these in with the body, in its one write of the package."""
     stamp = now or datetime.now(UTC)
     parts = {"docProps/core.xml": core_properties(title=title, author=author, now=stamp).encode()}
     if draft_note is not None:
         header = draft_header(draft_note).encode()
         parts |= {name: header for name in template_parts if _HEADER_PART.match(name)}
     return parts
-
-
-def finish_report(
-    docx: bytes, *, title: str, author: str, draft_note: str | None, now: datetime | None = None
-) -> bytes:
-    """A rendered report stamped with its own properties, and marked on every page if a draft."""
-    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-        names = archive.namelist()
-    parts = report_parts(names, title=title, author=author, draft_note=draft_note, now=now)
-    return rewrite_parts(
-        docx, {name: (lambda _xml, d=data: d.decode()) for name, data in parts.items()}
-    )
 
 
 def rewrite_parts(docx: bytes, edits: Mapping[str, Callable[[str], str]]) -> bytes:

@@ -1,78 +1,76 @@
 """Filling the Word template.
 
-`ReportRenderer` does docxtpl's work once per template instead of once per report: it runs
-docxtpl's own tag clean-up (`patch_xml`) on every XML part that holds tags and compiles each
-into a Jinja template (autoescaped) when it is created. A render is then one Jinja render per
-part and a rewrite of the zip, which is what a bot that renders on demand needs.
+`ReportRenderer` does docxtpl's work once per template instead of once per report: docxtpl's
+own tag clean-up (`patch_xml`) on every XML part that holds tags, each compiled into a Jinja
+template (autoescaped), and the compiled code kept on disk for the next process
+(`bot.core.template_cache`). A render is then one Jinja render per
+part and a rewrite of the zip that copies every other part's compressed bytes
+(`bot.core.docx_zip`), which is what a bot that renders on demand needs. The report's own
+properties and a draft's page headers (`bot.core.docx_package.report_parts`) go into the same
+single write.
 """
 
 from __future__ import annotations
 
-import io
-import re
 import threading
-import zipfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
 from jinja2 import Environment, Template
 
 from bot.core.cell_fit import fit_run_properties
 from bot.core.checks import complete_values
-from bot.core.docx_package import finish_report
+from bot.core.docx_package import report_parts
+from bot.core.docx_zip import DocxPackage
 from bot.core.draft_marks import cell_shading, with_refused
 from bot.core.form import ReportForm
+from bot.core.template_cache import BRACE_MARKERS, compiled_parts
 from bot.core.values import Value, format_value, normalise_text
-
-_TAG = re.compile(r"\{[{%#]")
 
 
 @dataclass(frozen=True)
 class _Part:
     name: str
     template: Template
+    # docxtpl's escaped-brace markers ({_{ for a literal {{): undone only where the
+    # template has them, so a user's text is never touched.
+    has_brace_markers: bool
+
+    def render(self, context: Mapping[str, Any]) -> bytes:
+        xml = self.template.render(context)
+        if self.has_brace_markers:
+            for marker, brace in BRACE_MARKERS.items():
+                xml = xml.replace(marker, brace)
+        return xml.encode("utf-8")
 
 
 class ReportRenderer:
     def __init__(self, template_path: Path) -> None:
         self.template_path = template_path
-        with zipfile.ZipFile(template_path) as archive:
-            self._entries = [(info, archive.read(info)) for info in archive.infolist()]
-        helper = DocxTemplate(template_path)
+        self._package = DocxPackage(template_path)
         env = Environment(autoescape=True)
-        self._parts: dict[str, _Part] = {}
-        for info, data in self._entries:
-            if not info.filename.endswith(".xml"):
-                continue
-            xml = data.decode("utf-8")
-            if not _TAG.search(xml):
-                continue
-            xml = helper.patch_xml(xml)
-            # docxtpl puts each paragraph on its own line before compiling (render_xml_part).
-            xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
-            self._parts[info.filename] = _Part(info.filename, env.from_string(xml))
-
-    def render(self, context: Mapping[str, Any]) -> bytes:
-        rendered = {
-            name: _finish(part.template.render(context)) for name, part in self._parts.items()
+        self._parts = {
+            part.name: _Part(
+                part.name,
+                env.template_class.from_code(env, part.code, env.make_globals(None)),
+                part.has_brace_markers,
+            )
+            for part in compiled_parts(template_path, self._package)
         }
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            for info, data in self._entries:
-                body = (
-                    rendered[info.filename].encode("utf-8") if info.filename in rendered else data
-                )
-                archive.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
-        return out.getvalue()
 
+    @property
+    def part_names(self) -> list[str]:
+        return self._package.names
 
-def _finish(xml: str) -> str:
-    """docxtpl's post-render clean-up: undo the line breaks and its escaped-brace markers."""
-    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-    return xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    def render(
+        self, context: Mapping[str, Any], *, extra: Mapping[str, bytes] | None = None
+    ) -> bytes:
+        """The report: the tagged parts rendered, `extra` parts put in as given, every other
+        part copied as compressed."""
+        rendered = {name: part.render(context) for name, part in self._parts.items()}
+        return self._package.write({**rendered, **(extra or {})})
 
 
 _renderers: dict[Path, ReportRenderer] = {}
@@ -162,9 +160,11 @@ def render_report(
         error_fields=error_fields,
         refused=refused,
     )
-    return finish_report(
-        renderer_for(form).render(context),
+    renderer = renderer_for(form)
+    extra = report_parts(
+        renderer.part_names,
         title=context["title"],
         author=context["agency"],
         draft_note=context["draft_note"] if draft else None,
     )
+    return renderer.render(context, extra=extra)

@@ -21,6 +21,7 @@ resolved in memory with the same rules as `storage.orgs.subtree_ids` and
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -159,6 +160,7 @@ class Forms:
         self._by_kind: dict[str, ReportForm] = {}
         self._checks: dict[str, set[str]] = {}
         self._previous_fields: dict[str, list[str]] = {}
+        self._amounts: dict[str, frozenset[str]] = {}
 
     def kind(self, kind: str) -> ReportForm:
         if kind not in self._by_kind:
@@ -172,6 +174,15 @@ class Forms:
             ids = {r.check for r in form.relations} | set(form.content_checks)
             self._checks[kind] = ids - COVERED_BY_PROGRESS
         return self._checks[kind]
+
+    def amount_fields(self, kind: str) -> frozenset[str]:
+        """Fields stored as a string that reads back as a Decimal (storage.values)."""
+        if kind not in self._amounts:
+            form = self.kind(kind)
+            self._amounts[kind] = frozenset(
+                f for f, d in form.fields.items() if d.type.kind == "amount"
+            )
+        return self._amounts[kind]
 
     def previous_fields(self, kind: str) -> list[str]:
         """Fields of last year's report the checks of `kind` read: carried-over figures (the
@@ -573,19 +584,26 @@ class Planner:
     def _values(
         self, reports: Sequence[_Report], fields: Sequence[str] | None = None
     ) -> dict[int, dict[str, Any]]:
-        kinds = {r.id: self.forms.kind(r.kind) for r in reports}
+        """Each report's answers, read as one JSON object per report (aggregated by the
+        database) and decoded once: a first sweep reads a million answers, and a row and a
+        JSON decode per answer cost more than the checks run on them."""
+        kinds = {r.id: r.kind for r in reports}
         values: dict[int, dict[str, Any]] = defaultdict(dict)
+        answers_object = _answers_object(self.session.get_bind().dialect.name)
         for chunk in _chunks(list(kinds)):
-            query = sa.select(Answer.report_id, Answer.field_id, Answer.value).where(
-                Answer.report_id.in_(chunk)  # type: ignore[attr-defined]
+            query = (
+                sa.select(Answer.report_id, answers_object)
+                .where(Answer.report_id.in_(chunk))  # type: ignore[attr-defined]
+                .group_by(Answer.report_id)
             )
             if fields is not None:
                 query = query.where(Answer.field_id.in_(fields))  # type: ignore[attr-defined]
-            for report_id, field_id, value in self.session.execute(
-                query.order_by(Answer.id)  # type: ignore[arg-type]
-            ):
-                form = kinds[report_id]
-                values[report_id][field_id] = from_json(form.fields.get(field_id), value)
+            for report_id, document in self.session.execute(query):
+                answers = json.loads(document)
+                form = self.forms.kind(kinds[report_id])
+                for field_id in self.forms.amount_fields(form.kind) & answers.keys():
+                    answers[field_id] = from_json(form.fields[field_id], answers[field_id])
+                values[report_id] = answers
         return values
 
     def _previous_values(
@@ -623,11 +641,32 @@ class Planner:
         return comments
 
 
+def _answers_object(dialect: str) -> Any:
+    """A report's answers as one JSON object {field id: value}, as text."""
+    if dialect == "postgresql":
+        aggregate = sa.func.json_object_agg(Answer.field_id, Answer.value)
+        return sa.cast(aggregate, sa.Text)
+    # SQLite keeps JSON as text; json() makes each value JSON again, not a quoted string.
+    return sa.func.json_group_object(Answer.field_id, sa.func.json(Answer.value), type_=sa.Text)
+
+
 def plan_reminders(
     session: Session, *, now: datetime, policy: ReminderPolicy, forms: Forms | None = None
 ) -> Plan:
     """Everything due at `now` (timezone-aware) that the log does not show as done."""
     return Planner(session, policy, forms).plan(now)
+
+
+def plan_from_url(url: str, *, now: datetime, policy: ReminderPolicy) -> Plan:
+    """`plan_reminders` on a database of its own connection (for a planning process)."""
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return plan_reminders(session, now=now, policy=policy)
+    finally:
+        engine.dispose()
 
 
 def blocked_notices(

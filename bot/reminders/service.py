@@ -56,7 +56,7 @@ class ReminderService:
     ) -> None:
         self.bot = bot
         self.policy = policy
-        self.sweeper = Sweeper(engine, bot, policy)
+        self.sweeper = Sweeper(engine, bot, policy, plan_in_process=True)
         self.sweep_minutes = sweep_minutes
         self.scheduler: AsyncIOScheduler | None = None
         self._current: asyncio.Task[Any] | None = None

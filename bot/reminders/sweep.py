@@ -14,17 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from telegram.ext import ExtBot
 
-from bot.reminders.plan import Delivery, Forms, Plan, blocked_notices, plan_reminders
+from bot.reminders.plan import (
+    Delivery,
+    Forms,
+    Plan,
+    blocked_notices,
+    plan_from_url,
+    plan_reminders,
+)
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.sender import Outcome, Pacer, Sender
 from storage.db import begin_write, session_scope
@@ -83,6 +93,64 @@ def reclaim_failed(session: Session, *, key: str, attempts: int) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+PLANNING_NICENESS = 10
+
+
+class PlanningProcess:
+    """`plan_reminders` in a spawned process of its own (spawned: a threaded process must not
+    fork); `stop` ends it at once."""
+
+    def __init__(self, url: str, now: datetime, policy: ReminderPolicy) -> None:
+        spawn = multiprocessing.get_context("spawn")
+        self._receiver, sender = spawn.Pipe(duplex=False)
+        self._process = spawn.Process(
+            target=_plan_into,
+            args=(sender, url, now, policy),
+            name="nianbao-reminder-plan",
+            daemon=True,  # never outlives the bot
+        )
+        self._process.start()
+        sender.close()
+        self._stopped = False
+
+    async def result(self) -> Plan | None:
+        """The plan; None once stopped."""
+        waiter = ThreadPoolExecutor(1, thread_name_prefix="nianbao-reminder-plan")
+        try:
+            outcome, value = await asyncio.get_running_loop().run_in_executor(
+                waiter, self._receiver.recv
+            )
+        except EOFError:
+            if self._stopped:
+                return None
+            self._process.join(5)
+            raise RuntimeError(
+                f"reminder planning process ended without a plan (exit {self._process.exitcode})"
+            ) from None
+        finally:
+            waiter.shutdown(wait=False)
+            self._receiver.close()
+        self._process.join(5)
+        if outcome == "error":
+            raise RuntimeError(f"reminder planning failed: {value}")
+        return value
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._process.terminate()
+
+
+def _plan_into(sender: Connection, url: str, now: datetime, policy: ReminderPolicy) -> None:
+    # Background work: where CPUs are short, members' answers get them first.
+    os.nice(PLANNING_NICENESS)
+    try:
+        sender.send(("plan", plan_from_url(url, now=now, policy=policy)))
+    except Exception as exc:
+        sender.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        sender.close()
+
+
 class Sweeper:
     """Runs sweeps for one bot and one database; one sweep at a time per instance."""
 
@@ -95,8 +163,10 @@ class Sweeper:
         pacer: Pacer | None = None,
         workers: int = WORKERS,
         clock: Callable[[], datetime] | None = None,
+        plan_in_process: bool = False,
     ) -> None:
         self.engine = engine
+        self.plan_in_process = plan_in_process
         self.policy = policy
         self.pacer = pacer or Pacer(
             policy.messages_per_second, per_chat_interval=policy.per_chat_interval
@@ -107,14 +177,18 @@ class Sweeper:
         self.forms = Forms()
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._planning: PlanningProcess | None = None
 
     @property
     def running(self) -> bool:
         return self._lock.locked()
 
     def stop(self) -> None:
-        """Finish the messages being sent and take no new ones (the next sweep sends them)."""
+        """Finish the messages being sent and take no new ones (the next sweep sends them);
+        a plan being made is dropped (it sends nothing)."""
         self._stopping = True
+        if self._planning is not None:
+            self._planning.stop()
 
     def plan(self, now: datetime | None = None) -> Plan:
         """What a sweep at `now` would send (reads only; used by the dry run)."""
@@ -129,13 +203,10 @@ class Sweeper:
             self._stopping = False
             now = now or self.clock()
             report = SweepReport(now)
-            # Planning reads every organisation (seconds for thousands): on a thread of its
-            # own, so the chat's worker threads stay free for members' answers.
-            planner = ThreadPoolExecutor(1, thread_name_prefix="nianbao-reminder-plan")
-            try:
-                plan = await asyncio.get_running_loop().run_in_executor(planner, self.plan, now)
-            finally:
-                planner.shutdown(wait=False)
+            plan = await self._plan_aside(now)
+            if plan is None:
+                report.stopped = True
+                return report
             report.year, report.quiet = plan.year, plan.quiet
             deliveries = plan.deliveries if limit is None else plan.deliveries[:limit]
             report.planned = len(deliveries)
@@ -143,6 +214,27 @@ class Sweeper:
             report.stopped = self._stopping
             logger.info("reminder sweep at %s: %s", now.isoformat(), report.summary())
             return report
+
+    async def _plan_aside(self, now: datetime) -> Plan | None:
+        """The plan, made off the event loop (None: stopped meanwhile). Planning reads every
+        organisation and checks every report in progress (seconds for thousands): on a
+        thread of its own, so the chat's worker threads stay free; with `plan_in_process`
+        (the bot) in a process of its own, so that members' answers keep their pace on
+        another CPU instead of sharing the interpreter's lock with it (bench/reminders.py)."""
+        url = self.engine.url
+        if self.plan_in_process and url.database not in (None, "", ":memory:"):
+            self._planning = PlanningProcess(
+                url.render_as_string(hide_password=False), now, self.policy
+            )
+            try:
+                return await self._planning.result()
+            finally:
+                self._planning = None
+        planner = ThreadPoolExecutor(1, thread_name_prefix="nianbao-reminder-plan")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(planner, self.plan, now)
+        finally:
+            planner.shutdown(wait=False)
 
     async def _send_all(
         self, deliveries: tuple[Delivery, ...], report: SweepReport, now: datetime

@@ -17,6 +17,7 @@ from bot.chat.service import ReportChat
 from bot.chat.uploads import ReportUploads
 from bot.config import Settings
 from bot.reminders.service import start_reminders, stop_reminders
+from bot.telegram.common import READERS, reader_pool
 from bot.telegram.handlers import COMMANDS, add_handlers
 from bot.telegram.request import AiohttpRequest
 
@@ -41,6 +42,11 @@ class LoggingApplication(Application):  # type: ignore[type-arg]
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS.items()])
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    await stop_reminders(application)
+    application.bot_data[READERS].shutdown(wait=True)
 
 
 def build_application(
@@ -73,12 +79,13 @@ def build_application(
         .get_updates_request(AiohttpRequest(1))
         .concurrent_updates(True)
         .post_init(post_init)
-        .post_shutdown(stop_reminders)
+        .post_shutdown(_post_shutdown)
     )
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     application = builder.build()
     application.bot_data["chat"] = chat
+    application.bot_data[READERS] = reader_pool()
     application.bot_data["uploads"] = ReportUploads(chat.engine, today=chat.today)
     application.bot_data["review"] = ReviewDesk(chat.engine, today=chat.today)
     add_handlers(application)

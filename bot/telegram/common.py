@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
 from telegram.ext import ContextTypes
@@ -10,6 +14,28 @@ from telegram.ext import ContextTypes
 from bot.chat.review import ReviewDesk
 from bot.chat.service import ReportChat
 from bot.chat.uploads import ReportUploads
+
+T = TypeVar("T")
+
+# Threads for calls that read and render (/generate, /status, /preview), apart from the worker
+# threads every answer's write transaction runs on: fifty members asking for their report
+# at once must not wait behind each other's writes, nor behind answers (bench/generate.py).
+# A write such a call makes still takes its turn at the database's write lock.
+READERS = "readers"
+READER_THREADS = 4
+
+
+def reader_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(READER_THREADS, thread_name_prefix="nianbao-reader")
+
+
+async def in_reader_thread(
+    context: ContextTypes.DEFAULT_TYPE, call: Callable[..., T], *args: Any
+) -> T:
+    """`call(*args)` on the reader threads (see READERS)."""
+    pool: ThreadPoolExecutor = context.bot_data[READERS]
+    return await asyncio.get_running_loop().run_in_executor(pool, partial(call, *args))
+
 
 # One lock per user: updates of different members run concurrently, one member's in order.
 _locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()

@@ -23,16 +23,24 @@ from telegram.ext import (
 
 from bot.chat.review import parse_year_argument
 from bot.chat.service import (
+    GENERATE,
     HELP_TEXT,
     NOT_A_MEMBER,
     NOT_A_MEMBER_BUTTON,
     ReportChat,
     Turn,
+    decode_button,
     help_text,
 )
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
-from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
+from bot.telegram.common import (
+    in_reader_thread,
+    member_lock,
+    report_chat,
+    report_uploads,
+    review_desk,
+)
 from bot.telegram.replies import send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
 from storage.models import Member
@@ -71,22 +79,28 @@ MemberCallWithArgs = Callable[[ReportChat, Member, list[str]], Turn]
 
 
 def member_command(
-    call: MemberCall | None = None, *, with_args: MemberCallWithArgs | None = None
+    call: MemberCall | None = None,
+    *,
+    with_args: MemberCallWithArgs | None = None,
+    reads: bool = False,
 ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    """A command for registered members; it wins over the walkthrough (handler group 0)."""
+    """A command for registered members; it wins over the walkthrough (handler group 0).
+    `reads`: it reads and renders, so it runs on the reader threads (common.READERS)."""
 
     async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_user is not None
+        service = report_chat(context)
+        run = partial(in_reader_thread, context) if reads else asyncio.to_thread
         async with member_lock(update.effective_user.id):
-            member = await _member(update, context)
-            if member is not None:
+            member = await run(service.member, update.effective_user.id)
+            if member is None:
+                await _reply(update, context, Turn((Reply(NOT_A_MEMBER),)))
+            elif with_args is not None:
                 args = list(context.args or [])
-                if with_args is not None:
-                    turn = await asyncio.to_thread(with_args, report_chat(context), member, args)
-                else:
-                    assert call is not None
-                    turn = await asyncio.to_thread(call, report_chat(context), member)
-                await _reply(update, context, turn)
+                await _reply(update, context, await run(with_args, service, member, args))
+            else:
+                assert call is not None
+                await _reply(update, context, await run(call, service, member))
         raise ApplicationHandlerStop
 
     return handler
@@ -221,7 +235,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if member is None:
             await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
             return
-        turn = await asyncio.to_thread(
+        decoded = decode_button(query.data or "")
+        # 「生成报告」 reads and renders like /generate: on the reader threads.
+        generates = decoded is not None and decoded[2] == GENERATE
+        run = partial(in_reader_thread, context) if generates else asyncio.to_thread
+        turn = await run(
             partial(service.press, member, query.data or "", update_id=update.update_id)
         )
         await with_retries(lambda: query.answer(turn.notice))
@@ -260,13 +278,17 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         CommandHandler("report", member_command(with_args=open_report)), group=0
     )
     member_calls: dict[str, MemberCall] = {
-        "status": lambda service, member: service.status(member),
-        "preview": lambda service, member: service.preview(member),
-        "generate": lambda service, member: service.generate(member),
         "cancel": lambda service, member: service.cancel(member),
     }
     for name, call in member_calls.items():
         application.add_handler(CommandHandler(name, member_command(call)), group=0)
+    reading_calls: dict[str, MemberCall] = {
+        "status": lambda service, member: service.status(member),
+        "preview": lambda service, member: service.preview(member),
+        "generate": lambda service, member: service.generate(member),
+    }
+    for name, call in reading_calls.items():
+        application.add_handler(CommandHandler(name, member_command(call, reads=True)), group=0)
     add_review_handlers(application)
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, text_message),

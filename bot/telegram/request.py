@@ -2,7 +2,7 @@
 
 python-telegram-bot's own transport, `HTTPXRequest`, runs httpx on httpcore, anyio and h11,
 all pure Python: about 0.9 ms of CPU per update, two thirds of what a bare echo bot costs.
-aiohttp parses HTTP in C (`bench/bot.py`: nianbao 3.0–3.4 → 2.2–2.4 ms of CPU per answer).
+aiohttp parses HTTP in C (`bench/bot_echo.py`: nianbao 3.0–3.4 → 2.2–2.4 ms of CPU per answer).
 `AiohttpRequest` is a `BaseRequest`, PTB's interface for another transport, and keeps what
 `HTTPXRequest` promises: its timeouts (read, write, connect, pool; a longer write timeout
 for uploads), its errors (`TimedOut`, `NetworkError`), a proxy from the environment

@@ -1,6 +1,7 @@
 """The form definitions carry the national formats faithfully and drive everything else."""
 
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -166,3 +167,30 @@ def test_short_labels_keep_apart_the_rows_that_looked_identical() -> None:
         "行政诉讼（未经复议直接起诉）",
         "行政诉讼（复议后起诉）",
     ]
+
+
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_templates_dir_setting_moves_the_report_kinds(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NIANBAO_TEMPLATES_DIR is honoured from the environment and from .env alike (the form
+    engine reads the settings only when one of them could set it)."""
+    from bot.config import get_settings
+    from bot.core.form import available_kinds, templates_dir
+
+    own = tmp_path / "own-templates"
+    (own / "local-kind").mkdir(parents=True)
+    shutil.copyfile(
+        templates_dir() / "gov-disclosure-2021" / "form.yaml", own / "local-kind" / "form.yaml"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NIANBAO_TEMPLATES_DIR", raising=False)
+    if where == ".env":
+        (tmp_path / ".env").write_text(f"NIANBAO_TEMPLATES_DIR={own}\n", encoding="utf-8")
+    else:
+        monkeypatch.setenv("NIANBAO_TEMPLATES_DIR", str(own))
+    get_settings.cache_clear()
+    try:
+        assert available_kinds() == ["local-kind"]
+    finally:
+        get_settings.cache_clear()

@@ -1,6 +1,7 @@
 """The Word report: every value in its official cell, every official label, safe user text."""
 
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -184,18 +185,47 @@ def test_draft_is_marked_on_every_page_and_final_is_not(tongjiang: AnswersFile) 
     assert "草稿" not in "".join(p.text for p in final.paragraphs)
 
 
-def test_warm_renderer_matches_docxtpl(huaian: AnswersFile, tmp_path: Path) -> None:
-    form = huaian.form
-    context = report_context(
-        form, agency=huaian.agency, year=huaian.year, values=parse_answers(huaian).values
+@pytest.fixture
+def huaian_context(huaian: AnswersFile) -> dict:
+    return report_context(
+        huaian.form, agency=huaian.agency, year=huaian.year, values=parse_answers(huaian).values
     )
-    naive = DocxTemplate(form.template_path)
-    naive.render(context, autoescape=True)
+
+
+@pytest.fixture
+def naive_docx(huaian: AnswersFile, huaian_context: dict, tmp_path: Path) -> Path:
+    """The Huaian report by docxtpl's documented load-render-save."""
+    naive = DocxTemplate(huaian.form.template_path)
+    naive.render(huaian_context, autoescape=True)
     naive.save(tmp_path / "naive.docx")
-    expected = Document(tmp_path / "naive.docx")
-    warm = Document(io.BytesIO(ReportRenderer(form.template_path).render(context)))
+    return tmp_path / "naive.docx"
+
+
+def test_warm_renderer_matches_docxtpl(
+    huaian: AnswersFile, huaian_context: dict, naive_docx: Path
+) -> None:
+    expected = Document(naive_docx)
+    warm = Document(io.BytesIO(ReportRenderer(huaian.form.template_path).render(huaian_context)))
     assert [p.text for p in warm.paragraphs] == [p.text for p in expected.paragraphs]
     for ours, theirs in zip(warm.tables, expected.tables, strict=True):
         assert [[c.text for c in r.cells] for r in ours.rows] == [
             [c.text for c in r.cells] for r in theirs.rows
         ]
+
+
+def test_warm_renderer_writes_docxtpls_xml_and_copies_the_other_parts(
+    huaian: AnswersFile, huaian_context: dict, naive_docx: Path
+) -> None:
+    template_path = huaian.form.template_path
+    warm = zipfile.ZipFile(io.BytesIO(ReportRenderer(template_path).render(huaian_context)))
+    assert warm.testzip() is None  # every member's CRC checks out
+    with (
+        zipfile.ZipFile(naive_docx) as expected,
+        zipfile.ZipFile(template_path) as template,
+    ):
+        assert warm.namelist() == template.namelist()
+        assert warm.read("word/document.xml") == expected.read("word/document.xml")
+        for name in template.namelist():
+            if name != "word/document.xml":
+                assert warm.read(name) == template.read(name), name
+                assert warm.getinfo(name).compress_size == template.getinfo(name).compress_size

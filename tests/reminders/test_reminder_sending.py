@@ -90,6 +90,16 @@ async def test_sweep_delivers_once_over_http(
     assert tg.call_count("sendMessage") == 6
 
 
+async def test_planned_in_a_process_of_its_own_the_sweep_sends_the_same(
+    tg: FakeTelegram, world: World, users, bot, policy, clock
+) -> None:
+    """The bot plans in another process (its answers keep their pace meanwhile)."""
+    sweeper = sweeper_for(world, bot, policy, clock, plan_in_process=True)
+    report = await sweeper.sweep(NOW)
+    assert (report.planned, report.sent, report.failed) == (6, 6, 0)
+    assert message_counts(users) == expected_recipients()
+
+
 async def test_429_delays_but_loses_nothing(
     tg: FakeTelegram, world: World, users, bot, policy, clock
 ) -> None:

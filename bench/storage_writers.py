@@ -1,7 +1,7 @@
 """Answer commits under load: 50 writer threads, each committing answers one at a time through
 `storage.reports.save_answers`, on SQLite and (if reachable) PostgreSQL.
 
-    python bench/storage.py [--writers 50] [--answers 40] [--pg-url URL]
+    python bench/storage_writers.py [--writers 50] [--answers 40] [--pg-url URL]
 
 Two layouts: every writer on its own organisation's report (the normal case), and every
 writer on one shared report (the worst case: all saves queue on one row lock). The PostgreSQL
@@ -21,10 +21,10 @@ import time
 import uuid
 from pathlib import Path
 
-# This script is called storage.py: with its own directory first on the import path,
-# `import storage` would import the script instead of the package.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+ROOT = Path(__file__).resolve().parent.parent
+# `python bench/<script>.py` puts bench/ first on the import path; the project root takes its
+# place, so imports find the project's packages (and tests.fake_telegram), never a script here.
+sys.path[0] = str(ROOT)
 
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402

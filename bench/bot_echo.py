@@ -1,6 +1,6 @@
 """Bot cost per update: nianbao against a bare python-telegram-bot echo bot, same run.
 
-    python bench/bot.py [--members 50] [--answers 20] [--rounds 20] [--warmup 12]
+    python bench/bot_echo.py [--members 50] [--answers 20] [--rounds 20] [--warmup 12]
                         [--database-url URL] [--no-pin] [--self-check]
                         [--echo-transport httpx|aiohttp]
 
@@ -62,9 +62,9 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# This file is bench/bot.py: keep its folder off the path so `bot` is the package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
+# `python bench/<script>.py` puts bench/ first on the import path; the project root takes its
+# place, so imports find the project's packages (and tests.fake_telegram), never a script here.
+sys.path[0] = str(ROOT)
 
 from bot.telegram.request import CONNECTIONS  # noqa: E402
 from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
