@@ -225,3 +225,18 @@ def test_nianbao_render_refuses_a_previous_report_of_another_year(
     )
     assert result.exit_code == 2 and not out.exists()
     assert "早于上一年度（2023年）" in result.output
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "（一）上年度问题整改情况。2023年，我市政务公开工作存在政策解读形式单一等问题，今年已全部整改到位。",
+        "2023年，本机关年度报告指出的三个问题，已于2024年6月前整改完毕。",
+        "2023年度，全市政务公开第三方评估中我市位列全省第三。",
+    ],
+)
+def test_sentences_about_last_years_problems_are_not_a_wrong_year(
+    huaian: AnswersFile, sentence: str
+) -> None:
+    answers = with_text(huaian, "s5.text", f"{huaian.values['s5.text']}\n{sentence}")
+    assert findings_of(answers, "narrative_year") == []

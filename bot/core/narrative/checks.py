@@ -48,6 +48,10 @@ _WRONG_YEAR = re.compile(
     r"(?=[，,]|全年|共|本机关|本单位|我[局委办厅区市县镇乡]|全[市区县镇乡])"
 )
 _PERIOD = re.compile(r"自\s*(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日")
+# A sentence dated last year on purpose: last year's problems and how they were put right
+# (五 often opens with 上年度问题整改情况), last year's evaluation, or a sentence that also
+# names this year (2023年…的问题，今年已整改到位).
+_ABOUT_AN_EARLIER_YEAR = re.compile(r"整改|问题|评估|考核|评议|排名|位列|今年")
 
 
 def narrative_figures(
@@ -107,7 +111,7 @@ def narrative_year(
                 continue
             written = match.group("year")
             stated = int(written) if written.isdigit() else chinese_to_int(written)
-            if stated >= context.year:
+            if stated >= context.year or _looks_back(sentence, context.year):
                 continue
             findings.append(
                 Finding(
@@ -120,6 +124,11 @@ def narrative_year(
                 )
             )
     return findings
+
+
+def _looks_back(sentence: str, year: int) -> bool:
+    """The sentence speaks of an earlier year on purpose, not as this year's work."""
+    return bool(_ABOUT_AN_EARLIER_YEAR.search(sentence)) or str(year) in sentence
 
 
 def copied_from_last_year(
