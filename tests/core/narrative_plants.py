@@ -37,6 +37,7 @@ PLANTS = (
     Plant("new", "全年收到政府信息公开申请共计{n}件，均已按期答复。"),
     Plant("new", "本机关接收政府信息公开申请{n}件。", "s6.text"),
     Plant("new", "新收政府信息公开申请{n}件。", "s5.text"),
+    Plant("new", "全年共收到公民、法人和其他组织提出的政府信息公开申请{n}件。"),
     Plant("carried_in", "上年结转政府信息公开申请{n}件。"),
     Plant("carried_in", "办理中含上年度结转申请{n}件。"),
     Plant("carried_out", "结转下年度继续办理{n}件。"),

@@ -130,3 +130,26 @@ def test_written_figures() -> None:
     assert parse_number("3,119") == 3119
     assert parse_number("１２３") == 123
     assert str(parse_number("96171.6")) == "96171.6"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "全年共办理政府信息公开申请{n}件（含上年结转申请）。",
+        "共受理政府信息公开申请{n}件（其中上年结转申请若干件）。",
+    ],
+)
+def test_applications_handled_may_count_last_years_in(huaian: AnswersFile, template: str) -> None:
+    values = complete_values(huaian.form, parse_answers(huaian).values)
+    handled = values["s3.new.total"] + values["s3.carried_in.total"]  # 3119 + 34
+    plant = Plant("new", template)
+    right = planted(huaian, plant, template.format(n=handled))
+    assert narrative_findings(huaian, right) == []
+    (finding,) = narrative_findings(huaian, planted(huaian, plant, template.format(n=3150)))
+    assert "3150" in finding.message
+
+
+def test_applications_finished_do_not_count_last_years_in(huaian: AnswersFile) -> None:
+    sentence = "全年办结政府信息公开申请3153件。"  # 新收 + 上年结转, but 3050 were finished
+    (finding,) = narrative_findings(huaian, planted(huaian, Plant("results", ""), sentence))
+    assert "「（七）总计」行「总计」列为 3050" in finding.message

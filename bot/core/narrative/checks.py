@@ -244,10 +244,18 @@ def _disagreements(
     for field_id, heading, text in _texts(form, values):
         for figure, in_table in _figures_with_tables(form, values, text, context.year):
             drafted = any(f == field_id and figure.start in where for f, where in stale)
-            if drafted or agrees(figure.value, in_table):
+            if drafted or agrees(figure.value, in_table) or _agrees_otherwise(figure, values):
                 continue
             result.append((field_id, heading, figure, in_table))
     return result
+
+
+def _agrees_otherwise(figure: StatedFigure, values: Mapping[str, Value]) -> bool:
+    """The figure is right in the other reading its words allow (办理 = 新收 + 上年结转)."""
+    if figure.also is None:
+        return False
+    in_table = table_value(figure.also, values)
+    return in_table is not None and agrees(figure.value, in_table)
 
 
 def _quote(figure: StatedFigure) -> str:

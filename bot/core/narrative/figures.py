@@ -41,6 +41,8 @@ _ABOUT_DISCLOSURE = re.compile(r"信息公开|依申请|被申请|被提起|被�
 # 行政许可申请, 行政复议申请 or 信访申请 is not a 政府信息公开申请.
 _APPLICATION_KIND = re.compile(r"公开|^(?:共|各类|全年|了|的|相关|有关|\s)*$")
 _NOT_AN_APPLICATION = re.compile(r"复议|诉讼|信访|建议|提案|投诉|举报|许可")
+# 办理 N 件 not followed by 完毕/完成: the applications handled, which may include 上年结转.
+_HANDLED = re.compile(r"办理(?!完毕|完成)")
 # 公开行政处罚决定 200 件 counts what was published; 表二 counts every decision.
 _PUBLISHED = ("公开", "公示", "公布")
 
@@ -63,6 +65,8 @@ class StatedFigure:
     sentence: str
     start: int
     end: int
+    # Another reading the words allow: 共办理申请 N 件（含上年结转）is 新收 + 上年结转.
+    also: Topic | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
-        _compile(r"(?:受理|收到|接收|新收|接到)了?(?P<gap>[^，。；,;：:（(]{0,16}?)申请{F}{N}{U}"),
+        _compile(r"(?:受理|收到|接收|新收|接到)了?(?P<gap>[^，。；,;：:（(]{0,24}?)申请{F}{N}{U}"),
         "new",
     ),
     _Pattern(_compile(r"上一?年度?结转的?(?:政府信息公开)?(?:申请)?{F}{N}{U}"), "carried_in"),
@@ -214,6 +218,11 @@ def _build_topics(form: ReportForm) -> dict[str, Topic]:
         Topic("carried_in", (row_total("carried_in"),), row_label("carried_in")),
         Topic("carried_out", (row_total("carried_out"),), row_label("carried_out")),
         Topic("results", (row_total("results_total"),), row_label("results_total")),
+        Topic(
+            "handled",
+            (row_total("new"), row_total("carried_in")),
+            f"{table3}「一、本年新收」与「二、上年结转」行「总计」列之和",
+        ),
         Topic("disclosed", (row_total("disclosed"),), row_label("disclosed")),
         Topic("partial", (row_total("partial"),), row_label("partial")),
         Topic(
@@ -355,8 +364,25 @@ def _figures(
     if pattern.topic == "fees" and match.group("money") == "元" and topic.unit == "万元":
         value = Decimal(value) / 10_000
     yield StatedFigure(
-        topic, value, phrase.strip(), sentence.strip(), offset + match.start(), offset + match.end()
+        topic,
+        value,
+        phrase.strip(),
+        sentence.strip(),
+        offset + match.start(),
+        offset + match.end(),
+        _other_reading(known, topic_id, phrase, sentence),
     )
+
+
+def _other_reading(
+    known: Mapping[str, Topic], topic_id: str, phrase: str, sentence: str
+) -> Topic | None:
+    """新收 + 上年结转 for 办理 N 件 (what was handled in the year, finished or not) and for
+    受理 N 件 in a sentence that counts 上年结转 in: both are written either way."""
+    handled = (topic_id == "results" and _HANDLED.match(phrase)) or (
+        topic_id == "new" and phrase.startswith("受理") and "结转" in sentence
+    )
+    return known.get("handled") if handled else None
 
 
 def _topic_id(pattern: _Pattern, match: re.Match[str], before: str) -> str | None:
