@@ -33,9 +33,10 @@ def draft_reply(
             buttons=buttons,
         )
     text = "\n".join(d.text for d in drafts)
+    notes = "".join(f"\n注意：{d.note}" for d in drafts if d.note)
     return Reply(
         "按表格数据起草如下（数字均取自表格）。点击“采用”放入本部分（已有的起草段落将被更新）；"
-        "如需修改，可复制后修改再发送；不需要则直接继续。",
+        f"如需修改，可复制后修改再发送；不需要则直接继续。{notes}",
         pre=text,
         buttons=((Button("采用", ACCEPT_DRAFT),), *buttons),
     )

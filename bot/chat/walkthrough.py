@@ -151,9 +151,18 @@ def handle_action(state: ReportState, action: str) -> Outcome:
     if action == SHOW_DRAFT and state.section.layout == "text":
         return Outcome((draft_reply(state, question.fields[0], ask(state).buttons),), position)
     if action == ACCEPT_DRAFT and state.section.layout == "text":
-        outcome = accept_draft(state, question.fields[0])
+        field_id = question.fields[0]
+        outcome = accept_draft(state, field_id)
         updated = replace(state, values={**state.values, **outcome.changes})
-        return replace(outcome, replies=(*outcome.replies, ask(updated)))
+        # The drafted paragraphs sit beside what was written before: show what now disagrees
+        # (a figure written by hand, the length), as after any text sent.
+        warnings = (
+            [f.message for f in _field_warnings(updated, field_id)] if outcome.changes else []
+        )
+        replies = outcome.replies
+        if warnings:
+            replies = (replace(replies[0], text="\n".join([replies[0].text, *warnings])),)
+        return replace(outcome, replies=(*replies, ask(updated)))
     raise UnknownAction(action)
 
 

@@ -181,3 +181,25 @@ def test_a_report_of_another_year_is_not_offered_as_last_years(
     assert f"该报告不能用作上年报告：所给的上年报告是{year}年度报告" in turn.replies[-1].text
     assert "请使用2024年度的报告" in turn.replies[-1].text
     assert uploads.use_as_previous(member).notice == "没有待使用的上年报告，请重新发送 Word 文件。"
+
+
+def test_accepting_a_draft_shows_what_the_text_written_before_now_contradicts(
+    filled: Conversation,
+) -> None:
+    filled.state = replace(
+        filled.state,
+        values={**filled.state.values, "s1.text": "2024年，我市共受理政府信息公开申请3000件。"},
+    )
+    filled.go_to("s1")
+    accepted = filled.text(filled.press("a"))
+    assert "已采用按表格起草的段落" in accepted
+    assert "写明“受理政府信息公开申请3000件”" in accepted and "为 3119" in accepted
+
+
+def test_the_fee_sentence_is_offered_with_a_reminder_that_the_tables_do_not_hold_fees(
+    filled: Conversation,
+) -> None:
+    filled.go_to("s6")
+    shown = filled.text(filled.press("r"))
+    assert "未收取政府信息公开信息处理费" in shown
+    assert "注意：表格中没有信息处理费的数据，此句按未收取起草" in shown

@@ -173,9 +173,11 @@ def test_nianbao_draft_prints_the_paragraphs(tmp_path: Path) -> None:
     assert "【一、总体情况】" in result.output and "【六、其他需要报告的事项】" in result.output
     assert "2020年，本机关新收政府信息公开申请0件" in result.output
     assert "本年度未发生政府信息公开行政复议、行政诉讼案件。" in result.output
+    assert "注意：表格中没有信息处理费的数据，此句按未收取起草" in result.output
     result = CliRunner().invoke(app, ["draft", str(SAMPLES / "huaian-szf-2024.yaml"), "--json"])
     payload = json.loads(result.output)
     assert [d["field"] for d in payload] == ["s1.text", "s1.text", "s6.text"]
+    assert [d["note"] is not None for d in payload] == [False, False, True]
 
 
 def write(tmp_path: Path, answers: AnswersFile, name: str) -> Path:

@@ -19,6 +19,12 @@ from bot.core.values import Number, Value, format_value
 OVERVIEW_FIELD = "s1.text"
 OTHER_FIELD = "s6.text"
 
+# The tables do not hold the 信息处理费 collected: the drafted sentence assumes none.
+FEE_NOTE = (
+    "表格中没有信息处理费的数据，此句按未收取起草；如本年度收取了信息处理费，"
+    "请改为实际收取的金额（如“共收取信息处理费××元”）。"
+)
+
 # A topic's figure as the draft writes it; None while a cell it needs is not filled.
 _Figure = Callable[[str], str | None]
 
@@ -30,6 +36,8 @@ class DraftParagraph:
     field: str
     title: str
     text: str
+    # What the office must check before using the paragraph (what the tables cannot say).
+    note: str | None = None
 
 
 def draft_paragraphs(
@@ -56,6 +64,7 @@ def draft_paragraphs(
             "信息处理费",
             f"{year}年，本机关严格落实《政府信息公开信息处理费管理办法》，"
             "未收取政府信息公开信息处理费。",
+            FEE_NOTE,
         )
     )
     return drafts
