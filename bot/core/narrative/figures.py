@@ -41,6 +41,12 @@ _ABOUT_DISCLOSURE = re.compile(r"信息公开|依申请|被申请|被提起|被�
 # 行政许可申请, 行政复议申请 or 信访申请 is not a 政府信息公开申请.
 _APPLICATION_KIND = re.compile(r"公开|^(?:共|各类|全年|了|的|相关|有关|\s)*$")
 _NOT_AN_APPLICATION = re.compile(r"复议|诉讼|信访|建议|提案|投诉|举报|许可")
+# 办结/答复/办理 N 件 count applications unless the sentence has since turned to another
+# subject: 人大代表建议办理 45 件, 热线工单办理 3200 件, 网民留言答复 560 件.
+_APPLICATIONS = re.compile(r"申请|信息公开")
+_OTHER_SUBJECT = re.compile(
+    r"建议|提案|热线|工单|留言|诉求|信访|来信|来访|咨询|行政复议|行政诉讼|许可|审批"
+)
 # 办理 N 件 not followed by 完毕/完成: the applications handled, which may include 上年结转.
 _HANDLED = re.compile(r"办理(?!完毕|完成)")
 # 公开行政处罚决定 200 件 counts what was published; 表二 counts every decision.
@@ -351,6 +357,8 @@ def _figures(
         return
     if pattern.topic == "decisions" and before.rstrip().endswith(_PUBLISHED):
         return
+    if pattern.topic == "results" and not _APPLICATIONS.search(phrase) and _about_else(before):
+        return
     topic_id = _topic_id(pattern, match, before)
     if topic_id is None or topic_id not in known:
         return
@@ -383,6 +391,13 @@ def _other_reading(
         topic_id == "new" and phrase.startswith("受理") and "结转" in sentence
     )
     return known.get("handled") if handled else None
+
+
+def _about_else(before: str) -> bool:
+    """The last subject named before the figure is not applications (建议, 热线工单…)."""
+    other = [m.end() for m in _OTHER_SUBJECT.finditer(before)]
+    applications = [m.end() for m in _APPLICATIONS.finditer(before)]
+    return bool(other) and (not applications or other[-1] > applications[-1])
 
 
 def _topic_id(pattern: _Pattern, match: re.Match[str], before: str) -> str | None:
