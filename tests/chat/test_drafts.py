@@ -71,7 +71,7 @@ def test_accepting_after_a_table_changed_updates_the_drafted_paragraph_in_place(
     filled.state = replace(filled.state, values=values)
     stale = filled.state.findings({"draft_outdated"})
     assert len(stale) == 2  # 新收 in one sentence, 结转下年度 in another
-    assert all("按表格生成的文字已过期" in f.message for f in stale)
+    assert all("按表格起草的文字与表格已不一致" in f.message for f in stale)
     filled.press("a")
     text = filled.state.values["s1.text"]
     assert text.count("依申请公开情况") == 1 and "新收政府信息公开申请3120件" in text

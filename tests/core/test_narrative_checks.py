@@ -152,8 +152,8 @@ def test_a_table_changed_after_drafting_marks_the_paragraph_out_of_date(
     findings = check_values(drafted.form, values, year=drafted.year, checks=NARRATIVE_CHECKS)
     stale = [f for f in findings if f.check == "draft_outdated"]
     assert stale and all(f.fields[0] == "s1.text" for f in findings)
-    assert "按表格生成的文字已过期" in stale[0].message
-    assert "新收政府信息公开申请" in stale[0].message and "请重新按表格生成该段" in stale[0].message
+    assert "按表格起草的文字与表格已不一致" in stale[0].message
+    assert "新收政府信息公开申请" in stale[0].message and "请重新按表格起草该段" in stale[0].message
     # Accepting a fresh draft (the chat's 采用) brings the text back in line.
     fresh = draft_paragraphs(drafted.form, complete_values(drafted.form, values), year=drafted.year)
     values["s1.text"] = draft_text(fresh, "s1.text")

@@ -90,8 +90,8 @@ def draft_outdated(
                 "draft_outdated",
                 "warning",
                 (field_id, *cells),
-                f"「{heading}」中按表格生成的文字已过期（表格在生成后有改动）：“{_clip(sentence)}”中"
-                f"{changes}。请重新按表格生成该段，或据实修改。",
+                f"「{heading}」中按表格起草的文字与表格已不一致：“{_clip(sentence)}”中"
+                f"{changes}。可能是起草后表格有改动，请重新按表格起草该段，或据实修改。",
             )
         )
     return findings
