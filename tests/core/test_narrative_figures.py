@@ -153,3 +153,14 @@ def test_applications_finished_do_not_count_last_years_in(huaian: AnswersFile) -
     sentence = "全年办结政府信息公开申请3153件。"  # 新收 + 上年结转, but 3050 were finished
     (finding,) = narrative_findings(huaian, planted(huaian, Plant("results", ""), sentence))
     assert "「（七）总计」行「总计」列为 3050" in finding.message
+
+
+def test_carried_to_the_next_year_named_by_its_number(huaian: AnswersFile) -> None:
+    plant = Plant("carried_out", "")
+    right = planted(huaian, plant, "另有103件结转至2025年继续办理。")
+    assert narrative_findings(huaian, right) == []
+    (finding,) = narrative_findings(huaian, planted(huaian, plant, "结转至2025年度的申请104件。"))
+    assert "「四、结转下年度继续办理」行「总计」列为 103" in finding.message
+    # Carried from 2023 into the report year: 上年结转, not this year's 结转下年度.
+    earlier = planted(huaian, plant, "上年度有35件申请结转至2024年办理。")
+    assert narrative_findings(huaian, earlier) == []

@@ -24,6 +24,8 @@ from bot.core.values import Number, Value
 _FILL = r"(?:\s|的|为|达|共|计|合|总|数量|是|有|了|全部|均|已|：|:)*"
 _N = rf"\s*(?P<n>{NUMBER})\s*"
 _UNIT = r"(?:件|起|宗)"
+# 结转下年度, or 结转至2025年(度): the year is checked to be the one after the report's.
+_NEXT_YEAR = r"(?:下一?年度?|(?P<next>\d{4})\s*年度?)"
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _FULL_STOP = re.compile(r"[。！!？?\n]")
 _YEAR = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
@@ -85,7 +87,9 @@ class _Pattern:
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern.replace("{F}", _FILL).replace("{N}", _N).replace("{U}", _UNIT))
+    for name, part in (("{F}", _FILL), ("{N}", _N), ("{U}", _UNIT), ("{NEXT}", _NEXT_YEAR)):
+        pattern = pattern.replace(name, part)
+    return re.compile(pattern)
 
 
 _PATTERNS: tuple[_Pattern, ...] = (
@@ -95,13 +99,11 @@ _PATTERNS: tuple[_Pattern, ...] = (
     ),
     _Pattern(_compile(r"上一?年度?结转的?(?:政府信息公开)?(?:申请)?{F}{N}{U}"), "carried_in"),
     _Pattern(
-        _compile(
-            r"结转(?:至|到)?下一?年度?[（(]?(?:继续办理|继续|办理)?[）)]?的?(?:申请)?{F}{N}{U}"
-        ),
+        _compile(r"结转(?:至|到)?{NEXT}[（(]?(?:继续办理|继续|办理)?[）)]?的?(?:申请)?{F}{N}{U}"),
         "carried_out",
     ),
     _Pattern(
-        _compile(r"{N}{U}(?:申请)?[^，。；\d]{0,4}?(?:结转|顺延|转入)(?:至|到)?下一?年度?"),
+        _compile(r"{N}{U}(?:申请)?[^，。；\d]{0,4}?(?:结转|顺延|转入)(?:至|到)?{NEXT}"),
         "carried_out",
     ),
     _Pattern(
@@ -350,6 +352,9 @@ def _figures(
             yield from _negated(known, match, sentence, offset)
         return
     if _NOT_A_COUNT.search(phrase) or _OTHER_UNITS.search(before + phrase):
+        return
+    next_year = match.groupdict().get("next")
+    if next_year and year is not None and int(next_year) != year + 1:
         return
     if pattern.topic == "new" and (
         _NOT_AN_APPLICATION.search(phrase) or not _APPLICATION_KIND.search(match.group("gap"))
