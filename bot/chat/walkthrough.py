@@ -198,10 +198,10 @@ def _append_text(state: ReportState, question: Question, text: str) -> Outcome:
     updated = replace(state, values={**state.values, field_id: combined})
     lines = [f"已保存（本部分共 {len(combined)} 字）。可继续发送，发完后点击“完成”。"]
     lines += [f.message for f in _field_warnings(updated, field_id)]
-    buttons = (
-        (Button("完成", "d"), Button("清空重写", "c")),
-        (Button("上一步", "b"), Button("目录", "M")),
-    )
+    first = [Button("完成", "d"), Button("清空重写", "c")]
+    if drafts_for(updated, field_id):
+        first.append(Button("按表格起草", SHOW_DRAFT))
+    buttons = (tuple(first), (Button("上一步", "b"), Button("目录", "M")))
     return Outcome(
         (Reply("\n".join(lines), buttons=buttons),), state.position, {field_id: combined}, {}
     )

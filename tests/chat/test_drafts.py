@@ -78,6 +78,13 @@ def test_accepting_after_a_table_changed_updates_the_drafted_paragraph_in_place(
     assert filled.state.findings({"draft_outdated", "narrative_figures"}) == []
 
 
+def test_the_draft_stays_on_offer_after_text_is_sent(filled: Conversation) -> None:
+    filled.go_to("s1")
+    sent = filled.say("全年政务公开工作有序推进。")
+    assert filled.actions(sent)["按表格起草"] == "r"
+    assert "本机关新收政府信息公开申请3119件" in filled.text(filled.press("r"))
+
+
 def test_no_draft_while_the_tables_are_empty(chat: Conversation) -> None:
     chat.press("M")
     outcome = chat.press("ms1")
