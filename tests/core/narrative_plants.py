@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.core.answers import AnswersFile, load_answers, parse_answers
 from bot.core.checks import check_values, complete_values
-from bot.core.narrative.figures import table_value, topics
+from bot.core.narrative.topics import table_value, topics
 from bot.core.values import Value
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"

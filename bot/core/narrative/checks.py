@@ -15,16 +15,10 @@ from typing import Any
 from bot.core.findings import Finding
 from bot.core.form import ReportForm
 from bot.core.narrative.drafting import drafted_skeletons, skeleton
-from bot.core.narrative.figures import (
-    StatedFigure,
-    agrees,
-    sentences,
-    stated_figures,
-    table_value,
-    without_figures,
-)
+from bot.core.narrative.figures import StatedFigure, sentences, stated_figures, without_figures
 from bot.core.narrative.numerals import chinese_to_int
 from bot.core.narrative.similarity import PeerText, repeated_share
+from bot.core.narrative.topics import agrees, table_value
 from bot.core.values import Value
 
 

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.core.form import ReportForm, ValueType
-from bot.core.narrative.figures import Topic, sentences, table_value, topics
+from bot.core.narrative.figures import sentences
+from bot.core.narrative.topics import Topic, table_value, topics
 from bot.core.values import Number, Value, format_value
 
 OVERVIEW_FIELD = "s1.text"
