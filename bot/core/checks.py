@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from bot.core.answers import AnswersFile, parse_answers
+from bot.core.context import CheckContext
 from bot.core.findings import Finding, Severity
 from bot.core.form import FieldDef, RelationInstance, ReportForm, Term
-from bot.core.narrative.checks import CONTEXT_CHECKS, CheckContext
+from bot.core.narrative.checks import CONTEXT_CHECKS
 from bot.core.narrative.similarity import PeerText
 from bot.core.plausibility import PLAUSIBILITY_CHECKS
 from bot.core.values import Number, Value, format_value

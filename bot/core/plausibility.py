@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from bot.core.context import CheckContext, ContextCheck
 from bot.core.findings import Finding
 from bot.core.form import ReportForm
-from bot.core.narrative.checks import CheckContext, ContextCheck
 from bot.core.values import Value, format_value
 
 

@@ -8,30 +8,18 @@ of `bot.core.checks` (stable id, warning, fields, a Chinese message quoting the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
+from bot.core.context import CheckContext, ContextCheck
 from bot.core.findings import Finding
 from bot.core.form import ReportForm
 from bot.core.narrative.drafting import drafted_skeletons, skeleton
 from bot.core.narrative.figures import StatedFigure, sentences, stated_figures, without_figures
 from bot.core.narrative.numerals import chinese_to_int
-from bot.core.narrative.similarity import PeerText, repeated_share
+from bot.core.narrative.similarity import repeated_share
 from bot.core.narrative.topics import agrees, table_value
 from bot.core.values import Value
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    previous: Mapping[str, Value] | None = None
-    year: int | None = None
-    peers: Sequence[PeerText] = field(default_factory=tuple)
-
-
-ContextCheck = Callable[
-    [ReportForm, Mapping[str, Value], CheckContext, Mapping[str, Any]], list[Finding]
-]
 
 # The scoring sheets deduct above this share of repeated text.
 COPIED_SHARE = 0.5
