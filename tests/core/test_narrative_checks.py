@@ -13,6 +13,7 @@ from bot.core.answers import AnswersFile, dump_answers, parse_answers
 from bot.core.checks import PeerText, check_answers, check_values, complete_values
 from bot.core.narrative.drafting import draft_paragraphs, draft_text
 from bot.core.narrative.similarity import repeated_share
+from tests.core.narrative_plants import samples
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 NARRATIVE_CHECKS = {
@@ -87,8 +88,6 @@ def test_text_copied_from_another_office_of_the_same_year(
 
 
 def test_the_real_reports_do_not_copy_each_other() -> None:
-    from tests.core.narrative_plants import samples
-
     reports = samples()
     for answers in reports:
         peers = [
