@@ -168,3 +168,16 @@ def test_carried_to_the_next_year_named_by_its_number(huaian: AnswersFile) -> No
     # Carried from 2023 into the report year: 上年结转, not this year's 结转下年度.
     earlier = planted(huaian, plant, "上年度有35件申请结转至2024年办理。")
     assert narrative_findings(huaian, earlier) == []
+
+
+def test_a_year_in_an_earlier_clause_dates_only_that_clause(huaian: AnswersFile) -> None:
+    plant = Plant("disclosed", "")
+    compared = "2024年，全市共受理政府信息公开申请3119件，较2023年增加200件，其中予以公开1300件。"
+    (finding,) = narrative_findings(huaian, planted(huaian, plant, compared))
+    assert "写明“予以公开1300件”" in finding.message and "为 1362" in finding.message
+    for dated in (
+        "2023年，本机关共收到政府信息公开申请80件，予以公开5件。",
+        "2023年12月，本机关收到政府信息公开申请5件。",
+        "2023年受理政府信息公开申请77件。",
+    ):
+        assert narrative_findings(huaian, planted(huaian, plant, dated)) == []

@@ -30,6 +30,11 @@ _NEXT_YEAR = r"(?:下一?年度?|(?P<next>\d{4})\s*年度?)"
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _FULL_STOP = re.compile(r"[。！!？?\n]")
 _YEAR = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
+# A sentence dated as a whole: 2023年，… / （一）2023年度，… / 2023年12月，…
+_DATED_SENTENCE = re.compile(
+    r"\s*(?:[（(][一二三四五六七八九十]+[）)])?\s*(\d{4}|[〇○零一二三四五六七八九]{4})\s*年"
+    r"(?:度|底|末|\d{1,2}月(?:\d{1,2}日)?)?\s*[，,]"
+)
 # Words that make a matched phrase a comparison or an approximation, not a count.
 _NOT_A_COUNT = re.compile(
     r"同比|较上年|比上年|去年|上年同期|增加|减少|增长|下降|余|多|约|近|超过|以上|左右"
@@ -345,12 +350,18 @@ def _negated(
 
 
 def _other_year(before: str, year: int | None) -> bool:
-    """The figure follows a year that is not the report's: 2023年收到申请 80 件."""
+    """The figure is dated a year that is not the report's: in its own clause (2023年收到申请
+    80 件), or at the head of the sentence (2023年，本机关收到申请 80 件). A year in an earlier
+    clause is a comparison of its own (较2023年增加 200 件，其中予以公开 1300 件)."""
     if year is None:
         return False
-    years = _YEAR.findall(before)
-    if not years:
+    years = _YEAR.findall(re.split(r"[，,]", before)[-1])
+    head = _DATED_SENTENCE.match(before)
+    if years:
+        written = years[-1]
+    elif head is not None:
+        written = head.group(1)
+    else:
         return False
-    last = years[-1]
-    stated = int(last) if last.isdigit() else chinese_to_int(last)
+    stated = int(written) if written.isdigit() else chinese_to_int(written)
     return stated != year
