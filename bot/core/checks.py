@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from bot.core.answers import AnswersFile, parse_answers
 from bot.core.context import CheckContext
+from bot.core.fees import states_fee
 from bot.core.findings import Finding, Severity
 from bot.core.form import FieldDef, RelationInstance, ReportForm, Term
 from bot.core.narrative.checks import CONTEXT_CHECKS
@@ -210,15 +211,11 @@ def _required_text(
     return findings
 
 
-_FEE_AMOUNT = re.compile(r"\d[\d,，.]*\s*(万元|元)")
-_FEE_NONE = re.compile(r"(未|没有|不|无)(收取|产生|收费)|收取[^。；]{0,12}(为零|0\s*元)|免收")
-
-
 def _fee_statement(
     form: ReportForm, values: Mapping[str, Value], _prev: object, spec: dict[str, object]
 ) -> list[Finding]:
     text = _text(values, str(spec["field"]))
-    if "信息处理费" in text and (_FEE_AMOUNT.search(text) or _FEE_NONE.search(text)):
+    if states_fee(text):
         return []
     return [
         Finding(

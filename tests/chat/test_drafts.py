@@ -120,18 +120,21 @@ def test_the_service_drafts_and_inserts_for_any_front_end(
     org_id, member = staff(engine, service, "淮安市人民政府", 2001)
     import_report(engine, org_id, huaian, "淮安市人民政府")
     drafts = service.drafts(member)
+    # Its 六 already states the 3940 元 collected: no contrary fee sentence is offered.
     assert [(d.field, d.title) for d in drafts] == [
         ("s1.text", "主动公开"),
         ("s1.text", "依申请公开"),
-        ("s6.text", "信息处理费"),
     ]
     turn = service.insert_draft(member, "s6.text")
+    assert "本部分已说明信息处理费的收取情况，无需按表格起草" in turn.replies[0].text
+    turn = service.insert_draft(member, "s1.text")
     assert "已采用按表格起草的段落" in turn.replies[0].text
     with session_scope(engine) as session:
         (report,) = reports.list_reports(session, actor=member, year=2024)
         saved = reports.report_values(session, actor=member, report_id=report.id)
-    assert saved["s6.text"].endswith("未收取政府信息公开信息处理费。")
-    assert saved["s6.text"].startswith(huaian.values["s6.text"])
+    assert saved["s6.text"] == huaian.values["s6.text"]
+    assert saved["s1.text"].endswith("尚未审结7件。")
+    assert saved["s1.text"].startswith(huaian.values["s1.text"])
     refused = service.insert_draft(member, "s3.new.total")
     assert refused.notice == "该部分不是文字部分，无法起草。"
 
@@ -206,7 +209,20 @@ def test_accepting_a_draft_shows_what_the_text_written_before_now_contradicts(
 def test_the_fee_sentence_is_offered_with_a_reminder_that_the_tables_do_not_hold_fees(
     filled: Conversation,
 ) -> None:
+    filled.state = replace(filled.state, values={**filled.state.values, "s6.text": "无。"})
     filled.go_to("s6")
     shown = filled.text(filled.press("r"))
     assert "未收取政府信息公开信息处理费" in shown
     assert "注意：表格中没有信息处理费的数据，此句按未收取起草" in shown
+    filled.press("a")
+    assert filled.state.values["s6.text"].endswith("未收取政府信息公开信息处理费。")
+
+
+def test_no_fee_sentence_once_the_section_states_the_fee(filled: Conversation) -> None:
+    stated = "2024 年，市政府全年收取政府信息公开信息处理费 3940 元。"
+    filled.state = replace(filled.state, values={**filled.state.values, "s6.text": stated})
+    filled.press("M")
+    assert "按表格起草" not in filled.actions(filled.press("ms6"))
+    assert "已说明信息处理费的收取情况" in filled.text(filled.press("r"))
+    filled.press("a")
+    assert filled.state.values["s6.text"] == stated

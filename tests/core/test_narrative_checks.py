@@ -108,8 +108,10 @@ def test_repeated_share_ignores_digits_punctuation_and_order() -> None:
 
 @pytest.fixture
 def drafted(sample: AnswersFile) -> AnswersFile:
-    """The sample with its overview and 六 replaced by the paragraphs drafted from its tables."""
+    """The sample with its overview and 六 replaced by the paragraphs drafted from its tables
+    (六 drafted as if it were still blank)."""
     values = complete_values(sample.form, parse_answers(sample).values)
+    del values["s6.text"]
     drafts = draft_paragraphs(sample.form, values, year=sample.year)
     texts = {f: draft_text(drafts, f) for f in ("s1.text", "s6.text")}
     return AnswersFile(sample.kind, sample.agency, sample.year, {**sample.values, **texts})
@@ -163,6 +165,9 @@ def test_a_draft_leaves_out_what_the_tables_do_not_say_yet(huaian: AnswersFile) 
     values = complete_values(huaian.form, parse_answers(huaian).values)
     del values["s2.penalty.decisions"]
     drafts = draft_paragraphs(huaian.form, values, year=2024)
+    assert [d.title for d in drafts] == ["依申请公开"]  # 六 already states the 3940 元 collected
+    values["s6.text"] = "无。"
+    drafts = draft_paragraphs(huaian.form, values, year=2024)
     assert [d.title for d in drafts] == ["依申请公开", "信息处理费"]
 
 
@@ -175,8 +180,8 @@ def test_nianbao_draft_prints_the_paragraphs(tmp_path: Path) -> None:
     assert "注意：表格中没有信息处理费的数据，此句按未收取起草" in result.output
     result = CliRunner().invoke(app, ["draft", str(SAMPLES / "huaian-szf-2024.yaml"), "--json"])
     payload = json.loads(result.output)
-    assert [d["field"] for d in payload] == ["s1.text", "s1.text", "s6.text"]
-    assert [d["note"] is not None for d in payload] == [False, False, True]
+    assert [d["field"] for d in payload] == ["s1.text", "s1.text"]  # 六 states the fee
+    assert [d["note"] for d in payload] == [None, None]
 
 
 def write(tmp_path: Path, answers: AnswersFile, name: str) -> Path:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from bot.core.fees import states_fee
 from bot.core.form import ReportForm, ValueType
 from bot.core.narrative.figures import sentences
 from bot.core.narrative.topics import Topic, table_value, topics
@@ -45,7 +46,7 @@ def draft_paragraphs(
     form: ReportForm, values: Mapping[str, Value], *, year: int
 ) -> list[DraftParagraph]:
     """The paragraphs the tables support; a paragraph whose cells are not all filled is left
-    out (it would have to guess)."""
+    out (it would have to guess), and so is the fee sentence once 六 states the fee."""
     known = topics(form)
 
     def figure(topic_id: str) -> str | None:
@@ -59,15 +60,17 @@ def draft_paragraphs(
     applications = _applications_paragraph(figure, year)
     if applications is not None:
         drafts.append(DraftParagraph(OVERVIEW_FIELD, "依申请公开", applications))
-    drafts.append(
-        DraftParagraph(
-            OTHER_FIELD,
-            "信息处理费",
-            f"{year}年，本机关严格落实《政府信息公开信息处理费管理办法》，"
-            "未收取政府信息公开信息处理费。",
-            FEE_NOTE,
+    other = values.get(OTHER_FIELD)
+    if not (isinstance(other, str) and states_fee(other)):  # never a second, contrary one
+        drafts.append(
+            DraftParagraph(
+                OTHER_FIELD,
+                "信息处理费",
+                f"{year}年，本机关严格落实《政府信息公开信息处理费管理办法》，"
+                "未收取政府信息公开信息处理费。",
+                FEE_NOTE,
+            )
         )
-    )
     return drafts
 
 
