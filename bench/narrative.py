@@ -1,7 +1,7 @@
 """The full check of one report with other offices' texts of the year (the copied-text check),
 as the chat runs it when a member finishes a text section or asks for /status or /generate.
 
-    .venv/bin/python -m bench.narrative [--peers 100] [--rounds 20]
+    .venv/bin/python bench/narrative.py [--peers 100] [--rounds 20]
 
 The peers are the Huaian 2024 texts, each made different in a few words. "first" is the first
 check in a process (every text read and cut into runs); "again" is every later one (texts that
@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
-from bot.core.answers import load_answers, parse_answers
-from bot.core.checks import PeerText, check_values
-
 ROOT = Path(__file__).resolve().parent.parent
+# `python bench/<script>.py` puts bench/ first on the import path; the project root takes its
+# place, so imports find the project's packages, never a script here.
+sys.path[0] = str(ROOT)
+
+from bot.core.answers import load_answers, parse_answers  # noqa: E402
+from bot.core.checks import PeerText, check_values  # noqa: E402
+
 SAMPLE = ROOT / "tests" / "fixtures" / "samples" / "huaian-szf-2024.yaml"
 
 

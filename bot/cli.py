@@ -181,13 +181,17 @@ def draft(
     values = complete_values(answers.form, parse_answers(answers).values)
     drafts = draft_paragraphs(answers.form, values, year=answers.year)
     if as_json:
-        payload = [{"field": d.field, "title": d.title, "text": d.text} for d in drafts]
+        payload = [
+            {"field": d.field, "title": d.title, "text": d.text, "note": d.note} for d in drafts
+        ]
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     headings = {s.text_field: s.heading for s in answers.form.sections if s.text_field}
     for field_id in dict.fromkeys(d.field for d in drafts):
         typer.echo(f"【{headings[field_id]}】")
         typer.echo(draft_text(drafts, field_id))
+        for note in (d.note for d in drafts if d.field == field_id and d.note):
+            typer.echo(f"注意：{note}")
         typer.echo("")
     if not any(d.field == "s1.text" for d in drafts):
         typer.echo("表二至表四尚有未填写的单元格，“一、总体情况”的段落未起草。", err=True)

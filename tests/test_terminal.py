@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from bot.chat.service import ReportChat
 from bot.cli import app
 from bot.config import get_settings
+from bot.core.answers import AnswersFile, load_answers
 from bot.terminal import TerminalChat, terminal_member
 from storage import reports
 from storage.db import session_scope
@@ -80,8 +81,6 @@ def test_nianbao_chat_runs_until_end_of_input(
 def test_the_overview_is_drafted_from_the_tables_in_the_terminal(
     engine: Engine, tmp_path: Path
 ) -> None:
-    from bot.core.answers import AnswersFile, load_answers
-
     sample = load_answers(Path(__file__).parent / "fixtures" / "samples" / "huaian-szf-2024.yaml")
     member = terminal_member(engine, agency="某某县审计局")
     with session_scope(engine) as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.chat.state import Button, Outcome, Reply, ReportState
 from bot.core.checks import complete_values
-from bot.core.narrative.drafting import DraftParagraph, draft_paragraphs, skeleton
+from bot.core.narrative.drafting import OTHER_FIELD, DraftParagraph, draft_paragraphs, skeleton
 from bot.core.values import ValueProblem, normalise_text
 
 SHOW_DRAFT = "r"
@@ -28,14 +28,12 @@ def draft_reply(
 ) -> Reply:
     drafts = drafts_for(state, field_id)
     if not drafts:
-        return Reply(
-            "表二至表四尚有未填写的单元格，暂不能按表格起草。填完表格后可回到本部分再试。",
-            buttons=buttons,
-        )
+        return Reply(_nothing_to_draft(field_id), buttons=buttons)
     text = "\n".join(d.text for d in drafts)
+    notes = "".join(f"\n注意：{d.note}" for d in drafts if d.note)
     return Reply(
         "按表格数据起草如下（数字均取自表格）。点击“采用”放入本部分（已有的起草段落将被更新）；"
-        "如需修改，可复制后修改再发送；不需要则直接继续。",
+        f"如需修改，可复制后修改再发送；不需要则直接继续。{notes}",
         pre=text,
         buttons=((Button("采用", ACCEPT_DRAFT),), *buttons),
     )
@@ -47,7 +45,7 @@ def accept_draft(state: ReportState, field_id: str) -> Outcome:
     existing = state.values.get(field_id)
     current = existing if isinstance(existing, str) else ""
     if not drafts:
-        return Outcome((Reply("表格尚未填完，暂不能按表格起草。"),), state.position)
+        return Outcome((Reply(_nothing_to_draft(field_id)),), state.position)
     merged = merge_drafts(current, drafts)
     try:
         merged = normalise_text(merged)
@@ -59,6 +57,12 @@ def accept_draft(state: ReportState, field_id: str) -> Outcome:
         )
     note = Reply(f"已采用按表格起草的段落（本部分共 {len(merged)} 字），可继续补充或修改。")
     return Outcome((note,), state.position, {field_id: merged})
+
+
+def _nothing_to_draft(field_id: str) -> str:
+    if field_id == OTHER_FIELD:
+        return "本部分已说明信息处理费的收取情况，无需按表格起草。"
+    return "表二至表四尚有未填写的单元格，暂不能按表格起草。填完表格后可回到本部分再试。"
 
 
 def merge_drafts(text: str, drafts: list[DraftParagraph]) -> str:

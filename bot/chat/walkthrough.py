@@ -167,9 +167,18 @@ def handle_action(state: ReportState, action: str) -> Outcome:
     if action == SHOW_DRAFT and state.section.layout == "text":
         return Outcome((draft_reply(state, question.fields[0], ask(state).buttons),), position)
     if action == ACCEPT_DRAFT and state.section.layout == "text":
-        outcome = accept_draft(state, question.fields[0])
+        field_id = question.fields[0]
+        outcome = accept_draft(state, field_id)
         updated = replace(state, values={**state.values, **outcome.changes})
-        return replace(outcome, replies=(*outcome.replies, ask(updated)))
+        # The drafted paragraphs sit beside what was written before: show what now disagrees
+        # (a figure written by hand, the length), as after any text sent.
+        warnings = (
+            [f.message for f in _field_warnings(updated, field_id)] if outcome.changes else []
+        )
+        replies = outcome.replies
+        if warnings:
+            replies = (replace(replies[0], text="\n".join([replies[0].text, *warnings])),)
+        return replace(outcome, replies=(*replies, ask(updated)))
     raise UnknownAction(action)
 
 
@@ -205,10 +214,10 @@ def _append_text(state: ReportState, question: Question, text: str) -> Outcome:
     updated = replace(state, values={**state.values, field_id: combined})
     lines = [f"已保存（本部分共 {len(combined)} 字）。可继续发送，发完后点击“完成”。"]
     lines += [f.message for f in _field_warnings(updated, field_id)]
-    buttons = (
-        (Button("完成", "d"), Button("清空重写", "c")),
-        (Button("上一步", "b"), Button("目录", "M")),
-    )
+    first = [Button("完成", "d"), Button("清空重写", "c")]
+    if drafts_for(updated, field_id):
+        first.append(Button("按表格起草", SHOW_DRAFT))
+    buttons = (tuple(first), (Button("上一步", "b"), Button("目录", "M")))
     return Outcome(
         (Reply("\n".join(lines), buttons=buttons),), state.position, {field_id: combined}, {}
     )

@@ -12,9 +12,11 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from bot.core.answers import AnswersFile, parse_answers
+from bot.core.context import CheckContext
+from bot.core.fees import states_fee
 from bot.core.findings import Finding, Severity
 from bot.core.form import FieldDef, RelationInstance, ReportForm, Term
-from bot.core.narrative.checks import CONTEXT_CHECKS, CheckContext
+from bot.core.narrative.checks import CONTEXT_CHECKS
 from bot.core.narrative.similarity import PeerText
 from bot.core.plausibility import PLAUSIBILITY_CHECKS
 from bot.core.values import Number, Value, format_value
@@ -222,15 +224,11 @@ def _required_text(
     return findings
 
 
-_FEE_AMOUNT = re.compile(r"\d[\d,，.]*\s*(万元|元)")
-_FEE_NONE = re.compile(r"(未|没有|不|无)(收取|产生|收费)|收取[^。；]{0,12}(为零|0\s*元)|免收")
-
-
 def _fee_statement(
     form: ReportForm, values: Mapping[str, Value], context: CheckContext, spec: dict[str, object]
 ) -> list[Finding]:
     text = _text(values, str(spec["field"]))
-    if "信息处理费" in text and (_FEE_AMOUNT.search(text) or _FEE_NONE.search(text)):
+    if states_fee(text):
         return []
     return [
         Finding(

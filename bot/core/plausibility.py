@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from bot.core.context import CheckContext, ContextCheck
 from bot.core.findings import Finding
 from bot.core.form import ReportForm
-from bot.core.narrative.checks import CheckContext, ContextCheck
 from bot.core.values import Value, format_value
 
 
@@ -29,12 +29,15 @@ def implausible_change(
         if field_id not in form.fields:
             continue
         now, last = values.get(field_id), context.previous.get(field_id)
-        if not _number(now) or not _number(last):
+        field_def = form.field(field_id)
+        # 0 after a real year is below a fifth too (a table forgotten); a whole 表三 at 0 is
+        # reported once, by table_all_zero.
+        dropped_to_zero = now == 0 and not _reported_as_all_zero(form, values, field_def.section)
+        if not (_number(now) or dropped_to_zero) or not _number(last):
             continue
         now_d, last_d = Decimal(now), Decimal(last)  # type: ignore[arg-type]
         if max(now_d, last_d) < minimum or (now_d <= last_d * factor and now_d * factor >= last_d):
             continue
-        field_def = form.field(field_id)
         unit = f" {field_def.type.unit}" if field_def.type.unit else ""
         if now_d > last_d:
             how = f"是上年的 {now_d / last_d:.1f} 倍"
@@ -51,6 +54,13 @@ def implausible_change(
             )
         )
     return findings
+
+
+def _reported_as_all_zero(form: ReportForm, values: Mapping[str, Value], section_id: str) -> bool:
+    spec = form.content_checks.get("table_all_zero")
+    if spec is None or spec.get("section") != section_id:
+        return False
+    return all(values.get(c) == 0 for row in form.section(section_id).grid for c in row)
 
 
 def table_all_zero(

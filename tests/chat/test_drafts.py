@@ -71,11 +71,18 @@ def test_accepting_after_a_table_changed_updates_the_drafted_paragraph_in_place(
     filled.state = replace(filled.state, values=values)
     stale = filled.state.findings({"draft_outdated"})
     assert len(stale) == 2  # 新收 in one sentence, 结转下年度 in another
-    assert all("按表格生成的文字已过期" in f.message for f in stale)
+    assert all("按表格起草的文字与表格已不一致" in f.message for f in stale)
     filled.press("a")
     text = filled.state.values["s1.text"]
     assert text.count("依申请公开情况") == 1 and "新收政府信息公开申请3120件" in text
     assert filled.state.findings({"draft_outdated", "narrative_figures"}) == []
+
+
+def test_the_draft_stays_on_offer_after_text_is_sent(filled: Conversation) -> None:
+    filled.go_to("s1")
+    sent = filled.say("全年政务公开工作有序推进。")
+    assert filled.actions(sent)["按表格起草"] == "r"
+    assert "本机关新收政府信息公开申请3119件" in filled.text(filled.press("r"))
 
 
 def test_no_draft_while_the_tables_are_empty(chat: Conversation) -> None:
@@ -113,18 +120,21 @@ def test_the_service_drafts_and_inserts_for_any_front_end(
     org_id, member = staff(engine, service, "淮安市人民政府", 2001)
     import_report(engine, org_id, huaian, "淮安市人民政府")
     drafts = service.drafts(member)
+    # Its 六 already states the 3940 元 collected: no contrary fee sentence is offered.
     assert [(d.field, d.title) for d in drafts] == [
         ("s1.text", "主动公开"),
         ("s1.text", "依申请公开"),
-        ("s6.text", "信息处理费"),
     ]
     turn = service.insert_draft(member, "s6.text")
+    assert "本部分已说明信息处理费的收取情况，无需按表格起草" in turn.replies[0].text
+    turn = service.insert_draft(member, "s1.text")
     assert "已采用按表格起草的段落" in turn.replies[0].text
     with session_scope(engine) as session:
         (report,) = reports.list_reports(session, actor=member, year=2024)
         saved = reports.report_values(session, actor=member, report_id=report.id)
-    assert saved["s6.text"].endswith("未收取政府信息公开信息处理费。")
-    assert saved["s6.text"].startswith(huaian.values["s6.text"])
+    assert saved["s6.text"] == huaian.values["s6.text"]
+    assert saved["s1.text"].endswith("尚未审结7件。")
+    assert saved["s1.text"].startswith(huaian.values["s1.text"])
     refused = service.insert_draft(member, "s3.new.total")
     assert refused.notice == "该部分不是文字部分，无法起草。"
 
@@ -181,3 +191,38 @@ def test_a_report_of_another_year_is_not_offered_as_last_years(
     assert f"该报告不能用作上年报告：所给的上年报告是{year}年度报告" in turn.replies[-1].text
     assert "请使用2024年度的报告" in turn.replies[-1].text
     assert uploads.use_as_previous(member).notice == "没有待使用的上年报告，请重新发送 Word 文件。"
+
+
+def test_accepting_a_draft_shows_what_the_text_written_before_now_contradicts(
+    filled: Conversation,
+) -> None:
+    filled.state = replace(
+        filled.state,
+        values={**filled.state.values, "s1.text": "2024年，我市共受理政府信息公开申请3000件。"},
+    )
+    filled.go_to("s1")
+    accepted = filled.text(filled.press("a"))
+    assert "已采用按表格起草的段落" in accepted
+    assert "写明“受理政府信息公开申请3000件”" in accepted and "为 3119" in accepted
+
+
+def test_the_fee_sentence_is_offered_with_a_reminder_that_the_tables_do_not_hold_fees(
+    filled: Conversation,
+) -> None:
+    filled.state = replace(filled.state, values={**filled.state.values, "s6.text": "无。"})
+    filled.go_to("s6")
+    shown = filled.text(filled.press("r"))
+    assert "未收取政府信息公开信息处理费" in shown
+    assert "注意：表格中没有信息处理费的数据，此句按未收取起草" in shown
+    filled.press("a")
+    assert filled.state.values["s6.text"].endswith("未收取政府信息公开信息处理费。")
+
+
+def test_no_fee_sentence_once_the_section_states_the_fee(filled: Conversation) -> None:
+    stated = "2024 年，市政府全年收取政府信息公开信息处理费 3940 元。"
+    filled.state = replace(filled.state, values={**filled.state.values, "s6.text": stated})
+    filled.press("M")
+    assert "按表格起草" not in filled.actions(filled.press("ms6"))
+    assert "已说明信息处理费的收取情况" in filled.text(filled.press("r"))
+    filled.press("a")
+    assert filled.state.values["s6.text"] == stated

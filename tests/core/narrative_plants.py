@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.core.answers import AnswersFile, load_answers, parse_answers
 from bot.core.checks import check_values, complete_values
-from bot.core.narrative.figures import table_value, topics
+from bot.core.narrative.topics import table_value, topics
 from bot.core.values import Value
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
@@ -37,6 +37,7 @@ PLANTS = (
     Plant("new", "全年收到政府信息公开申请共计{n}件，均已按期答复。"),
     Plant("new", "本机关接收政府信息公开申请{n}件。", "s6.text"),
     Plant("new", "新收政府信息公开申请{n}件。", "s5.text"),
+    Plant("new", "全年共收到公民、法人和其他组织提出的政府信息公开申请{n}件。"),
     Plant("carried_in", "上年结转政府信息公开申请{n}件。"),
     Plant("carried_in", "办理中含上年度结转申请{n}件。"),
     Plant("carried_out", "结转下年度继续办理{n}件。"),
@@ -88,6 +89,9 @@ NOT_ABOUT_THE_TABLES = (
     "在网站公开行政处罚决定123件。",
     "受理政务服务事项申请45678件。",
     "新增公开市政府政策性文件11件。",
+    "全年承办人大代表建议和政协提案86件，其中人大代表建议办理45件。",
+    "全年12345热线工单办理3200件。",
+    "政府网站网民留言答复560件。",
 )
 
 

@@ -85,6 +85,21 @@ def test_a_figure_below_a_fifth_of_last_years_and_fees_are_compared(huaian: Answ
     assert "96171.6 万元" in findings[1].message and "9.5 万元" in findings[1].message
 
 
+def test_a_figure_dropped_to_zero_is_a_warning_once(
+    huaian: AnswersFile, tongjiang: AnswersFile
+) -> None:
+    values = {**huaian.values, "s2.licensing.decisions": 0}
+    report = AnswersFile(huaian.kind, huaian.agency, huaian.year, values)
+    (finding,) = checks_of(report, a_year_earlier(huaian), "implausible_change")
+    assert finding.fields == ("s2.licensing.decisions",)
+    assert "为 0，上年报告为 447228" in finding.message and "（0%）" in finding.message
+    # A whole 表三 at 0 is table_all_zero's, not one warning per figure.
+    last = AnswersFile(tongjiang.kind, tongjiang.agency, 2019, {"s3.new.total": 12})
+    assert [f.check for f in check_answers(tongjiang, last) if f.severity == "warning"] == [
+        "table_all_zero"
+    ]
+
+
 def test_small_figures_and_a_year_within_five_times_raise_nothing(huaian: AnswersFile) -> None:
     last = a_year_earlier(huaian, **{"s3.new.total": 700, "s2.enforcement.decisions": 0})
     assert checks_of(huaian, last, "implausible_change") == []

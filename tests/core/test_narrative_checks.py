@@ -13,6 +13,7 @@ from bot.core.answers import AnswersFile, dump_answers, parse_answers
 from bot.core.checks import PeerText, check_answers, check_values, complete_values
 from bot.core.narrative.drafting import draft_paragraphs, draft_text
 from bot.core.narrative.similarity import repeated_share
+from tests.core.narrative_plants import samples
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 NARRATIVE_CHECKS = {
@@ -87,8 +88,6 @@ def test_text_copied_from_another_office_of_the_same_year(
 
 
 def test_the_real_reports_do_not_copy_each_other() -> None:
-    from tests.core.narrative_plants import samples
-
     reports = samples()
     for answers in reports:
         peers = [
@@ -109,8 +108,10 @@ def test_repeated_share_ignores_digits_punctuation_and_order() -> None:
 
 @pytest.fixture
 def drafted(sample: AnswersFile) -> AnswersFile:
-    """The sample with its overview and 六 replaced by the paragraphs drafted from its tables."""
+    """The sample with its overview and 六 replaced by the paragraphs drafted from its tables
+    (六 drafted as if it were still blank)."""
     values = complete_values(sample.form, parse_answers(sample).values)
+    del values["s6.text"]
     drafts = draft_paragraphs(sample.form, values, year=sample.year)
     texts = {f: draft_text(drafts, f) for f in ("s1.text", "s6.text")}
     return AnswersFile(sample.kind, sample.agency, sample.year, {**sample.values, **texts})
@@ -152,8 +153,8 @@ def test_a_table_changed_after_drafting_marks_the_paragraph_out_of_date(
     findings = check_values(drafted.form, values, year=drafted.year, checks=NARRATIVE_CHECKS)
     stale = [f for f in findings if f.check == "draft_outdated"]
     assert stale and all(f.fields[0] == "s1.text" for f in findings)
-    assert "按表格生成的文字已过期" in stale[0].message
-    assert "新收政府信息公开申请" in stale[0].message and "请重新按表格生成该段" in stale[0].message
+    assert "按表格起草的文字与表格已不一致" in stale[0].message
+    assert "新收政府信息公开申请" in stale[0].message and "请重新按表格起草该段" in stale[0].message
     # Accepting a fresh draft (the chat's 采用) brings the text back in line.
     fresh = draft_paragraphs(drafted.form, complete_values(drafted.form, values), year=drafted.year)
     values["s1.text"] = draft_text(fresh, "s1.text")
@@ -164,6 +165,9 @@ def test_a_draft_leaves_out_what_the_tables_do_not_say_yet(huaian: AnswersFile) 
     values = complete_values(huaian.form, parse_answers(huaian).values)
     del values["s2.penalty.decisions"]
     drafts = draft_paragraphs(huaian.form, values, year=2024)
+    assert [d.title for d in drafts] == ["依申请公开"]  # 六 already states the 3940 元 collected
+    values["s6.text"] = "无。"
+    drafts = draft_paragraphs(huaian.form, values, year=2024)
     assert [d.title for d in drafts] == ["依申请公开", "信息处理费"]
 
 
@@ -173,9 +177,11 @@ def test_nianbao_draft_prints_the_paragraphs(tmp_path: Path) -> None:
     assert "【一、总体情况】" in result.output and "【六、其他需要报告的事项】" in result.output
     assert "2020年，本机关新收政府信息公开申请0件" in result.output
     assert "本年度未发生政府信息公开行政复议、行政诉讼案件。" in result.output
+    assert "注意：表格中没有信息处理费的数据，此句按未收取起草" in result.output
     result = CliRunner().invoke(app, ["draft", str(SAMPLES / "huaian-szf-2024.yaml"), "--json"])
     payload = json.loads(result.output)
-    assert [d["field"] for d in payload] == ["s1.text", "s1.text", "s6.text"]
+    assert [d["field"] for d in payload] == ["s1.text", "s1.text"]  # 六 states the fee
+    assert [d["note"] for d in payload] == [None, None]
 
 
 def write(tmp_path: Path, answers: AnswersFile, name: str) -> Path:
@@ -225,3 +231,18 @@ def test_nianbao_render_refuses_a_previous_report_of_another_year(
     )
     assert result.exit_code == 2 and not out.exists()
     assert "早于上一年度（2023年）" in result.output
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "（一）上年度问题整改情况。2023年，我市政务公开工作存在政策解读形式单一等问题，今年已全部整改到位。",
+        "2023年，本机关年度报告指出的三个问题，已于2024年6月前整改完毕。",
+        "2023年度，全市政务公开第三方评估中我市位列全省第三。",
+    ],
+)
+def test_sentences_about_last_years_problems_are_not_a_wrong_year(
+    huaian: AnswersFile, sentence: str
+) -> None:
+    answers = with_text(huaian, "s5.text", f"{huaian.values['s5.text']}\n{sentence}")
+    assert findings_of(answers, "narrative_year") == []

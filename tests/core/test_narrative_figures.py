@@ -34,7 +34,11 @@ def baseline(answers: AnswersFile) -> list:
 
 def test_the_real_narratives_get_no_alarm_except_the_one_real_mismatch() -> None:
     found = {a.agency: [f.message for f in baseline(a)] for a in samples()}
-    assert found["淮安市人民政府"] == []  # 20 figures stated, all agree with the tables
+    assert found["淮安市人民政府"] == []
+    # …not because nothing was read: its overview states 14 figures, all agreeing.
+    huaian = next(a for a in samples() if a.agency == "淮安市人民政府")
+    read = stated_figures(huaian.form, huaian.values["s1.text"], year=huaian.year)
+    assert len(read) == 14 and {f.topic.id for f in read} >= {"new", "results", "suits.pending"}
     assert found["同江市工业信息化科技局"] == []
     (message,) = found["淮安市洪泽区人民政府"]
     assert "受理政府信息公开申请 17 件" in message and "为 95" in message
@@ -130,3 +134,50 @@ def test_written_figures() -> None:
     assert parse_number("3,119") == 3119
     assert parse_number("１２３") == 123
     assert str(parse_number("96171.6")) == "96171.6"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "全年共办理政府信息公开申请{n}件（含上年结转申请）。",
+        "共受理政府信息公开申请{n}件（其中上年结转申请若干件）。",
+    ],
+)
+def test_applications_handled_may_count_last_years_in(huaian: AnswersFile, template: str) -> None:
+    values = complete_values(huaian.form, parse_answers(huaian).values)
+    handled = values["s3.new.total"] + values["s3.carried_in.total"]  # 3119 + 34
+    plant = Plant("new", template)
+    right = planted(huaian, plant, template.format(n=handled))
+    assert narrative_findings(huaian, right) == []
+    (finding,) = narrative_findings(huaian, planted(huaian, plant, template.format(n=3150)))
+    assert "3150" in finding.message
+
+
+def test_applications_finished_do_not_count_last_years_in(huaian: AnswersFile) -> None:
+    sentence = "全年办结政府信息公开申请3153件。"  # 新收 + 上年结转, but 3050 were finished
+    (finding,) = narrative_findings(huaian, planted(huaian, Plant("results", ""), sentence))
+    assert "「（七）总计」行「总计」列为 3050" in finding.message
+
+
+def test_carried_to_the_next_year_named_by_its_number(huaian: AnswersFile) -> None:
+    plant = Plant("carried_out", "")
+    right = planted(huaian, plant, "另有103件结转至2025年继续办理。")
+    assert narrative_findings(huaian, right) == []
+    (finding,) = narrative_findings(huaian, planted(huaian, plant, "结转至2025年度的申请104件。"))
+    assert "「四、结转下年度继续办理」行「总计」列为 103" in finding.message
+    # Carried from 2023 into the report year: 上年结转, not this year's 结转下年度.
+    earlier = planted(huaian, plant, "上年度有35件申请结转至2024年办理。")
+    assert narrative_findings(huaian, earlier) == []
+
+
+def test_a_year_in_an_earlier_clause_dates_only_that_clause(huaian: AnswersFile) -> None:
+    plant = Plant("disclosed", "")
+    compared = "2024年，全市共受理政府信息公开申请3119件，较2023年增加200件，其中予以公开1300件。"
+    (finding,) = narrative_findings(huaian, planted(huaian, plant, compared))
+    assert "写明“予以公开1300件”" in finding.message and "为 1362" in finding.message
+    for dated in (
+        "2023年，本机关共收到政府信息公开申请80件，予以公开5件。",
+        "2023年12月，本机关收到政府信息公开申请5件。",
+        "2023年受理政府信息公开申请77件。",
+    ):
+        assert narrative_findings(huaian, planted(huaian, plant, dated)) == []

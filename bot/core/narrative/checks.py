@@ -8,38 +8,18 @@ of `bot.core.checks` (stable id, warning, fields, a Chinese message quoting the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
+from bot.core.context import CheckContext, ContextCheck
 from bot.core.findings import Finding
 from bot.core.form import ReportForm
 from bot.core.narrative.drafting import drafted_skeletons, skeleton
-from bot.core.narrative.figures import (
-    StatedFigure,
-    agrees,
-    sentences,
-    stated_figures,
-    table_value,
-    without_figures,
-)
+from bot.core.narrative.figures import StatedFigure, sentences, stated_figures, without_figures
 from bot.core.narrative.numerals import chinese_to_int
-from bot.core.narrative.similarity import PeerText, repeated_share
+from bot.core.narrative.similarity import repeated_share
+from bot.core.narrative.topics import agrees, table_value
 from bot.core.values import Value
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    previous: Mapping[str, Value] | None = None
-    year: int | None = None
-    peers: Sequence[PeerText] = field(default_factory=tuple)
-    # Cells holding something that is not a value: reported for that, never also as blank.
-    refused: frozenset[str] = frozenset()
-
-
-ContextCheck = Callable[
-    [ReportForm, Mapping[str, Value], CheckContext, Mapping[str, Any]], list[Finding]
-]
 
 # The scoring sheets deduct above this share of repeated text.
 COPIED_SHARE = 0.5
@@ -50,6 +30,10 @@ _WRONG_YEAR = re.compile(
     r"(?=[，,]|全年|共|本机关|本单位|我[局委办厅区市县镇乡]|全[市区县镇乡])"
 )
 _PERIOD = re.compile(r"自\s*(?P<year>\d{4})\s*年\s*1\s*月\s*1\s*日")
+# A sentence dated last year on purpose: last year's problems and how they were put right
+# (五 often opens with 上年度问题整改情况), last year's evaluation, or a sentence that also
+# names this year (2023年…的问题，今年已整改到位).
+_ABOUT_AN_EARLIER_YEAR = re.compile(r"整改|问题|评估|考核|评议|排名|位列|今年")
 
 
 def narrative_figures(
@@ -88,8 +72,8 @@ def draft_outdated(
                 "draft_outdated",
                 "warning",
                 (field_id, *cells),
-                f"「{heading}」中按表格生成的文字已过期（表格在生成后有改动）：“{_clip(sentence)}”中"
-                f"{changes}。请重新按表格生成该段，或据实修改。",
+                f"「{heading}」中按表格起草的文字与表格已不一致：“{_clip(sentence)}”中"
+                f"{changes}。可能是起草后表格有改动，请重新按表格起草该段，或据实修改。",
             )
         )
     return findings
@@ -109,7 +93,7 @@ def narrative_year(
                 continue
             written = match.group("year")
             stated = int(written) if written.isdigit() else chinese_to_int(written)
-            if stated >= context.year:
+            if stated >= context.year or _looks_back(sentence, context.year):
                 continue
             findings.append(
                 Finding(
@@ -122,6 +106,11 @@ def narrative_year(
                 )
             )
     return findings
+
+
+def _looks_back(sentence: str, year: int) -> bool:
+    """The sentence speaks of an earlier year on purpose, not as this year's work."""
+    return bool(_ABOUT_AN_EARLIER_YEAR.search(sentence)) or str(year) in sentence
 
 
 def copied_from_last_year(
@@ -237,10 +226,18 @@ def _disagreements(
     for field_id, heading, text in _texts(form, values):
         for figure, in_table in _figures_with_tables(form, values, text, context.year):
             drafted = any(f == field_id and figure.start in where for f, where in stale)
-            if drafted or agrees(figure.value, in_table):
+            if drafted or agrees(figure.value, in_table) or _agrees_otherwise(figure, values):
                 continue
             result.append((field_id, heading, figure, in_table))
     return result
+
+
+def _agrees_otherwise(figure: StatedFigure, values: Mapping[str, Value]) -> bool:
+    """The figure is right in the other reading its words allow (办理 = 新收 + 上年结转)."""
+    if figure.also is None:
+        return False
+    in_table = table_value(figure.also, values)
+    return in_table is not None and agrees(figure.value, in_table)
 
 
 def _quote(figure: StatedFigure) -> str:

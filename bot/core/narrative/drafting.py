@@ -12,12 +12,20 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from bot.core.fees import states_fee
 from bot.core.form import ReportForm, ValueType
-from bot.core.narrative.figures import Topic, sentences, table_value, topics
+from bot.core.narrative.figures import sentences
+from bot.core.narrative.topics import Topic, table_value, topics
 from bot.core.values import Number, Value, format_value
 
 OVERVIEW_FIELD = "s1.text"
 OTHER_FIELD = "s6.text"
+
+# The tables do not hold the 信息处理费 collected: the drafted sentence assumes none.
+FEE_NOTE = (
+    "表格中没有信息处理费的数据，此句按未收取起草；如本年度收取了信息处理费，"
+    "请改为实际收取的金额（如“共收取信息处理费××元”）。"
+)
 
 # A topic's figure as the draft writes it; None while a cell it needs is not filled.
 _Figure = Callable[[str], str | None]
@@ -30,13 +38,15 @@ class DraftParagraph:
     field: str
     title: str
     text: str
+    # What the office must check before using the paragraph (what the tables cannot say).
+    note: str | None = None
 
 
 def draft_paragraphs(
     form: ReportForm, values: Mapping[str, Value], *, year: int
 ) -> list[DraftParagraph]:
     """The paragraphs the tables support; a paragraph whose cells are not all filled is left
-    out (it would have to guess)."""
+    out (it would have to guess), and so is the fee sentence once 六 states the fee."""
     known = topics(form)
 
     def figure(topic_id: str) -> str | None:
@@ -50,14 +60,17 @@ def draft_paragraphs(
     applications = _applications_paragraph(figure, year)
     if applications is not None:
         drafts.append(DraftParagraph(OVERVIEW_FIELD, "依申请公开", applications))
-    drafts.append(
-        DraftParagraph(
-            OTHER_FIELD,
-            "信息处理费",
-            f"{year}年，本机关严格落实《政府信息公开信息处理费管理办法》，"
-            "未收取政府信息公开信息处理费。",
+    other = values.get(OTHER_FIELD)
+    if not (isinstance(other, str) and states_fee(other)):  # never a second, contrary one
+        drafts.append(
+            DraftParagraph(
+                OTHER_FIELD,
+                "信息处理费",
+                f"{year}年，本机关严格落实《政府信息公开信息处理费管理办法》，"
+                "未收取政府信息公开信息处理费。",
+                FEE_NOTE,
+            )
         )
-    )
     return drafts
 
 

@@ -18,15 +18,23 @@ from pathlib import Path
 
 from bot.core.form import ReportForm
 from bot.core.narrative.numerals import NUMBER, chinese_to_int, parse_number
-from bot.core.values import Number, Value
+from bot.core.narrative.topics import DECISION_KINDS, Topic, form_key, topics, topics_of
+from bot.core.values import Number
 
 # What may stand between a phrase and its figure: 受理申请共计 3 件, 予以公开的为 5 件.
 _FILL = r"(?:\s|的|为|达|共|计|合|总|数量|是|有|了|全部|均|已|：|:)*"
 _N = rf"\s*(?P<n>{NUMBER})\s*"
 _UNIT = r"(?:件|起|宗)"
+# 结转下年度, or 结转至2025年(度): the year is checked to be the one after the report's.
+_NEXT_YEAR = r"(?:下一?年度?|(?P<next>\d{4})\s*年度?)"
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _FULL_STOP = re.compile(r"[。！!？?\n]")
 _YEAR = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
+# A sentence dated as a whole: 2023年，… / （一）2023年度，… / 2023年12月，…
+_DATED_SENTENCE = re.compile(
+    r"\s*(?:[（(][一二三四五六七八九十]+[）)])?\s*(\d{4}|[〇○零一二三四五六七八九]{4})\s*年"
+    r"(?:度|底|末|\d{1,2}月(?:\d{1,2}日)?)?\s*[，,]"
+)
 # Words that make a matched phrase a comparison or an approximation, not a count.
 _NOT_A_COUNT = re.compile(
     r"同比|较上年|比上年|去年|上年同期|增加|减少|增长|下降|余|多|约|近|超过|以上|左右"
@@ -41,18 +49,16 @@ _ABOUT_DISCLOSURE = re.compile(r"信息公开|依申请|被申请|被提起|被�
 # 行政许可申请, 行政复议申请 or 信访申请 is not a 政府信息公开申请.
 _APPLICATION_KIND = re.compile(r"公开|^(?:共|各类|全年|了|的|相关|有关|\s)*$")
 _NOT_AN_APPLICATION = re.compile(r"复议|诉讼|信访|建议|提案|投诉|举报|许可")
+# 办结/答复/办理 N 件 count applications unless the sentence has since turned to another
+# subject: 人大代表建议办理 45 件, 热线工单办理 3200 件, 网民留言答复 560 件.
+_APPLICATIONS = re.compile(r"申请|信息公开")
+_OTHER_SUBJECT = re.compile(
+    r"建议|提案|热线|工单|留言|诉求|信访|来信|来访|咨询|行政复议|行政诉讼|许可|审批"
+)
+# 办理 N 件 not followed by 完毕/完成: the applications handled, which may include 上年结转.
+_HANDLED = re.compile(r"办理(?!完毕|完成)")
 # 公开行政处罚决定 200 件 counts what was published; 表二 counts every decision.
 _PUBLISHED = ("公开", "公示", "公布")
-
-
-@dataclass(frozen=True)
-class Topic:
-    """What a figure counts: the sum of some cells, named the way a reviewer cites them."""
-
-    id: str
-    cells: tuple[str, ...]
-    label: str
-    unit: str = "件"
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class StatedFigure:
     sentence: str
     start: int
     end: int
+    # Another reading the words allow: 共办理申请 N 件（含上年结转）is 新收 + 上年结转.
+    also: Topic | None = None
 
 
 @dataclass(frozen=True)
@@ -75,23 +83,23 @@ class _Pattern:
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern.replace("{F}", _FILL).replace("{N}", _N).replace("{U}", _UNIT))
+    for name, part in (("{F}", _FILL), ("{N}", _N), ("{U}", _UNIT), ("{NEXT}", _NEXT_YEAR)):
+        pattern = pattern.replace(name, part)
+    return re.compile(pattern)
 
 
 _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
-        _compile(r"(?:受理|收到|接收|新收|接到)了?(?P<gap>[^，。；,;：:（(]{0,16}?)申请{F}{N}{U}"),
+        _compile(r"(?:受理|收到|接收|新收|接到)了?(?P<gap>[^，。；,;：:（(]{0,24}?)申请{F}{N}{U}"),
         "new",
     ),
     _Pattern(_compile(r"上一?年度?结转的?(?:政府信息公开)?(?:申请)?{F}{N}{U}"), "carried_in"),
     _Pattern(
-        _compile(
-            r"结转(?:至|到)?下一?年度?[（(]?(?:继续办理|继续|办理)?[）)]?的?(?:申请)?{F}{N}{U}"
-        ),
+        _compile(r"结转(?:至|到)?{NEXT}[（(]?(?:继续办理|继续|办理)?[）)]?的?(?:申请)?{F}{N}{U}"),
         "carried_out",
     ),
     _Pattern(
-        _compile(r"{N}{U}(?:申请)?[^，。；\d]{0,4}?(?:结转|顺延|转入)(?:至|到)?下一?年度?"),
+        _compile(r"{N}{U}(?:申请)?[^，。；\d]{0,4}?(?:结转|顺延|转入)(?:至|到)?{NEXT}"),
         "carried_out",
     ),
     _Pattern(
@@ -168,100 +176,6 @@ _VERB_CLASSES = {
     "对外公开总数": "in_force",
     "对外公开总数量": "in_force",
 }
-# The cells of each verb class, by format: 2021 first, then 2019.
-_VERB_FIELDS = {
-    "issued": ("issued", "made"),
-    "published": ("published",),
-    "repealed": ("repealed",),
-    "in_force": ("in_force", "public_total"),
-}
-_DECISION_KINDS = {"许可": "licensing", "处罚": "penalty", "强制": "enforcement"}
-
-
-def topics(form: ReportForm) -> dict[str, Topic]:
-    """Every topic the form's tables can answer, by id."""
-    key = (form.kind, form.directory)
-    if key not in _TOPICS:
-        _TOPICS[key] = _build_topics(form)
-    return _TOPICS[key]
-
-
-_TOPICS: dict[tuple[str, Path], dict[str, Topic]] = {}
-
-
-def _build_topics(form: ReportForm) -> dict[str, Topic]:
-    s3 = form.section("s3")
-    table3 = s3.table or "表三"
-
-    def row_total(row_id: str) -> str:
-        return s3.cell_field(row_id, "total")
-
-    def row_label(row_id: str) -> str:
-        return form.field(row_total(row_id)).label
-
-    def group(prefix: str) -> tuple[str, ...]:
-        return tuple(row_total(r.id) for r in s3.rows if r.id.startswith(prefix))
-
-    def group_label(prefix: str) -> str:
-        rows = [r for r in s3.rows if r.id.startswith(prefix)]
-        name = rows[0].group or rows[0].label
-        if len(rows) == 1:
-            return f"{table3}「{name}」行「总计」列"
-        return f"{table3}「{name}」{len(rows)}项「总计」列之和"
-
-    result = [
-        Topic("new", (row_total("new"),), row_label("new")),
-        Topic("carried_in", (row_total("carried_in"),), row_label("carried_in")),
-        Topic("carried_out", (row_total("carried_out"),), row_label("carried_out")),
-        Topic("results", (row_total("results_total"),), row_label("results_total")),
-        Topic("disclosed", (row_total("disclosed"),), row_label("disclosed")),
-        Topic("partial", (row_total("partial"),), row_label("partial")),
-        Topic(
-            "disclosed_or_partial",
-            (row_total("disclosed"), row_total("partial")),
-            f"{table3}「（一）予以公开」与「（二）部分公开」行「总计」列之和",
-        ),
-        Topic("withheld", group("withheld_"), group_label("withheld_")),
-        Topic("unavailable", group("unavailable_"), group_label("unavailable_")),
-        Topic("not_processed", group("not_processed_"), group_label("not_processed_")),
-        Topic("other_processing", group("other_"), group_label("other_")),
-    ]
-    s4 = form.section("s4")
-    table4 = s4.table or "表四"
-    suits = tuple(r.id for r in s4.rows if r.id != "review")
-    for column in s4.columns:
-        suffix = "" if column.id == "total" else f".{column.id}"
-        result.append(
-            Topic(
-                f"review{suffix}",
-                (s4.cell_field("review", column.id),),
-                f"{table4}「行政复议」「{column.label}」",
-            )
-        )
-        result.append(
-            Topic(
-                f"suits{suffix}",
-                tuple(s4.cell_field(r, column.id) for r in suits),
-                f"{table4}「行政诉讼」（未经复议直接起诉、复议后起诉）「{column.label}」之和",
-            )
-        )
-    for kind in ("rules", "normative"):
-        for verb_class, suffixes in _VERB_FIELDS.items():
-            field_id = next(
-                (f"s2.{kind}.{s}" for s in suffixes if f"s2.{kind}.{s}" in form.fields), None
-            )
-            if field_id is not None:
-                label = form.field(field_id).label
-                result.append(Topic(f"{kind}.{verb_class}", (field_id,), label))
-    for kind in _DECISION_KINDS.values():
-        field_id = f"s2.{kind}.decisions"
-        if field_id in form.fields:
-            result.append(Topic(kind, (field_id,), form.field(field_id).label))
-    if "s2.fees.amount" in form.fields:
-        fee = form.field("s2.fees.amount")
-        unit = fee.type.unit or "万元"
-        result.append(Topic("fees", (fee.id,), fee.label, unit))
-    return {t.id: t for t in result}
 
 
 def sentences(text: str, *, full: bool = False) -> Iterator[tuple[int, str]]:
@@ -280,27 +194,25 @@ def stated_figures(form: ReportForm, text: str, *, year: int | None = None) -> l
     """The figures `text` states about the tables, in order; overlapping phrasings resolved in
     favour of the one that starts first and is longest (予以公开及部分公开 over 部分公开)."""
     topics(form)
-    return list(_stated_figures((form.kind, form.directory), text, year))
+    return list(_stated_figures(form_key(form), text, year))
 
 
 def without_figures(form: ReportForm, text: str) -> str:
     """The text without the sentences that state figures about the tables."""
     topics(form)
-    return _without_figures((form.kind, form.directory), text)
+    return _without_figures(form_key(form), text)
 
 
 @lru_cache(maxsize=4096)
-def _without_figures(form_key: tuple[str, Path], text: str) -> str:
-    return "".join(s for _, s in sentences(text) if not _stated_figures(form_key, s, None))
+def _without_figures(key: tuple[str, Path], text: str) -> str:
+    return "".join(s for _, s in sentences(text) if not _stated_figures(key, s, None))
 
 
 # Texts are read again at every check (and other offices' texts at every check of each
 # office): the figures of a text are kept.
 @lru_cache(maxsize=4096)
-def _stated_figures(
-    form_key: tuple[str, Path], text: str, year: int | None
-) -> tuple[StatedFigure, ...]:
-    known = _TOPICS[form_key]
+def _stated_figures(key: tuple[str, Path], text: str, year: int | None) -> tuple[StatedFigure, ...]:
+    known = topics_of(key)
     found: list[StatedFigure] = []
     for offset, sentence in sentences(text):
         candidates: list[StatedFigure] = []
@@ -336,11 +248,16 @@ def _figures(
         return
     if _NOT_A_COUNT.search(phrase) or _OTHER_UNITS.search(before + phrase):
         return
+    next_year = match.groupdict().get("next")
+    if next_year and year is not None and int(next_year) != year + 1:
+        return
     if pattern.topic == "new" and (
         _NOT_AN_APPLICATION.search(phrase) or not _APPLICATION_KIND.search(match.group("gap"))
     ):
         return
     if pattern.topic == "decisions" and before.rstrip().endswith(_PUBLISHED):
+        return
+    if pattern.topic == "results" and not _APPLICATIONS.search(phrase) and _about_else(before):
         return
     topic_id = _topic_id(pattern, match, before)
     if topic_id is None or topic_id not in known:
@@ -355,13 +272,37 @@ def _figures(
     if pattern.topic == "fees" and match.group("money") == "元" and topic.unit == "万元":
         value = Decimal(value) / 10_000
     yield StatedFigure(
-        topic, value, phrase.strip(), sentence.strip(), offset + match.start(), offset + match.end()
+        topic,
+        value,
+        phrase.strip(),
+        sentence.strip(),
+        offset + match.start(),
+        offset + match.end(),
+        _other_reading(known, topic_id, phrase, sentence),
     )
+
+
+def _other_reading(
+    known: Mapping[str, Topic], topic_id: str, phrase: str, sentence: str
+) -> Topic | None:
+    """新收 + 上年结转 for 办理 N 件 (what was handled in the year, finished or not) and for
+    受理 N 件 in a sentence that counts 上年结转 in: both are written either way."""
+    handled = (topic_id == "results" and _HANDLED.match(phrase)) or (
+        topic_id == "new" and phrase.startswith("受理") and "结转" in sentence
+    )
+    return known.get("handled") if handled else None
+
+
+def _about_else(before: str) -> bool:
+    """The last subject named before the figure is not applications (建议, 热线工单…)."""
+    other = [m.end() for m in _OTHER_SUBJECT.finditer(before)]
+    applications = [m.end() for m in _APPLICATIONS.finditer(before)]
+    return bool(other) and (not applications or other[-1] > applications[-1])
 
 
 def _topic_id(pattern: _Pattern, match: re.Match[str], before: str) -> str | None:
     if pattern.topic == "decisions":
-        return _DECISION_KINDS[match.group("kind")]
+        return DECISION_KINDS[match.group("kind")]
     if pattern.topic == "document":
         verb = _VERB_CLASSES[match.group("verb")]
         if pattern.subject is None:
@@ -409,30 +350,18 @@ def _negated(
 
 
 def _other_year(before: str, year: int | None) -> bool:
-    """The figure follows a year that is not the report's: 2023年收到申请 80 件."""
+    """The figure is dated a year that is not the report's: in its own clause (2023年收到申请
+    80 件), or at the head of the sentence (2023年，本机关收到申请 80 件). A year in an earlier
+    clause is a comparison of its own (较2023年增加 200 件，其中予以公开 1300 件)."""
     if year is None:
         return False
-    years = _YEAR.findall(before)
-    if not years:
+    years = _YEAR.findall(re.split(r"[，,]", before)[-1])
+    head = _DATED_SENTENCE.match(before)
+    if years:
+        written = years[-1]
+    elif head is not None:
+        written = head.group(1)
+    else:
         return False
-    last = years[-1]
-    stated = int(last) if last.isdigit() else chinese_to_int(last)
+    stated = int(written) if written.isdigit() else chinese_to_int(written)
     return stated != year
-
-
-def table_value(topic: Topic, values: Mapping[str, Value]) -> Number | None:
-    """The tables' figure for a topic; None when a cell is not a number yet."""
-    numbers = [values.get(c) for c in topic.cells]
-    if not all(isinstance(n, int | Decimal) for n in numbers):
-        return None
-    return sum(numbers)  # type: ignore[arg-type]
-
-
-def agrees(stated: Number, in_table: Number) -> bool:
-    """Equal, or equal at the precision the text gives (96171.6 万元 stated as 96171.60)."""
-    if stated == in_table:
-        return True
-    if isinstance(stated, Decimal):
-        places = -stated.as_tuple().exponent  # type: ignore[operator]
-        return Decimal(in_table).quantize(Decimal(1).scaleb(-places)) == stated
-    return False

@@ -1,0 +1,29 @@
+"""What the checks beyond one report's values need: last year's report, the report year and
+other organisations' texts of that year (the narrative and plausibility checks), and the
+cells the caller reports as refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.findings import Finding
+from bot.core.form import ReportForm
+from bot.core.narrative.similarity import PeerText
+from bot.core.values import Value
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    previous: Mapping[str, Value] | None = None
+    year: int | None = None
+    peers: Sequence[PeerText] = field(default_factory=tuple)
+    # Cells holding something that is not a value: reported for that, never also as blank.
+    refused: frozenset[str] = frozenset()
+
+
+# A check given the context: (form, completed values, context, its spec in form.yaml).
+ContextCheck = Callable[
+    [ReportForm, Mapping[str, Value], CheckContext, Mapping[str, Any]], list[Finding]
+]
