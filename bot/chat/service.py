@@ -25,7 +25,7 @@ from bot.core.calendar import report_year_for
 from bot.core.checks import check_values, has_errors
 from bot.core.form import ReportForm, load_form
 from bot.core.render import render_report
-from storage import members, positions, reports
+from storage import inbox, members, positions, reports
 from storage.db import begin_write, session_scope
 from storage.errors import StorageError, VersionConflict
 from storage.models import (
@@ -70,6 +70,36 @@ class Turn:
 
     def callback_data(self, action: str) -> str:
         return encode_button(self.report_id or 0, self.question, action)
+
+    def to_json(self) -> dict[str, Any]:
+        """The turn without its document (an answer never carries one), for the inbox."""
+        return {
+            "replies": [
+                {
+                    "text": reply.text,
+                    "pre": reply.pre,
+                    "buttons": [[[b.text, b.action] for b in row] for row in reply.buttons],
+                }
+                for reply in self.replies
+            ],
+            "report_id": self.report_id,
+            "question": self.question,
+            "notice": self.notice,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Turn:
+        replies = tuple(
+            Reply(
+                reply["text"],
+                pre=reply["pre"],
+                buttons=tuple(
+                    tuple(Button(text, action) for text, action in row) for row in reply["buttons"]
+                ),
+            )
+            for reply in data["replies"]
+        )
+        return cls(replies, data["report_id"], data["question"], notice=data["notice"])
 
 
 def encode_button(report_id: int, question: int, action: str) -> str:
@@ -169,7 +199,7 @@ class ReportChat:
         return self._turn(report, replies, outcome.position)
 
     def text(self, member: Member, text: str, *, update_id: int | None = None) -> Turn:
-        """An answer. `update_id` (Telegram's) makes a redelivered update a no-op."""
+        """An answer. `update_id`: the Telegram update it came in (see `_run`)."""
         with session_scope(self.engine) as session:
             begin_write(session)
             return self.answer(session, member, text, update_id)
@@ -221,6 +251,8 @@ class ReportChat:
                 )
             if action == "G":
                 return self._generate(session, member, report, state)
+            # The answer, its position and its reply in the inbox commit together.
+            begin_write(session)
             try:
                 return self._run(
                     session, member, report, state, walkthrough.handle_action, action, update_id
@@ -311,18 +343,23 @@ class ReportChat:
         event: str,
         update_id: int | None = None,
     ) -> Turn:
-        saved = self._position_state(session, member)
-        # After a crash Telegram delivers the last unconfirmed update again: already applied.
-        if update_id is not None and update_id <= saved.get("last_update", -1):
-            return self._turn(report, (), state.position)
-        outcome = handler(state, event)
-        extra: dict[str, Any] = {"active": True}
+        """One event in the caller's write transaction. An update replayed from the Telegram
+        inbox after a crash whose answer was committed already is answered again with the
+        reply committed with it, and not applied twice (storage.inbox)."""
         if update_id is not None:
-            extra["last_update"] = update_id
+            answered = inbox.answered_turn(session, update_id=update_id)
+            if answered is not None:
+                return Turn.from_json(answered)
+        saved = self._position_state(session, member)
+        outcome = handler(state, event)
+        turn = self._turn(report, outcome.replies, outcome.position)
+        if update_id is not None:
+            inbox.stage_turn(session, update_id=update_id, turn=turn.to_json())
+        extra: dict[str, Any] = {"active": True}
         if not outcome.changes:
             extra[SEEN_VERSION] = report.version  # this call's prompt shows that version
             self._save_position(session, member, report, outcome.position, **extra)
-            return self._turn(report, outcome.replies, outcome.position)
+            return turn
         try:
             reports.save_answers(
                 session,
@@ -343,7 +380,7 @@ class ReportChat:
         except StorageError as exc:
             return self._turn(report, (Reply(str(exc)),), state.position)
         session.info.pop("position", None)
-        return self._turn(report, outcome.replies, outcome.position)
+        return turn
 
     def _turn(
         self,

@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.logging_setup import add_secrets
 from bot.telegram.application import build_application
 from bot.telegram.health import BotStatus, HTTPServerHandle, start_health_server
+from bot.telegram.inbox import InboxQueue
 from bot.telegram.webhook import (
     check_webhook_url,
     generate_secret,
@@ -117,7 +118,13 @@ async def serve(application: AnyApplication, settings: Settings, secret: str | N
         loop.add_signal_handler(sig, stop.set)
     status = BotStatus(engine=get_engine(), mode="webhook" if secret else "polling")
     try:
-        await application.initialize()  # getMe: InvalidToken here
+        try:
+            await application.initialize()  # getMe: InvalidToken or NetworkError here
+        except BaseException:
+            # The application counts as not initialised and its shutdown does nothing, but
+            # the bot's HTTP sessions were opened before getMe failed: close them.
+            await application.bot.shutdown()
+            raise
         try:
             await _run_until(stop, application, settings, secret, status)
         finally:
@@ -128,6 +135,12 @@ async def serve(application: AnyApplication, settings: Settings, secret: str | N
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     logger.info("bot stopped")
+
+
+async def replay_inbox(application: AnyApplication) -> None:
+    queue = application.update_queue
+    if isinstance(queue, InboxQueue):
+        await queue.replay(application.bot)
 
 
 @contextmanager
@@ -154,6 +167,8 @@ async def _run_until(
         if application.post_init:
             await application.post_init(application)
         await application.start()
+        # What the last run took from Telegram but did not finish, before anything new.
+        await replay_inbox(application)
         if secret is not None:
             assert settings.webhook_url is not None
             with _listening(settings.webhook_listen, settings.webhook_port):
