@@ -88,6 +88,7 @@ def take_unhandled(session: Session, *, max_attempts: int) -> tuple[list[InboxUp
             select(InboxUpdate)
             .where(col(InboxUpdate.handled_at).is_(None))
             .order_by(col(InboxUpdate.id))
+            .execution_options(populate_existing=True)
         ).all()
         replay = [row for row in rows if row.attempts < max_attempts]
         given_up = [row.update_id for row in rows if row.attempts >= max_attempts]

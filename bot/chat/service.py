@@ -217,11 +217,23 @@ class ReportChat:
         """`text` in the caller's write transaction (`begin_write`): every answer writes
         (answers, or at least the position), so reading under the report's lock spares a
         second transaction."""
+        answered = self._answered_before(session, update_id)
+        if answered is not None:
+            return answered
         report = self._active_report(session, member)
         if report is None:
             return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
         state = self.load_state(session, member, report)
         return self._run(session, member, report, state, walkthrough.handle_text, text, update_id)
+
+    def _answered_before(self, session: Session, update_id: int | None) -> Turn | None:
+        """An update replayed from the Telegram inbox after a crash, whose answer was
+        committed already: the reply committed with it, so that it is answered again but not
+        applied twice (storage.inbox)."""
+        if update_id is None:
+            return None
+        answered = inbox.answered_turn(session, update_id=update_id)
+        return None if answered is None else Turn.from_json(answered)
 
     def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""
@@ -229,6 +241,9 @@ class ReportChat:
         if decoded is not None and decoded[2] == OPEN_REPORT:
             return self.open(member)
         with session_scope(self.engine) as session:
+            answered = self._answered_before(session, update_id)
+            if answered is not None:
+                return answered
             report = self._active_report(session, member, wake=True)
             if decoded is None or report is None or decoded[0] != report.id:
                 if report is None:
@@ -343,13 +358,8 @@ class ReportChat:
         event: str,
         update_id: int | None = None,
     ) -> Turn:
-        """One event in the caller's write transaction. An update replayed from the Telegram
-        inbox after a crash whose answer was committed already is answered again with the
-        reply committed with it, and not applied twice (storage.inbox)."""
-        if update_id is not None:
-            answered = inbox.answered_turn(session, update_id=update_id)
-            if answered is not None:
-                return Turn.from_json(answered)
+        """One event in the caller's write transaction; the reply to an update from the
+        Telegram inbox commits with its answer (see `_answered_before`)."""
         saved = self._position_state(session, member)
         outcome = handler(state, event)
         turn = self._turn(report, outcome.replies, outcome.position)

@@ -25,7 +25,7 @@ from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, Repor
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
 from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
-from bot.telegram.replies import send_turn, with_retries
+from bot.telegram.replies import answer_query, send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
 from storage.models import Member
 
@@ -154,11 +154,11 @@ async def use_as_previous(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     async with member_lock(update.effective_user.id):
         member = await asyncio.to_thread(report_chat(context).member, update.effective_user.id)
         if member is None:
-            await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
+            await answer_query(query, NOT_A_MEMBER_BUTTON, show_alert=True)
             raise ApplicationHandlerStop
         uploads = report_uploads(context)
         turn = await asyncio.to_thread(uploads.use_as_previous, member)
-        await with_retries(lambda: query.answer(turn.notice))
+        await answer_query(query, turn.notice)
         await _reply(update, context, turn)
     raise ApplicationHandlerStop
 
@@ -189,12 +189,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         service = report_chat(context)
         member = await asyncio.to_thread(service.member, update.effective_user.id)
         if member is None:
-            await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
+            await answer_query(query, NOT_A_MEMBER_BUTTON, show_alert=True)
             return
         turn = await asyncio.to_thread(
             partial(service.press, member, query.data or "", update_id=update.update_id)
         )
-        await with_retries(lambda: query.answer(turn.notice))
+        await answer_query(query, turn.notice)
         if query.message is not None and turn.replies:
             # The pressed message keeps its text but loses its buttons: no second press.
             try:
