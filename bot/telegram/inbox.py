@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 # An update that was replayed this many times without being handled (it killed the process
 # each time) is given up, with an error in the log, so that it cannot stop the bot for ever.
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5
 
 
 class InboxQueue(asyncio.Queue[object]):

@@ -639,6 +639,16 @@ class FakeTelegram:
             ),
         )
 
+    async def wait_until_updates_consumed_async(self, timeout: float | None = None) -> None:
+        def ready() -> bool | None:
+            return True if not self.state.updates else None
+
+        await self.state.signal.wait_async(
+            ready,
+            timeout or self.default_timeout,
+            lambda: f"{len(self.state.updates)} updates still pending",
+        )
+
     # --- requests --------------------------------------------------------------------------
 
     def call_api(self, method: str, token: str | None = None, **params: Any) -> tuple[int, JSON]:

@@ -441,14 +441,13 @@ class BotState:
         """getUpdates' queue semantics: a higher offset confirms (forgets) older updates.
 
         An offset outside the ids issued since the last restart of ids (a bot still holding
-        the offset from before the quiet week) is taken as the nearest end of that range, so
-        it confirms nothing issued since: otherwise no bot would see an update again after ids
-        restarted lower.
+        the offset from before the quiet week, above or below them) confirms nothing:
+        otherwise no bot would see an update again after ids restarted lower.
         """
         with self.changed:
             before = len(self.updates)
-            if offset > 0:
-                offset = min(max(offset, self.first_id_of_run), self.next_update_id)
+            if offset > 0 and not self.first_id_of_run <= offset <= self.next_update_id:
+                offset = 0
             if offset < 0:
                 while len(self.updates) > -offset:
                     self.updates.popleft()
