@@ -1,8 +1,9 @@
 """`nianbao run`: the bot, by long polling or behind a webhook, until SIGTERM/SIGINT.
 
 Start: check the settings (exit 2 with a Chinese message when something is missing or
-malformed), migrate the database, `getMe` (a token Telegram rejects: exit 3), then either start
-long polling or start our webhook server and call setWebhook(url, secret_token,
+malformed), migrate the database, `getMe` (a token Telegram rejects: exit 3), queue the
+updates the last run took but did not finish (the inbox, bot/telegram/inbox.py), then either
+start long polling or start our webhook server and call setWebhook(url, secret_token,
 allowed_updates). /healthz answers 200 from then on.
 
 Stop (SIGTERM or SIGINT, once): /healthz turns 503 "stopping"; no new updates are taken (polling
@@ -10,7 +11,8 @@ ends and confirms what it fetched; the webhook server stops listening and answer
 request still arriving, which Telegram delivers again later); every update already taken is
 handled to the end, replies included; then the process exits 0. The webhook stays registered
 with Telegram, which keeps updates for us while we are down (`nianbao run` in polling mode
-removes it). Answers are committed per message, so even a SIGKILL loses no saved answer.
+removes it). Every update is in the inbox before Telegram is told it arrived, and answers
+are committed per message, so even a SIGKILL loses no message.
 """
 
 from __future__ import annotations
