@@ -15,7 +15,8 @@ so a row older than that cannot be a redelivery: the same id then is a new updat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,24 +34,46 @@ KEEP_HANDLED = timedelta(days=7)
 _INBOX = InboxUpdate.__table__  # type: ignore[attr-defined]
 
 
-def record_update(
-    session: Session, *, update_id: int, user_id: int | None, payload: dict[str, Any]
-) -> bool:
-    """Store a received update; False if it is a redelivery of one already stored. Commits."""
+@dataclass(frozen=True)
+class Received:
+    """An update as it arrived: its id, its sender (None for some kinds), its JSON."""
+
+    update_id: int
+    user_id: int | None
+    payload: dict[str, Any]
+
+
+def record_updates(
+    session: Session, *, received: Sequence[Received], handled: Sequence[int] = ()
+) -> list[int]:
+    """Store received updates and mark `handled` ones, in one write transaction (a commit
+    costs more than the statements: a whole getUpdates batch takes one). The ids of the
+    updates that are new, in order; a redelivery of one stored already is left out. Commits."""
     now = clock.utcnow()
-    row = {"update_id": update_id, "user_id": user_id, "payload": payload, "received_at": now}
+    new: list[int] = []
     with write_transaction(session):
-        if insert_ignore(session, InboxUpdate, row, conflict_columns=("update_id",)):
-            return True
-        received_at = session.execute(
-            sa.select(_INBOX.c.received_at).where(_INBOX.c.update_id == update_id)
-        ).scalar_one()
-        if received_at > now - REDELIVERY_WINDOW:
-            return False
-        # A reused id: the old row goes, the new update takes the next place in arrival order.
-        session.execute(sa.delete(_INBOX).where(_INBOX.c.update_id == update_id))
-        session.execute(sa.insert(_INBOX).values(**row, attempts=0))
-        return True
+        if handled:
+            _mark(session, handled, now)
+        for update in received:
+            row = {
+                "update_id": update.update_id,
+                "user_id": update.user_id,
+                "payload": update.payload,
+                "received_at": now,
+            }
+            if insert_ignore(session, InboxUpdate, row, conflict_columns=("update_id",)):
+                new.append(update.update_id)
+                continue
+            received_at = session.execute(
+                sa.select(_INBOX.c.received_at).where(_INBOX.c.update_id == update.update_id)
+            ).scalar_one()
+            if received_at > now - REDELIVERY_WINDOW:
+                continue
+            # A reused id: the old row goes, the new update takes its place in arrival order.
+            session.execute(sa.delete(_INBOX).where(_INBOX.c.update_id == update.update_id))
+            session.execute(sa.insert(_INBOX).values(**row, attempts=0))
+            new.append(update.update_id)
+    return new
 
 
 def answered_turn(session: Session, *, update_id: int) -> dict[str, Any] | None:
@@ -67,14 +90,18 @@ def stage_turn(session: Session, *, update_id: int, turn: dict[str, Any]) -> Non
     session.execute(sa.update(_INBOX).where(_INBOX.c.update_id == update_id).values(turn=turn))
 
 
-def mark_handled(session: Session, *, update_id: int) -> None:
-    """The update's replies went out: not replayed again. Commits."""
+def mark_handled(session: Session, *, update_ids: Sequence[int]) -> None:
+    """The updates' replies went out: not replayed again. Commits."""
     with write_transaction(session):
-        session.execute(
-            sa.update(_INBOX)
-            .where(_INBOX.c.update_id == update_id)
-            .values(handled_at=clock.utcnow())
-        )
+        _mark(session, update_ids, clock.utcnow())
+
+
+def _mark(session: Session, update_ids: Sequence[int], now: datetime) -> None:
+    session.execute(
+        sa.update(_INBOX)
+        .where(_INBOX.c.update_id.in_(list(update_ids)), _INBOX.c.handled_at.is_(None))
+        .values(handled_at=now)
+    )
 
 
 def take_unhandled(session: Session, *, max_attempts: int) -> tuple[list[InboxUpdate], list[int]]:

@@ -18,7 +18,7 @@ from bot.chat.uploads import ReportUploads
 from bot.config import Settings
 from bot.reminders.service import start_reminders, stop_reminders
 from bot.telegram.handlers import COMMANDS, add_handlers
-from bot.telegram.inbox import InboxQueue
+from bot.telegram.inbox import InboxPollRequest, InboxQueue
 from bot.telegram.request import AiohttpRequest
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class LoggingApplication(Application):  # type: ignore[type-arg]
         await super().process_update(update)  # handler errors go to the error handler
         update_id = update.update_id if isinstance(update, Update) else None
         if isinstance(update, Update) and isinstance(self.update_queue, InboxQueue):
-            await self.update_queue.done(update)
+            self.update_queue.done(update)
         elapsed = (time.perf_counter() - started) * 1000
         logger.info("update %s handled in %.1f ms", update_id, elapsed)
 
@@ -66,15 +66,16 @@ def build_application(
         # Deadline reminders: a scheduler on this event loop (docs/reminders.md).
         await start_reminders(application, settings, chat.engine)
 
+    queue = InboxQueue(chat.engine)
     builder = (
         ApplicationBuilder()
         .application_class(LoggingApplication)
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        .update_queue(InboxQueue(chat.engine))
+        .update_queue(queue)
         .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(1))
+        .get_updates_request(InboxPollRequest(queue))
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(stop_reminders)

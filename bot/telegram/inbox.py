@@ -1,22 +1,32 @@
 """The application's update queue, backed by the inbox table (storage.inbox).
 
-Long polling and the webhook both `put` each update on the application's queue, and both
-wait for that call before telling Telegram the update arrived: the Updater asks for the next
-batch (whose offset confirms this one) only after `put` returned, and the webhook answers 200
-only then. So `put` stores the update first; an update Telegram delivers again is not queued
-twice. The application marks an update handled once its replies went out (`done`), and
-`replay` queues what a dead process left unhandled, in arrival order, before any new update
-is taken.
+Telegram forgets an update once the bot confirms it: in polling mode the next getUpdates
+(its offset confirms the batch before), in webhook mode the 200. So no update reaches the
+handlers, and none is confirmed, before it is stored:
+
+- `put` (what PTB's Updater calls for each update of a batch) only collects it; `flush`
+  stores what was collected in one transaction and queues the updates that are new. The
+  getUpdates request runs `flush` before it is sent (`InboxPollRequest`), so a batch is
+  stored before the poll that confirms it, and a redelivered update is not queued twice.
+- The webhook puts the update and flushes before answering 200.
+
+The application reports an update handled once its replies went out (`done`); the marks are
+written together, in one transaction per round (with the next batch, or on their own as
+soon as the database is free), so a reply is sent again after a crash only if the process
+died in that short gap. `replay` queues what a dead process left unhandled, in arrival order,
+before any new update is taken.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from telegram import Bot, Update
 
+from bot.telegram.request import AiohttpRequest
 from storage import inbox
 from storage.db import session_scope
 from storage.models import InboxUpdate
@@ -29,34 +39,72 @@ MAX_ATTEMPTS = 5
 
 
 class InboxQueue(asyncio.Queue[object]):
-    """An update queue that stores each update before it is queued."""
+    """An update queue that stores each update before it is queued (see the module)."""
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
+        self._received: list[Update] = []
+        self._handled: list[int] = []
+        self._writing = asyncio.Lock()
+        self._marking: asyncio.Task[None] | None = None
 
     async def put(self, item: object) -> None:
-        if isinstance(item, Update) and not await asyncio.to_thread(self._record, item):
-            logger.info("update %s delivered again: already taken", item.update_id)
+        if isinstance(item, Update):
+            self._received.append(item)
             return
+        await self.flush()  # PTB's stop signal: after every update taken so far
         await super().put(item)
 
-    def _record(self, update: Update) -> bool:
-        user = update.effective_user
-        with session_scope(self.engine) as session:
-            return inbox.record_update(
-                session,
-                update_id=update.update_id,
-                user_id=user.id if user is not None else None,
-                payload=update.to_dict(),
+    async def flush(self) -> None:
+        """Store the updates put so far (and the handled marks waiting); queue the new ones.
+        When it returns, every update put before the call is in the database."""
+        async with self._writing:
+            received, self._received = self._received, []
+            handled, self._handled = self._handled, []
+            if not received and not handled:
+                return
+            try:
+                new = set(await asyncio.to_thread(self._store, received, handled))
+            except BaseException:
+                # Not stored: kept for the next flush (the poll that would confirm them
+                # fails with this error and is retried).
+                self._received[:0] = received
+                self._handled[:0] = handled
+                raise
+            for update in received:
+                if update.update_id in new:
+                    super().put_nowait(update)
+                else:
+                    logger.info("update %s delivered again: already taken", update.update_id)
+
+    def _store(self, received: list[Update], handled: list[int]) -> list[int]:
+        rows = [
+            inbox.Received(
+                update.update_id,
+                update.effective_user.id if update.effective_user is not None else None,
+                update.to_dict(),
             )
-
-    async def done(self, update: Update) -> None:
-        await asyncio.to_thread(self._mark_handled, update.update_id)
-
-    def _mark_handled(self, update_id: int) -> None:
+            for update in received
+        ]
         with session_scope(self.engine) as session:
-            inbox.mark_handled(session, update_id=update_id)
+            return inbox.record_updates(session, received=rows, handled=handled)
+
+    def done(self, update: Update) -> None:
+        """The update's replies went out: mark it handled, together with the others."""
+        self._handled.append(update.update_id)
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.get_running_loop().create_task(self._write_marks())
+
+    async def _write_marks(self) -> None:
+        while self._handled:
+            await self.flush()
+
+    async def close(self) -> None:
+        """At stop: write the marks still waiting."""
+        if self._marking is not None:
+            await self._marking
+        await self.flush()
 
     def _take_unhandled(self) -> tuple[list[InboxUpdate], list[int]]:
         with session_scope(self.engine) as session:
@@ -70,7 +118,22 @@ class InboxQueue(asyncio.Queue[object]):
                 "update %s given up after %d attempts that did not finish", update_id, MAX_ATTEMPTS
             )
         for row in rows:
-            await super().put(Update.de_json(row.payload, bot))
+            super().put_nowait(Update.de_json(row.payload, bot))
         if rows:
             logger.info("%d updates left unhandled by the last run queued again", len(rows))
         return len(rows)
+
+
+class InboxPollRequest(AiohttpRequest):
+    """The getUpdates connection: before each poll, whose offset confirms the batch before
+    it, that batch is stored (`InboxQueue.flush`)."""
+
+    __slots__ = ("_queue",)
+
+    def __init__(self, queue: InboxQueue) -> None:
+        super().__init__(1)
+        self._queue = queue
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await self._queue.flush()
+        return await super().do_request(*args, **kwargs)

@@ -33,6 +33,7 @@ from bot.telegram.health import (
     QuietApplication,
     health_routes,
 )
+from bot.telegram.inbox import InboxQueue
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,10 @@ class TelegramUpdateHandler(tornado.web.RequestHandler):
             logger.warning("webhook request with an unreadable update refused")
             self.send_error(400)
             return
-        await self.bot_app.update_queue.put(update)
+        queue = self.bot_app.update_queue
+        await queue.put(update)
+        if isinstance(queue, InboxQueue):
+            await queue.flush()  # stored before Telegram hears 200
         self.set_status(200)
         self.finish()
 

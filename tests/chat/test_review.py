@@ -228,7 +228,7 @@ def test_return_with_comment_then_fix_resubmit_and_approve(
     assert desk.pending_comment(supervisor) == report_id
     restarted = ReviewDesk(engine, today=lambda: JANUARY_2026)  # the bot restarts meanwhile
     with session_scope(engine) as session:  # the comment came through the Telegram inbox
-        inbox.record_update(session, update_id=77, user_id=None, payload={})
+        inbox.record_updates(session, received=[inbox.Received(77, None, {})])
     comment = "表三第二行数字有误，请核对。"
     returned = restarted.receive_text(supervisor.telegram_user_id, comment, update_id=77)
     assert returned is not None and "已退回洪泽区科技局2025年度报告" in text(returned)

@@ -164,7 +164,8 @@ def test_a_submitted_report_opens_read_only_with_a_clear_note(engine, service, m
 def inbox_row(engine: Engine, update_id: int) -> None:
     """The update as the Telegram front end stores it before handling it."""
     with session_scope(engine) as session:
-        assert inbox.record_update(session, update_id=update_id, user_id=1001, payload={})
+        received = [inbox.Received(update_id, 1001, {})]
+        assert inbox.record_updates(session, received=received) == [update_id]
 
 
 def history_count(engine: Engine, field_id: str) -> int:

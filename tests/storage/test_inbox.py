@@ -14,7 +14,8 @@ from storage.models import InboxUpdate
 
 def record(session: Session, update_id: int, user_id: int | None = 5) -> bool:
     payload = {"update_id": update_id, "message": {"text": f"第{update_id}条"}}
-    return inbox.record_update(session, update_id=update_id, user_id=user_id, payload=payload)
+    received = [inbox.Received(update_id, user_id, payload)]
+    return inbox.record_updates(session, received=received) == [update_id]
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_a_lower_id_is_a_new_update(session: Session) -> None:
 def test_an_id_reused_after_the_redelivery_window_is_a_new_update(session: Session, frozen) -> None:
     assert record(session, 42) is True
     inbox.stage_turn(session, update_id=42, turn={"replies": []})
-    inbox.mark_handled(session, update_id=42)
+    inbox.mark_handled(session, update_ids=[42])
     record(session, 43)
     frozen.now += inbox.REDELIVERY_WINDOW - timedelta(seconds=1)
     assert record(session, 42) is False  # still a redelivery
@@ -59,7 +60,7 @@ def test_an_id_reused_after_the_redelivery_window_is_a_new_update(session: Sessi
 def test_handled_updates_are_not_replayed_and_old_ones_are_pruned(session: Session, frozen) -> None:
     for update_id in (1, 2, 3):
         record(session, update_id)
-    inbox.mark_handled(session, update_id=2)
+    inbox.mark_handled(session, update_ids=[2])
     rows, _ = inbox.take_unhandled(session, max_attempts=3)
     assert [row.update_id for row in rows] == [1, 3]
     frozen.now += inbox.KEEP_HANDLED + timedelta(minutes=1)
@@ -74,7 +75,7 @@ def test_an_update_that_never_finishes_is_given_up(session: Session) -> None:
     for _ in range(3):
         rows, given_up = inbox.take_unhandled(session, max_attempts=3)
         assert [row.update_id for row in rows] == [7, 8] and given_up == []
-    inbox.mark_handled(session, update_id=8)
+    inbox.mark_handled(session, update_ids=[8])
     rows, given_up = inbox.take_unhandled(session, max_attempts=3)
     assert rows == [] and given_up == [7]
     assert inbox.take_unhandled(session, max_attempts=3) == ([], [])
@@ -91,3 +92,11 @@ def test_the_turn_commits_with_the_callers_transaction(session: Session) -> None
     assert inbox.answered_turn(session, update_id=11) == {"replies": [{"text": "已保存"}]}
     inbox.stage_turn(session, update_id=12, turn={"replies": []})  # not from the inbox: no-op
     assert inbox.answered_turn(session, update_id=12) is None
+
+
+def test_a_batch_and_the_handled_marks_take_one_transaction(session: Session) -> None:
+    record(session, 1)
+    batch = [inbox.Received(i, 5, {"update_id": i}) for i in (1, 2, 3)]
+    assert inbox.record_updates(session, received=batch, handled=[1]) == [2, 3]
+    rows, _ = inbox.take_unhandled(session, max_attempts=3)
+    assert [row.update_id for row in rows] == [2, 3]
