@@ -76,18 +76,26 @@ def record_updates(
     return new
 
 
+# Built once: every answer runs both (building a statement costs more than running it).
+_TURN = sa.select(_INBOX.c.turn).where(_INBOX.c.update_id == sa.bindparam("update_id"))
+_SET_TURN = (
+    sa.update(_INBOX)
+    .where(_INBOX.c.update_id == sa.bindparam("b_update_id"))
+    .values(turn=sa.bindparam("b_turn", type_=_INBOX.c.turn.type))
+)
+
+
 def answered_turn(session: Session, *, update_id: int) -> dict[str, Any] | None:
     """The reply committed with the answer of this update, if it was applied already."""
-    return session.execute(
-        sa.select(_INBOX.c.turn).where(_INBOX.c.update_id == update_id)
-    ).scalar_one_or_none()
+    rows = session.connection().execute(_TURN, {"update_id": update_id})
+    return rows.scalar_one_or_none()
 
 
 def stage_turn(session: Session, *, update_id: int, turn: dict[str, Any]) -> None:
     """Record the reply of this update's answer in the caller's write transaction, so that
     it commits (or not) together with the answer. No row (the update did not come through
     the inbox): nothing to record."""
-    session.execute(sa.update(_INBOX).where(_INBOX.c.update_id == update_id).values(turn=turn))
+    session.connection().execute(_SET_TURN, {"b_update_id": update_id, "b_turn": turn})
 
 
 def mark_handled(session: Session, *, update_ids: Sequence[int]) -> None:

@@ -41,6 +41,11 @@ class LoggingApplication(Application):  # type: ignore[type-arg]
         elapsed = (time.perf_counter() - started) * 1000
         logger.info("update %s handled in %.1f ms", update_id, elapsed)
 
+    async def stop(self) -> None:
+        await super().stop()  # handles every queued update, waits for running ones
+        if isinstance(self.update_queue, InboxQueue):
+            await self.update_queue.close()  # their handled marks
+
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS.items()])

@@ -213,8 +213,6 @@ async def _run_until(
             await webhook_server.stop()
         if application.running:
             await application.stop()  # handles every queued update, waits for running ones
-            if isinstance(application.update_queue, InboxQueue):
-                await application.update_queue.close()  # the last handled marks
             if application.post_stop:
                 await application.post_stop(application)
         if health_server is not None:
