@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from storage import clock
-from storage.db import insert_ignore, write_transaction
+from storage.db import upsert_statement, write_transaction
 from storage.models import InboxUpdate
 
 # How long Telegram keeps an update it could not deliver.
@@ -61,7 +61,7 @@ def record_updates(
                 "payload": update.payload,
                 "received_at": now,
             }
-            if insert_ignore(session, InboxUpdate, row, conflict_columns=("update_id",)):
+            if session.connection().execute(_insert(session), row).first() is not None:
                 new.append(update.update_id)
                 continue
             received_at = session.execute(
@@ -74,6 +74,22 @@ def record_updates(
             session.execute(sa.insert(_INBOX).values(**row, attempts=0))
             new.append(update.update_id)
     return new
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert(session: Session) -> Any:
+    """INSERT … ON CONFLICT (update_id) DO NOTHING RETURNING id, built once per database kind
+    (building it costs more than running it; a batch runs it once per update)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        _INSERTS[dialect] = (
+            upsert_statement(session, InboxUpdate)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(_INBOX.c.id)
+        )
+    return _INSERTS[dialect]
 
 
 # Built once: every answer runs both (building a statement costs more than running it).

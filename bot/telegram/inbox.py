@@ -11,10 +11,9 @@ handlers, and none is confirmed, before it is stored:
 - The webhook puts the update and flushes before answering 200.
 
 The application reports an update handled once its replies went out (`done`); the marks are
-written together, in one transaction per round (with the next batch, or on their own as
-soon as the database is free), so a reply is sent again after a crash only if the process
-died in that short gap. `replay` queues what a dead process left unhandled, in arrival order,
-before any new update is taken.
+written with the next batch, or on their own at most `MARK_DELAY` later: a reply is sent
+again after a crash only if the process died within that second. `replay` queues what a dead
+process left unhandled, in arrival order, before any new update is taken.
 """
 
 from __future__ import annotations
@@ -36,6 +35,9 @@ logger = logging.getLogger(__name__)
 # An update that was replayed this many times without being handled (it killed the process
 # each time) is given up, with an error in the log, so that it cannot stop the bot for ever.
 MAX_ATTEMPTS = 5
+# Handled marks wait at most this long for a batch to be written with. A crash within it
+# sends those updates' replies again (their answers are not applied again).
+MARK_DELAY = 1.0
 
 
 class InboxQueue(asyncio.Queue[object]):
@@ -64,19 +66,28 @@ class InboxQueue(asyncio.Queue[object]):
             handled, self._handled = self._handled, []
             if not received and not handled:
                 return
+            store = asyncio.ensure_future(asyncio.to_thread(self._store, received, handled))
             try:
-                new = set(await asyncio.to_thread(self._store, received, handled))
-            except BaseException:
+                new = await asyncio.shield(store)
+            except asyncio.CancelledError:
+                # The transaction goes on in its thread: what it stores must still be queued.
+                self._queue_new(received, await store)
+                raise
+            except Exception:
                 # Not stored: kept for the next flush (the poll that would confirm them
                 # fails with this error and is retried).
                 self._received[:0] = received
                 self._handled[:0] = handled
                 raise
-            for update in received:
-                if update.update_id in new:
-                    super().put_nowait(update)
-                else:
-                    logger.info("update %s delivered again: already taken", update.update_id)
+            self._queue_new(received, new)
+
+    def _queue_new(self, received: list[Update], new: list[int]) -> None:
+        stored = set(new)
+        for update in received:
+            if update.update_id in stored:
+                super().put_nowait(update)
+            else:
+                logger.info("update %s delivered again: already taken", update.update_id)
 
     def _store(self, received: list[Update], handled: list[int]) -> list[int]:
         rows = [
@@ -91,20 +102,21 @@ class InboxQueue(asyncio.Queue[object]):
             return inbox.record_updates(session, received=rows, handled=handled)
 
     def done(self, update: Update) -> None:
-        """The update's replies went out: mark it handled, together with the others."""
+        """The update's replies went out: mark it handled, with the next batch stored or
+        within `MARK_DELAY` (a commit is what costs, and a busy bot polls more often)."""
         self._handled.append(update.update_id)
         if self._marking is None or self._marking.done():
             self._marking = asyncio.get_running_loop().create_task(self._write_marks())
 
     async def _write_marks(self) -> None:
-        while self._handled:
-            await self.flush()
+        await asyncio.sleep(MARK_DELAY)
+        await self.flush()
 
     async def close(self) -> None:
         """At stop: write the marks still waiting."""
-        if self._marking is not None:
-            await self._marking
         await self.flush()
+        if self._marking is not None:
+            self._marking.cancel()  # asleep, or waiting for the lock with nothing to write
 
     def _take_unhandled(self) -> tuple[list[InboxUpdate], list[int]]:
         with session_scope(self.engine) as session:
