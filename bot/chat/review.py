@@ -334,7 +334,12 @@ class ReviewDesk:
             return self._pending(session, member)[0]
 
     def receive_text(
-        self, telegram_user_id: int, text: str, *, update_id: int | None = None
+        self,
+        telegram_user_id: int,
+        text: str,
+        *,
+        update_id: int | None = None,
+        replayed: bool = False,
     ) -> DeskResult | None:
         """A member's text message: the return comment they were asked for, if one is
         pending, else an answer in the walkthrough; None: not a member."""
@@ -345,7 +350,8 @@ class ReviewDesk:
                 return None
             report_id, version = self._pending(session, member)
             if report_id is None:
-                return DeskResult(self._chat.answer(session, member, text, update_id))
+                answer = self._chat.answer(session, member, text, update_id, replayed=replayed)
+                return DeskResult(answer)
             # The return takes transactions of its own, as a button press does.
             session.commit()
             result = self._comment_received(session, member, report_id, version, text)

@@ -198,11 +198,14 @@ class ReportChat:
             )
         return self._turn(report, replies, outcome.position)
 
-    def text(self, member: Member, text: str, *, update_id: int | None = None) -> Turn:
-        """An answer. `update_id`: the Telegram update it came in (see `_run`)."""
+    def text(
+        self, member: Member, text: str, *, update_id: int | None = None, replayed: bool = False
+    ) -> Turn:
+        """An answer. `update_id`: the Telegram update it came in; `replayed`: handled again
+        after a crash (see `_answered_before`)."""
         with session_scope(self.engine) as session:
             begin_write(session)
-            return self.answer(session, member, text, update_id)
+            return self.answer(session, member, text, update_id, replayed=replayed)
 
     def sender(self, session: Session, telegram_user_id: int) -> Member | None:
         """The member behind a message, read with their saved position (one statement: every
@@ -213,11 +216,19 @@ class ReportChat:
         member, session.info["position"] = found
         return member
 
-    def answer(self, session: Session, member: Member, text: str, update_id: int | None) -> Turn:
+    def answer(
+        self,
+        session: Session,
+        member: Member,
+        text: str,
+        update_id: int | None,
+        *,
+        replayed: bool = False,
+    ) -> Turn:
         """`text` in the caller's write transaction (`begin_write`): every answer writes
         (answers, or at least the position), so reading under the report's lock spares a
         second transaction."""
-        answered = self._answered_before(session, update_id)
+        answered = self._answered_before(session, update_id, replayed)
         if answered is not None:
             return answered
         report = self._active_report(session, member)
@@ -226,22 +237,27 @@ class ReportChat:
         state = self.load_state(session, member, report)
         return self._run(session, member, report, state, walkthrough.handle_text, text, update_id)
 
-    def _answered_before(self, session: Session, update_id: int | None) -> Turn | None:
+    def _answered_before(
+        self, session: Session, update_id: int | None, replayed: bool
+    ) -> Turn | None:
         """An update replayed from the Telegram inbox after a crash, whose answer was
         committed already: the reply committed with it, so that it is answered again but not
-        applied twice (storage.inbox)."""
-        if update_id is None:
+        applied twice (storage.inbox). Only a replayed update can have one: a fresh one is
+        not looked up."""
+        if update_id is None or not replayed:
             return None
         answered = inbox.answered_turn(session, update_id=update_id)
         return None if answered is None else Turn.from_json(answered)
 
-    def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
+    def press(
+        self, member: Member, data: str, *, update_id: int | None = None, replayed: bool = False
+    ) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""
         decoded = decode_button(data)
         if decoded is not None and decoded[2] == OPEN_REPORT:
             return self.open(member)
         with session_scope(self.engine) as session:
-            answered = self._answered_before(session, update_id)
+            answered = self._answered_before(session, update_id, replayed)
             if answered is not None:
                 return answered
             report = self._active_report(session, member, wake=True)

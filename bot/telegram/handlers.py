@@ -24,7 +24,7 @@ from telegram.ext import (
 from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, ReportChat, Turn
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
-from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
+from bot.telegram.common import member_lock, replayed, report_chat, report_uploads, review_desk
 from bot.telegram.replies import answer_query, send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
 from storage.models import Member
@@ -119,7 +119,13 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user_id = update.effective_user.id
     async with member_lock(user_id):
         result = await asyncio.to_thread(
-            partial(review_desk(context).receive_text, user_id, text, update_id=update.update_id)
+            partial(
+                review_desk(context).receive_text,
+                user_id,
+                text,
+                update_id=update.update_id,
+                replayed=replayed(context, update),
+            )
         )
         if result is None:
             await _reply(update, context, Turn((Reply(NOT_A_MEMBER),)))
@@ -192,7 +198,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await answer_query(query, NOT_A_MEMBER_BUTTON, show_alert=True)
             return
         turn = await asyncio.to_thread(
-            partial(service.press, member, query.data or "", update_id=update.update_id)
+            partial(
+                service.press,
+                member,
+                query.data or "",
+                update_id=update.update_id,
+                replayed=replayed(context, update),
+            )
         )
         await answer_query(query, turn.notice)
         if query.message is not None and turn.replies:

@@ -50,6 +50,7 @@ class InboxQueue(asyncio.Queue[object]):
         self._handled: list[int] = []
         self._writing = asyncio.Lock()
         self._marking: asyncio.Task[None] | None = None
+        self._replayed: set[int] = set()
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
@@ -101,10 +102,14 @@ class InboxQueue(asyncio.Queue[object]):
         with session_scope(self.engine) as session:
             return inbox.record_updates(session, received=rows, handled=handled)
 
+    def is_replay(self, update: Update) -> bool:
+        return update.update_id in self._replayed
+
     def done(self, update: Update) -> None:
         """The update's replies went out: mark it handled, with the next batch stored or
         within `MARK_DELAY` (a commit is what costs, and a busy bot polls more often)."""
         self._handled.append(update.update_id)
+        self._replayed.discard(update.update_id)
         if self._marking is None or self._marking.done():
             self._marking = asyncio.get_running_loop().create_task(self._write_marks())
 
@@ -130,6 +135,7 @@ class InboxQueue(asyncio.Queue[object]):
                 "update %s given up after %d attempts that did not finish", update_id, MAX_ATTEMPTS
             )
         for row in rows:
+            self._replayed.add(row.update_id)
             super().put_nowait(Update.de_json(row.payload, bot))
         if rows:
             logger.info("%d updates left unhandled by the last run queued again", len(rows))

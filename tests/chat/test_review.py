@@ -233,7 +233,9 @@ def test_return_with_comment_then_fix_resubmit_and_approve(
     returned = restarted.receive_text(supervisor.telegram_user_id, comment, update_id=77)
     assert returned is not None and "已退回洪泽区科技局2025年度报告" in text(returned)
     # Replayed after a crash: answered the same, not taken as an answer in the walkthrough.
-    replayed = restarted.receive_text(supervisor.telegram_user_id, comment, update_id=77)
+    replayed = restarted.receive_text(
+        supervisor.telegram_user_id, comment, update_id=77, replayed=True
+    )
     assert replayed is not None and replayed.turn == returned.turn
     [note] = returned.notifications
     assert note.chat_id == staff.chat_id

@@ -183,14 +183,14 @@ def test_an_answer_replayed_after_a_crash_is_answered_again_not_applied_twice(
     first = service.text(member, "本局依法做好政府信息公开工作。", update_id=500)
     assert "已保存（本部分共 15 字）" in texts(first)
     # The process died before the reply went out: the update is handled again at start.
-    replayed = service.text(member, "本局依法做好政府信息公开工作。", update_id=500)
+    replayed = service.text(member, "本局依法做好政府信息公开工作。", update_id=500, replayed=True)
     assert replayed == first
     assert history_count(engine, "s1.text") == 1
     # The same goes for a button whose answer was committed.
     inbox_row(engine, 501)
     pressed = service.press(member, first.callback_data("d"), update_id=501)
     assert "表二" in texts(pressed)
-    assert service.press(member, first.callback_data("d"), update_id=501) == pressed
+    assert service.press(member, first.callback_data("d"), update_id=501, replayed=True) == pressed
 
 
 def test_updates_with_lower_ids_are_answered(engine, service, member) -> None:
