@@ -71,6 +71,7 @@ class KillingBot:
     kill_at: set[int]
     moments: int = 0
     kills: int = 0
+    killed_at: list[str] = field(default_factory=list)  # what each kill came before/after
     armed: bool = False
     process: subprocess.Popen[bytes] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -82,7 +83,7 @@ class KillingBot:
         )
         log.close()
 
-    def moment(self) -> bool:
+    def moment(self, what: str) -> bool:
         """A kill moment has come: kill and restart if it is one of the chosen. True: killed."""
         with self.lock:
             if not self.armed:
@@ -94,20 +95,21 @@ class KillingBot:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
             self.kills += 1
+            self.killed_at.append(what)
             self.start()
             return True
 
     def on_request(self, record: RequestRecord, stage: str) -> bool:
         method = record.method.lower()
         if stage == "received" and method in SENDS:
-            return self.moment()
+            return self.moment(f"before {record.method}")
         if stage == "answered" and method == "getupdates":
-            self.moment()
+            self.moment("after getUpdates")
         return False
 
     def on_delivery(self, delivery: WebhookDelivery) -> None:
         if delivery.ok:
-            self.moment()
+            self.moment("after a webhook delivery")
 
     def stop(self) -> None:
         with self.lock:
@@ -242,6 +244,9 @@ def test_every_message_is_stored_once_and_answered_through_sigkills(
     bot.stop()
 
     assert bot.kills >= 3, f"only {bot.kills} of the chosen moments came ({bot.moments})"
+    # The moment that lost messages before the inbox came at least once.
+    confirmed = "after getUpdates" if mode == "polling" else "after a webhook delivery"
+    assert confirmed in bot.killed_at, bot.killed_at
     # Stored exactly once, in order: one history entry per paragraph, each adding one.
     cumulative = ["\n".join(PARAGRAPHS[: i + 1]) for i in range(len(PARAGRAPHS))]
     assert history(engine, user.id, "s1.text") == cumulative
