@@ -114,8 +114,12 @@ class InboxQueue(asyncio.Queue[object]):
             self._marking = asyncio.get_running_loop().create_task(self._write_marks())
 
     async def _write_marks(self) -> None:
-        await asyncio.sleep(MARK_DELAY)
-        await self.flush()
+        while self._handled:  # marks added while a flush ran wait for the next round
+            await asyncio.sleep(MARK_DELAY)
+            try:
+                await self.flush()
+            except Exception:  # kept for the next flush; at worst replies are sent again
+                logger.exception("handled marks not written")
 
     async def close(self) -> None:
         """At stop: write the marks still waiting."""
