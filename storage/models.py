@@ -267,3 +267,23 @@ class ChatPosition(SQLModel, table=True):
     question_id: str | None = Field(default=None, max_length=100)
     state: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
     updated_at: datetime = _created()
+
+
+class InboxUpdate(SQLModel, table=True):
+    """A Telegram update, stored before Telegram is told it arrived (docs/architecture.md).
+
+    `turn` is the reply of an answer, committed with the answer itself: an update replayed
+    after a crash is answered again from here instead of being applied twice. `handled_at`
+    is set once its replies went out; rows without it are replayed at start.
+    """
+
+    __tablename__ = "telegram_inbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    update_id: int = Field(sa_type=sa.BigInteger, unique=True)
+    user_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    payload: dict[str, Any] = Field(sa_type=sa.JSON, nullable=False)
+    received_at: datetime = _created()
+    turn: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON(none_as_null=True))
+    attempts: int = 0
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

@@ -47,8 +47,8 @@ from bot.core.draft_marks import draft_options
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
 from bot.core.rollup import RollupError, summary_text
-from storage import access, audit, clock, positions, reports
-from storage.db import begin_write, session_scope
+from storage import access, audit, clock, inbox, positions, reports
+from storage.db import begin_write, session_scope, write_transaction
 from storage.errors import NotFound, PermissionDenied, StorageError
 from storage.models import STATUS_LABELS, Member, Report
 from storage.orgs import get_org
@@ -351,7 +351,12 @@ class ReviewDesk:
             return self._pending(session, member)[0]
 
     def receive_text(
-        self, telegram_user_id: int, text: str, *, update_id: int | None = None
+        self,
+        telegram_user_id: int,
+        text: str,
+        *,
+        update_id: int | None = None,
+        replayed: bool = False,
     ) -> DeskResult | None:
         """A member's text message: the return comment they were asked for, if one is
         pending, else an answer in the walkthrough; None: not a member."""
@@ -362,31 +367,43 @@ class ReviewDesk:
                 return None
             report_id, version = self._pending(session, member)
             if report_id is None:
-                return DeskResult(self._chat.answer(session, member, text, update_id))
+                answer = self._chat.answer(session, member, text, update_id, replayed=replayed)
+                return DeskResult(answer)
             # The return takes transactions of its own, as a button press does.
             session.commit()
-            comment = text.strip()
-            if not comment:
-                return _said("请发送退回意见（文字）。")
-            if len(comment) > MAX_COMMENT_CHARS:
-                return _said(
-                    f"退回意见共 {len(comment)} 字，"
-                    f"请精简到 {MAX_COMMENT_CHARS} 字以内后重新发送。",
-                    buttons=((Button("取消退回", action(CANCEL_RETURN)),),),
+            result = self._comment_received(session, member, report_id, version, text)
+            if update_id is not None:
+                # Replayed after a crash, the comment is answered from here (the pending
+                # return is gone: it would otherwise be taken as an answer).
+                with write_transaction(session):
+                    inbox.stage_turn(session, update_id=update_id, turn=result.turn.to_json())
+            return result
+
+    def _comment_received(
+        self, session: Session, member: Member, report_id: int, version: int | None, text: str
+    ) -> DeskResult:
+        """The return comment a reviewer was asked for: the report is returned with it."""
+        comment = text.strip()
+        if not comment:
+            return _said("请发送退回意见（文字）。")
+        if len(comment) > MAX_COMMENT_CHARS:
+            return _said(
+                f"退回意见共 {len(comment)} 字，请精简到 {MAX_COMMENT_CHARS} 字以内后重新发送。",
+                buttons=((Button("取消退回", action(CANCEL_RETURN)),),),
+            )
+        try:
+            actor = access.current(session, member)
+            self._set_pending(session, actor, None)
+            report = self._for_review(session, actor, report_id)
+            if report.version != version:
+                return self._review_view(
+                    session, actor, report, heading="报告内容已有变更，退回未执行，请重新审核。"
                 )
-            try:
-                actor = access.current(session, member)
-                self._set_pending(session, actor, None)
-                report = self._for_review(session, actor, report_id)
-                if report.version != version:
-                    return self._review_view(
-                        session, actor, report, heading="报告内容已有变更，退回未执行，请重新审核。"
-                    )
-                return self._return(session, actor, report, comment)
-            except _Refusal as refusal:
-                return _said(f"退回未执行：{refusal}")
-            except StorageError as exc:
-                return _said(f"退回未执行：{exc}")
+            return self._return(session, actor, report, comment)
+        except _Refusal as refusal:
+            return _said(f"退回未执行：{refusal}")
+        except StorageError as exc:
+            return _said(f"退回未执行：{exc}")
 
     # Submission ----------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from bot.core.checks import has_errors
 from bot.core.form import ReportForm, load_form
 from bot.core.narrative.drafting import DraftParagraph
 from bot.core.render import render_report
-from storage import members, narratives, positions, reports
+from storage import inbox, members, narratives, positions, reports
 from storage.db import begin_write, session_scope
 from storage.errors import StorageError, VersionConflict
 from storage.models import (
@@ -70,6 +70,36 @@ class Turn:
 
     def callback_data(self, action: str) -> str:
         return encode_button(self.report_id or 0, self.question, action)
+
+    def to_json(self) -> dict[str, Any]:
+        """The turn without its document (an answer never carries one), for the inbox."""
+        return {
+            "replies": [
+                {
+                    "text": reply.text,
+                    "pre": reply.pre,
+                    "buttons": [[[b.text, b.action] for b in row] for row in reply.buttons],
+                }
+                for reply in self.replies
+            ],
+            "report_id": self.report_id,
+            "question": self.question,
+            "notice": self.notice,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Turn:
+        replies = tuple(
+            Reply(
+                reply["text"],
+                pre=reply["pre"],
+                buttons=tuple(
+                    tuple(Button(text, action) for text, action in row) for row in reply["buttons"]
+                ),
+            )
+            for reply in data["replies"]
+        )
+        return cls(replies, data["report_id"], data["question"], notice=data["notice"])
 
 
 def encode_button(report_id: int, question: int, action: str) -> str:
@@ -262,11 +292,14 @@ class ReportChat:
         years.discard(report.year)
         return sorted(years, reverse=True)
 
-    def text(self, member: Member, text: str, *, update_id: int | None = None) -> Turn:
-        """An answer. `update_id` (Telegram's) makes a redelivered update a no-op."""
+    def text(
+        self, member: Member, text: str, *, update_id: int | None = None, replayed: bool = False
+    ) -> Turn:
+        """An answer. `update_id`: the Telegram update it came in; `replayed`: handled again
+        after a crash (see `_answered_before`)."""
         with session_scope(self.engine) as session:
             begin_write(session)
-            return self.answer(session, member, text, update_id)
+            return self.answer(session, member, text, update_id, replayed=replayed)
 
     def sender(self, session: Session, telegram_user_id: int) -> Member | None:
         """The member behind a message, read with their saved position (one statement: every
@@ -277,25 +310,53 @@ class ReportChat:
         member, session.info["position"] = found
         return member
 
-    def answer(self, session: Session, member: Member, text: str, update_id: int | None) -> Turn:
+    def answer(
+        self,
+        session: Session,
+        member: Member,
+        text: str,
+        update_id: int | None,
+        *,
+        replayed: bool = False,
+    ) -> Turn:
         """`text` in the caller's write transaction (`begin_write`): every answer writes
         (answers, or at least the position), so reading under the report's lock spares a
         second transaction."""
+        answered = self._answered_before(session, update_id, replayed)
+        if answered is not None:
+            return answered
         report = self._active_report(session, member)
         if report is None:
             return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
         state = self.load_state(session, member, report)
         return self._run(session, member, report, state, walkthrough.handle_text, text, update_id)
 
-    def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
-        """A button press; stale or foreign buttons get a notice and the current prompt."""
-        return self._with_pdf(self._press(member, data, update_id=update_id))
+    def _answered_before(
+        self, session: Session, update_id: int | None, replayed: bool
+    ) -> Turn | None:
+        """An update replayed from the Telegram inbox after a crash, whose answer was
+        committed already: the reply committed with it, so that it is answered again but not
+        applied twice (storage.inbox). Only a replayed update can have one: a fresh one is
+        not looked up."""
+        if update_id is None or not replayed:
+            return None
+        answered = inbox.answered_turn(session, update_id=update_id)
+        return None if answered is None else Turn.from_json(answered)
 
-    def _press(self, member: Member, data: str, *, update_id: int | None) -> Turn:
+    def press(
+        self, member: Member, data: str, *, update_id: int | None = None, replayed: bool = False
+    ) -> Turn:
+        """A button press; stale or foreign buttons get a notice and the current prompt."""
+        return self._with_pdf(self._press(member, data, update_id=update_id, replayed=replayed))
+
+    def _press(self, member: Member, data: str, *, update_id: int | None, replayed: bool) -> Turn:
         decoded = decode_button(data)
         if decoded is not None and decoded[2] == OPEN_REPORT:
             return self.open(member)
         with session_scope(self.engine) as session:
+            answered = self._answered_before(session, update_id, replayed)
+            if answered is not None:
+                return answered
             report = self._active_report(session, member, wake=True)
             if decoded is None or report is None or decoded[0] != report.id:
                 if report is None:
@@ -318,6 +379,8 @@ class ReportChat:
                 )
             if action == GENERATE:
                 return self._generate(session, member, report, state)
+            # The answer, its position and its reply in the inbox commit together.
+            begin_write(session)
             try:
                 return self._run(
                     session, member, report, state, walkthrough.handle_action, action, update_id
@@ -440,18 +503,18 @@ class ReportChat:
         event: str,
         update_id: int | None = None,
     ) -> Turn:
+        """One event in the caller's write transaction; the reply to an update from the
+        Telegram inbox commits with its answer (see `_answered_before`)."""
         saved = self._position_state(session, member)
-        # After a crash Telegram delivers the last unconfirmed update again: already applied.
-        if update_id is not None and update_id <= saved.get("last_update", -1):
-            return self._turn(report, (), state.position)
         outcome = handler(state, event)
-        extra: dict[str, Any] = {"active": True}
+        turn = self._turn(report, outcome.replies, outcome.position)
         if update_id is not None:
-            extra["last_update"] = update_id
+            inbox.stage_turn(session, update_id=update_id, turn=turn.to_json())
+        extra: dict[str, Any] = {"active": True}
         if not outcome.changes:
             extra[SEEN_VERSION] = report.version  # this call's prompt shows that version
             self._save_position(session, member, report, outcome.position, **extra)
-            return self._turn(report, outcome.replies, outcome.position)
+            return turn
         try:
             reports.save_answers(
                 session,
@@ -472,7 +535,7 @@ class ReportChat:
         except StorageError as exc:
             return self._turn(report, (Reply(str(exc)),), state.position)
         session.info.pop("position", None)
-        return self._turn(report, outcome.replies, outcome.position)
+        return turn
 
     def _turn(
         self,

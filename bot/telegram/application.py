@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.reminders.service import start_reminders, stop_reminders
 from bot.telegram.common import READERS, reader_pool
 from bot.telegram.handlers import COMMANDS, add_handlers
+from bot.telegram.inbox import InboxPollRequest, InboxQueue
 from bot.telegram.request import AiohttpRequest
 
 logger = logging.getLogger(__name__)
@@ -28,16 +29,23 @@ RATE_LIMIT_RETRIES = 5
 
 
 class LoggingApplication(Application):  # type: ignore[type-arg]
-    """One log line per update: its id and how long it took, never its contents."""
+    """One log line per update: its id and how long it took, never its contents. An update
+    that went through to its end (replies sent, or its failure reported) is marked handled in
+    the inbox; one cut short by the process dying is replayed at the next start."""
 
     async def process_update(self, update: object) -> None:
         started = time.perf_counter()
-        try:
-            await super().process_update(update)
-        finally:
-            update_id = update.update_id if isinstance(update, Update) else None
-            elapsed = (time.perf_counter() - started) * 1000
-            logger.info("update %s handled in %.1f ms", update_id, elapsed)
+        await super().process_update(update)  # handler errors go to the error handler
+        update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(update, Update) and isinstance(self.update_queue, InboxQueue):
+            self.update_queue.done(update)
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.info("update %s handled in %.1f ms", update_id, elapsed)
+
+    async def stop(self) -> None:
+        await super().stop()  # handles every queued update, waits for running ones
+        if isinstance(self.update_queue, InboxQueue):
+            await self.update_queue.close()  # their handled marks
 
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
@@ -69,14 +77,16 @@ def build_application(
         # Deadline reminders: a scheduler on this event loop (docs/reminders.md).
         await start_reminders(application, settings, chat.engine)
 
+    queue = InboxQueue(chat.engine)
     builder = (
         ApplicationBuilder()
         .application_class(LoggingApplication)
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
+        .update_queue(queue)
         .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(1))
+        .get_updates_request(InboxPollRequest(queue))
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(_post_shutdown)

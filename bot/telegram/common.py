@@ -9,11 +9,13 @@ from functools import partial
 from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.chat.review import ReviewDesk
 from bot.chat.service import ReportChat
 from bot.chat.uploads import ReportUploads
+from bot.telegram.inbox import InboxQueue
 
 T = TypeVar("T")
 
@@ -59,3 +61,9 @@ def report_uploads(context: ContextTypes.DEFAULT_TYPE) -> ReportUploads:
 
 def review_desk(context: ContextTypes.DEFAULT_TYPE) -> ReviewDesk:
     return context.bot_data["review"]
+
+
+def replayed(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
+    """Handled again after a crash (from the inbox): its answer may be committed already."""
+    queue = context.application.update_queue
+    return isinstance(queue, InboxQueue) and queue.is_replay(update)

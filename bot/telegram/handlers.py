@@ -37,11 +37,12 @@ from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
 from bot.telegram.common import (
     in_reader_thread,
     member_lock,
+    replayed,
     report_chat,
     report_uploads,
     review_desk,
 )
-from bot.telegram.replies import send_turn, with_retries
+from bot.telegram.replies import answer_query, send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
 from storage.models import Member
 
@@ -159,7 +160,13 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user_id = update.effective_user.id
     async with member_lock(user_id):
         result = await asyncio.to_thread(
-            partial(review_desk(context).receive_text, user_id, text, update_id=update.update_id)
+            partial(
+                review_desk(context).receive_text,
+                user_id,
+                text,
+                update_id=update.update_id,
+                replayed=replayed(context, update),
+            )
         )
         if result is None:
             await _reply(update, context, Turn((Reply(NOT_A_MEMBER),)))
@@ -197,11 +204,11 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     async with member_lock(update.effective_user.id):
         member = await asyncio.to_thread(report_chat(context).member, update.effective_user.id)
         if member is None:
-            await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
+            await answer_query(query, NOT_A_MEMBER_BUTTON, show_alert=True)
             raise ApplicationHandlerStop
         uploads = report_uploads(context)
         turn = await asyncio.to_thread(uploads.press, member, action)
-        await with_retries(lambda: query.answer(turn.notice))
+        await answer_query(query, turn.notice)
         await _reply(update, context, turn)
     raise ApplicationHandlerStop
 
@@ -233,16 +240,22 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         service = report_chat(context)
         member = await asyncio.to_thread(service.member, update.effective_user.id)
         if member is None:
-            await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
+            await answer_query(query, NOT_A_MEMBER_BUTTON, show_alert=True)
             return
         decoded = decode_button(query.data or "")
         # 「生成报告」 reads and renders like /generate: on the reader threads.
         generates = decoded is not None and decoded[2] == GENERATE
         run = partial(in_reader_thread, context) if generates else asyncio.to_thread
         turn = await run(
-            partial(service.press, member, query.data or "", update_id=update.update_id)
+            partial(
+                service.press,
+                member,
+                query.data or "",
+                update_id=update.update_id,
+                replayed=replayed(context, update),
+            )
         )
-        await with_retries(lambda: query.answer(turn.notice))
+        await answer_query(query, turn.notice)
         if query.message is not None and turn.replies:
             # The pressed message keeps its text but loses its buttons: no second press.
             try:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ExtBot
@@ -103,6 +103,15 @@ async def with_retries(send: Callable[[], Awaitable[T]]) -> T:
             logger.warning("network error on send (attempt %d): %s", attempt, exc)
             await asyncio.sleep(0.2 * attempt)
     return await send()
+
+
+async def answer_query(query: CallbackQuery, text: str | None, *, show_alert: bool = False) -> None:
+    """Answer a button press. A press handled again after a restart (from the inbox) may be
+    too old to answer, or answered already: the reply to it still goes out."""
+    try:
+        await with_retries(lambda: query.answer(text, show_alert=show_alert))
+    except BadRequest as exc:
+        logger.info("button press not answered: %s", exc)
 
 
 def compose(turn: Turn) -> list[tuple[str, InlineKeyboardMarkup | None]]:

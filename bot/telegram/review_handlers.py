@@ -35,7 +35,7 @@ from bot.chat.review import (
 from bot.chat.service import NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, Turn
 from bot.chat.state import Reply
 from bot.telegram.common import member_lock, report_chat, review_desk
-from bot.telegram.replies import send_turn, with_retries
+from bot.telegram.replies import answer_query, send_turn, with_retries
 from storage import members
 from storage.db import session_scope
 from storage.models import Member
@@ -116,10 +116,10 @@ async def desk_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     async with member_lock(update.effective_user.id):
         member = await _member(update, context)
         if member is None:
-            await with_retries(lambda: query.answer(NOT_A_MEMBER_BUTTON, show_alert=True))
+            await answer_query(query, NOT_A_MEMBER_BUTTON, show_alert=True)
             raise ApplicationHandlerStop
         result = await asyncio.to_thread(review_desk(context).press, member, query.data or "")
-        await with_retries(lambda: query.answer(result.turn.notice))
+        await answer_query(query, result.turn.notice)
         if query.message is not None and result.turn.replies:
             # The pressed message keeps its text but loses its buttons: no second press.
             try:

@@ -1,8 +1,9 @@
 """`nianbao run`: the bot, by long polling or behind a webhook, until SIGTERM/SIGINT.
 
 Start: check the settings (exit 2 with a Chinese message when something is missing or
-malformed), migrate the database, `getMe` (a token Telegram rejects: exit 3), then either start
-long polling or start our webhook server and call setWebhook(url, secret_token,
+malformed), migrate the database, `getMe` (a token Telegram rejects: exit 3), queue the
+updates the last run took but did not finish (the inbox, bot/telegram/inbox.py), then either
+start long polling or start our webhook server and call setWebhook(url, secret_token,
 allowed_updates). /healthz answers 200 from then on.
 
 Stop (SIGTERM or SIGINT, once): /healthz turns 503 "stopping"; no new updates are taken (polling
@@ -10,7 +11,8 @@ ends and confirms what it fetched; the webhook server stops listening and answer
 request still arriving, which Telegram delivers again later); every update already taken is
 handled to the end, replies included; then the process exits 0. The webhook stays registered
 with Telegram, which keeps updates for us while we are down (`nianbao run` in polling mode
-removes it). Answers are committed per message, so even a SIGKILL loses no saved answer.
+removes it). Every update is in the inbox before Telegram is told it arrived, and answers
+are committed per message, so even a SIGKILL loses no message.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bot.core.pdf import warm_in_background
 from bot.logging_setup import add_secrets
 from bot.telegram.application import build_application
 from bot.telegram.health import BotStatus, HTTPServerHandle, start_health_server
+from bot.telegram.inbox import InboxQueue
 from bot.telegram.webhook import (
     check_webhook_url,
     generate_secret,
@@ -119,7 +122,13 @@ async def serve(application: AnyApplication, settings: Settings, secret: str | N
         loop.add_signal_handler(sig, stop.set)
     status = BotStatus(engine=get_engine(), mode="webhook" if secret else "polling")
     try:
-        await application.initialize()  # getMe: InvalidToken here
+        try:
+            await application.initialize()  # getMe: InvalidToken or NetworkError here
+        except BaseException:
+            # The application counts as not initialised and its shutdown does nothing, but
+            # the bot's HTTP sessions were opened before getMe failed: close them.
+            await application.bot.shutdown()
+            raise
         try:
             await _run_until(stop, application, settings, secret, status)
         finally:
@@ -130,6 +139,12 @@ async def serve(application: AnyApplication, settings: Settings, secret: str | N
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     logger.info("bot stopped")
+
+
+async def replay_inbox(application: AnyApplication) -> None:
+    queue = application.update_queue
+    if isinstance(queue, InboxQueue):
+        await queue.replay(application.bot)
 
 
 @contextmanager
@@ -156,6 +171,8 @@ async def _run_until(
         if application.post_init:
             await application.post_init(application)
         await application.start()
+        # What the last run took from Telegram but did not finish, before anything new.
+        await replay_inbox(application)
         if secret is not None:
             assert settings.webhook_url is not None
             with _listening(settings.webhook_listen, settings.webhook_port):

@@ -33,6 +33,7 @@ from bot.telegram.health import (
     QuietApplication,
     health_routes,
 )
+from bot.telegram.inbox import InboxQueue
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # An update is small; documents arrive as file ids, not bytes.
 MAX_BODY_BYTES = 1024 * 1024
+# Bodies up to this size are read (and dropped) to answer 413 cleanly; larger ones are cut off.
+DISCARD_LIMIT = 64 * 1024 * 1024
 
 
 def generate_secret() -> str:
@@ -67,13 +70,33 @@ def check_webhook_url(url: str) -> str | None:
     return None
 
 
+@tornado.web.stream_request_body
 class TelegramUpdateHandler(tornado.web.RequestHandler):
+    """Streams the body in so that an oversized one gets a clean 413: with the server's own
+    limit tornado would answer 400 and close the connection while the client still sends.
+    Past `MAX_BODY_BYTES` the rest is read and dropped; past `DISCARD_LIMIT` (declared in
+    Content-Length) the 413 goes at once and the connection is closed."""
+
     def initialize(
         self, bot_app: Application[Any, Any, Any, Any, Any, Any], secret: str, status: BotStatus
     ) -> None:
         self.bot_app = bot_app
         self.secret = secret
         self.status = status
+        self.chunks: list[bytes] = []
+        self.received = 0
+
+    def prepare(self) -> None:
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > DISCARD_LIMIT:
+            self.send_error(413)
+
+    def data_received(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        if self.received <= MAX_BODY_BYTES:
+            self.chunks.append(chunk)
+        else:
+            self.chunks.clear()
 
     async def post(self) -> None:
         given = self.request.headers.get(SECRET_HEADER)
@@ -89,17 +112,20 @@ class TelegramUpdateHandler(tornado.web.RequestHandler):
             # Telegram retries a non-2xx delivery later, so the update is not lost.
             self.send_error(503)
             return
-        if len(self.request.body) > MAX_BODY_BYTES:
+        if self.received > MAX_BODY_BYTES:
             self.send_error(413)
             return
         try:
-            data = json.loads(self.request.body)
+            data = json.loads(b"".join(self.chunks))
             update = Update.de_json(data, self.bot_app.bot)
         except Exception:
             logger.warning("webhook request with an unreadable update refused")
             self.send_error(400)
             return
-        await self.bot_app.update_queue.put(update)
+        queue = self.bot_app.update_queue
+        await queue.put(update)
+        if isinstance(queue, InboxQueue):
+            await queue.flush()  # stored before Telegram hears 200
         self.set_status(200)
         self.finish()
 
@@ -127,7 +153,7 @@ async def start_webhook_server(
         *health_routes(status),
     ]
     app = QuietApplication(routes)
-    server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=MAX_BODY_BYTES)
+    server = tornado.httpserver.HTTPServer(app, xheaders=True, max_body_size=DISCARD_LIMIT)
     server.listen(port, address=listen)
     logger.info("webhook server on http://%s:%d%s", listen, port, webhook_path(url))
     return HTTPServerHandle(server)

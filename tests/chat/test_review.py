@@ -23,7 +23,7 @@ from bot.chat.review import (
 )
 from bot.chat.service import ReportChat, Turn, encode_button
 from bot.core.answers import AnswersFile, load_answers
-from storage import members, orgs, positions, reports
+from storage import inbox, members, orgs, positions, reports
 from storage.db import session_scope
 from storage.deadlines import set_deadline
 from storage.models import AuditLog, Member, Report, ReportEvent
@@ -229,8 +229,16 @@ def test_return_with_comment_then_fix_resubmit_and_approve(
     assert "下一条文字消息将作为退回意见" in text(asked)
     assert desk.pending_comment(supervisor) == report_id
     restarted = ReviewDesk(engine, today=lambda: JANUARY_2026)  # the bot restarts meanwhile
-    returned = restarted.receive_text(supervisor.telegram_user_id, "表三第二行数字有误，请核对。")
+    with session_scope(engine) as session:  # the comment came through the Telegram inbox
+        inbox.record_updates(session, received=[inbox.Received(77, None, {})])
+    comment = "表三第二行数字有误，请核对。"
+    returned = restarted.receive_text(supervisor.telegram_user_id, comment, update_id=77)
     assert returned is not None and "已退回洪泽区科技局2025年度报告" in text(returned)
+    # Replayed after a crash: answered the same, not taken as an answer in the walkthrough.
+    replayed = restarted.receive_text(
+        supervisor.telegram_user_id, comment, update_id=77, replayed=True
+    )
+    assert replayed is not None and replayed.turn == returned.turn
     [note] = returned.notifications
     assert note.chat_id == staff.chat_id
     assert "表三第二行数字有误，请核对。" in text(note.turn) and "/submit" in text(note.turn)

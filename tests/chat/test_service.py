@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 from docx import Document
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.chat.service import ReportChat, Turn
 from bot.core.answers import load_answers
 from bot.core.form import load_form
 from bot.core.pdf import MISSING_LIBREOFFICE, make_converter
-from storage import members, orgs, reports
+from storage import inbox, members, orgs, reports
 from storage.db import session_scope
-from storage.models import Member
+from storage.models import AnswerHistory, Member
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 JANUARY_2026 = date(2026, 1, 10)  # the 2025 report is being prepared
@@ -227,3 +228,49 @@ def test_generate_without_libreoffice_still_sends_the_docx_and_says_why(
     turn = generate_huaian(engine, org_id, 1003, no_libreoffice)
     assert turn.document is not None and turn.attachments == ()
     assert MISSING_LIBREOFFICE in texts(turn)
+
+
+def inbox_row(engine: Engine, update_id: int) -> None:
+    """The update as the Telegram front end stores it before handling it."""
+    with session_scope(engine) as session:
+        received = [inbox.Received(update_id, 1001, {})]
+        assert inbox.record_updates(session, received=received) == [update_id]
+
+
+def history_count(engine: Engine, field_id: str) -> int:
+    with session_scope(engine) as session:
+        return len(
+            session.exec(select(AnswerHistory).where(AnswerHistory.field_id == field_id)).all()
+        )
+
+
+def test_an_answer_replayed_after_a_crash_is_answered_again_not_applied_twice(
+    engine, service, member
+) -> None:
+    service.open(member)
+    inbox_row(engine, 500)
+    first = service.text(member, "本局依法做好政府信息公开工作。", update_id=500)
+    assert "已保存（本部分共 15 字）" in texts(first)
+    # The process died before the reply went out: the update is handled again at start.
+    replayed = service.text(member, "本局依法做好政府信息公开工作。", update_id=500, replayed=True)
+    assert replayed == first
+    assert history_count(engine, "s1.text") == 1
+    # The same goes for a button whose answer was committed.
+    inbox_row(engine, 501)
+    pressed = service.press(member, first.callback_data("d"), update_id=501)
+    assert "表二" in texts(pressed)
+    assert service.press(member, first.callback_data("d"), update_id=501, replayed=True) == pressed
+
+
+def test_updates_with_lower_ids_are_answered(engine, service, member) -> None:
+    """Telegram restarts update ids after a quiet week, possibly far lower."""
+    skip_to_table_three(service, member)
+    for update_id, row in ((900_000_000, "3 0 1 0 0 0"), (5_000, "1 0 0 0 0 0"), (17, "0")):
+        inbox_row(engine, update_id)
+        turn = service.text(member, row, update_id=update_id)
+        assert "已保存" in texts(turn), texts(turn)
+    with session_scope(engine) as session:
+        values = reports.report_values(session, actor=member, report_id=turn.report_id)
+    assert values["s3.new.natural"] == 3
+    assert values["s3.carried_in.natural"] == 1
+    assert values["s3.disclosed.natural"] == 0

@@ -98,6 +98,12 @@ class FakeTelegram:
         # Seconds every call but getUpdates takes to answer: the round trip to Telegram, which
         # on loopback is otherwise a fraction of a millisecond.
         self.response_delay = 0.0
+        # Called on the server's thread as `hook(record, stage)`: at stage "received" before
+        # a request is carried out (returning True drops it unanswered: for a hook that has
+        # just killed the bot), at "answered" after it was, before the bot hears the answer.
+        self.request_hook: Callable[[RequestRecord, str], bool | None] | None = None
+        # Called on the server's thread after each webhook delivery attempt was recorded.
+        self.delivery_hook: Callable[[WebhookDelivery], None] | None = None
 
         self._requested_port = port
         self.port: int | None = None
@@ -288,6 +294,12 @@ class FakeTelegram:
         fault = self.faults.take(method)
         if fault is not None:
             return self._fail(request, record, fault)
+        if self.request_hook is not None and self.request_hook(record, "received"):
+            # The hook stopped the bot: as if it had died just before sending this request.
+            self.state.finish_request(record, 0, "the bot died before sending it")
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
         try:
             if method.lower() == "getupdates":
                 result = await self._get_updates(params)
@@ -306,6 +318,8 @@ class FakeTelegram:
                 {"ok": False, "error_code": 500, "description": f"Internal Server Error: {exc!r}"},
             )
         self.state.finish_request(record, 200, None)
+        if self.request_hook is not None:
+            self.request_hook(record, "answered")
         return _json_response(200, {"ok": True, "result": result})
 
     def _fail(
@@ -429,17 +443,16 @@ class FakeTelegram:
                 headers["X-Telegram-Bot-Api-Secret-Token"] = webhook.secret_token
             status, reason, _ = await self._post(webhook.url, _dumps(update).encode(), headers)
             delivered = status is not None and 200 <= status < 300
+            delivery = WebhookDelivery(
+                update_id=update["update_id"],
+                attempt=attempt,
+                url=webhook.url,
+                status=status,
+                error=None if status is not None else reason,
+                secret_token=webhook.secret_token,
+            )
             with self.state.lock:
-                self.state.webhook_deliveries.append(
-                    WebhookDelivery(
-                        update_id=update["update_id"],
-                        attempt=attempt,
-                        url=webhook.url,
-                        status=status,
-                        error=None if status is not None else reason,
-                        secret_token=webhook.secret_token,
-                    )
-                )
+                self.state.webhook_deliveries.append(delivery)
                 if not delivered:
                     message = (
                         f"Wrong response from the webhook: {status} {reason}"
@@ -453,6 +466,8 @@ class FakeTelegram:
                     self.state.confirm_update(update["update_id"])
                     attempt = 0
                 self.state.fire()
+            if self.delivery_hook is not None:
+                self.delivery_hook(delivery)
             if not delivered and attempt:
                 await asyncio.sleep(self.webhook_retry_delay * attempt)
 
@@ -594,6 +609,11 @@ class FakeTelegram:
         if ``allowed_updates`` excludes that kind."""
         return self.state.enqueue_update(kind, payload)
 
+    def restart_update_ids(self, next_update_id: int) -> None:
+        """Telegram after a week without updates: ids go on from `next_update_id` (there a
+        random number, maybe far below the last id). Requires no update pending."""
+        self.state.restart_update_ids(next_update_id)
+
     @property
     def pending_update_count(self) -> int:
         with self.state.lock:
@@ -617,6 +637,16 @@ class FakeTelegram:
             lambda: (
                 f"{len(self.state.updates)} updates still pending: {list(self.state.updates)!r}"
             ),
+        )
+
+    async def wait_until_updates_consumed_async(self, timeout: float | None = None) -> None:
+        def ready() -> bool | None:
+            return True if not self.state.updates else None
+
+        await self.state.signal.wait_async(
+            ready,
+            timeout or self.default_timeout,
+            lambda: f"{len(self.state.updates)} updates still pending",
         )
 
     # --- requests --------------------------------------------------------------------------

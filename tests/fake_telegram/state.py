@@ -286,6 +286,8 @@ class BotState:
         self.updates: collections.deque[JSON] = collections.deque()
         self.update_log: list[JSON] = []
         self.next_update_id = first_update_id
+        # The first id since Telegram last chose ids anew (see restart_update_ids).
+        self.first_id_of_run = first_update_id
         self.allowed_updates: list[str] | None = None
         self._update_listeners: list[Callable[[], None]] = []
 
@@ -426,10 +428,26 @@ class BotState:
             listener()
         return update_id
 
+    def restart_update_ids(self, next_update_id: int) -> None:
+        """What Telegram does after a week without updates: the next update id is chosen anew
+        (at random there, by the test here), and may be far below the last one. Only possible
+        with no update pending, as after such a week."""
+        with self.changed:
+            if self.updates:
+                raise RuntimeError("update ids restart only after a quiet spell: updates pending")
+            self.next_update_id = self.first_id_of_run = next_update_id
+
     def take_updates(self, offset: int, limit: int) -> list[JSON]:
-        """getUpdates' queue semantics: a higher offset confirms (forgets) older updates."""
+        """getUpdates' queue semantics: a higher offset confirms (forgets) older updates.
+
+        An offset outside the ids issued since the last restart of ids (a bot still holding
+        the offset from before the quiet week, above or below them) confirms nothing:
+        otherwise no bot would see an update again after ids restarted lower.
+        """
         with self.changed:
             before = len(self.updates)
+            if offset > 0 and not self.first_id_of_run <= offset <= self.next_update_id:
+                offset = 0
             if offset < 0:
                 while len(self.updates) > -offset:
                     self.updates.popleft()

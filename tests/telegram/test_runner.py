@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -39,6 +40,35 @@ def test_token_rejected_by_telegram_exits_3(tg: FakeTelegram, tmp_path: Path, db
     assert "Telegram 拒绝了该机器人令牌" in result.stderr
     assert "Traceback" not in result.stderr
     assert "REVOKED-token-value" not in result.stdout + result.stderr
+    assert "Unclosed" not in result.stderr  # the bot's HTTP sessions were closed
+
+
+def test_telegram_unreachable_exits_1_and_closes_what_it_opened(
+    tmp_path: Path, db_url: str
+) -> None:
+    env = bot_env(None, db_url, TELEGRAM_BOT_TOKEN="123456:TEST-token")
+    env["TELEGRAM_BASE_URL"] = f"http://127.0.0.1:{free_port()}/bot"  # nobody listens
+    result = run_once(["run"], env, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "无法连接 Telegram" in result.stderr
+    assert "Unclosed" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_webhook_port_taken_exits_1_and_closes_what_it_opened(
+    tg: FakeTelegram, tmp_path: Path, db_url: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_once(
+            ["run", "--webhook", f"http://127.0.0.1:{port}/telegram", "--port", str(port)],
+            bot_env(tg, db_url),
+            tmp_path,
+        )
+    assert result.returncode == 1, result.stderr
+    assert f":{port} 上监听" in result.stderr
+    assert "Unclosed" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_token_rejected_in_webhook_mode_exits_3(

@@ -99,6 +99,10 @@ def test_only_requests_with_the_secret_token_are_processed(
         assert tg.call_count("sendMessage") == 0
         assert member_count(db_url, user.id) == 0
 
+        # Over 1 MB: 413, answered (post_update raises if the connection is cut instead).
+        for size in (1024 * 1024, 5 * 1024 * 1024):
+            padded = {**forged, "update_id": 900005, "padding": "x" * size}
+            assert tg.post_update(url, padded, secret_token=SECRET) == 413
         assert tg.post_update(url, {**forged, "update_id": 900004}, secret_token=SECRET) == 200
         user.wait_for_text("登记成功")
         assert member_count(db_url, user.id) == 1

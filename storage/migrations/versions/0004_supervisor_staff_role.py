@@ -4,8 +4,8 @@ An office that supervises the offices below it and also publishes its own report
 account for both: the new role reads and reviews like a supervisor and fills in and submits
 its own organisation's report like staff.
 
-Revision ID: 0004_i23_roles
-Revises: 0001
+Revision ID: 0004
+Revises: 0002
 Create Date: 2026-12-02 04:40:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_i23_roles"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
