@@ -22,6 +22,7 @@ from bot.reader_cli import is_docx, read_command, read_or_exit
 from bot.reminders.cli import remind_command
 from bot.telegram.runner import BotStartError, run_bot
 from bot.terminal import TerminalChat, terminal_member
+from bot.web.cli import web_command
 from storage.cli import SUB_APPS, report_app
 from storage.db import get_engine, upgrade_database
 
@@ -37,6 +38,7 @@ for name, sub_app in SUB_APPS.items():
     app.add_typer(sub_app, name=name)
 report_app.command("read")(read_command)
 app.command("remind")(remind_command)
+app.command("web")(web_command)
 
 
 def _load_or_exit(path: Path) -> AnswersFile:

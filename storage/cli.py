@@ -28,7 +28,7 @@ from storage.db import alembic_config, get_engine, session_scope, upgrade_databa
 from storage.deadlines import set_deadline
 from storage.errors import NotFound, StorageError
 from storage.members import create_invite, deactivate_member, list_members
-from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Organisation, Report, choices
+from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Member, Organisation, Report, choices
 from storage.orgs import create_org, find_org, list_orgs
 from storage.overview import build_rollup
 from storage.reports import export_answers, import_answers
@@ -206,8 +206,18 @@ def member_list(
             state = "已屏蔽机器人"
         typer.echo(
             f"[{member.id}] {member.name}  {ROLE_LABELS[member.role]}  {names[member.org_id]}  "
-            f"Telegram {member.telegram_user_id}  {state}"
+            f"{_accounts(member)}  {state}"
         )
+
+
+def _accounts(member: Member) -> str:
+    """How the member signs in: Telegram, the web, or both."""
+    ways = []
+    if member.telegram_user_id is not None:
+        ways.append(f"Telegram {member.telegram_user_id}")
+    if member.login is not None:
+        ways.append(f"网页登录名 {member.login}")
+    return "，".join(ways) or "未绑定"
 
 
 @member_app.command("remove")

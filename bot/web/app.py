@@ -1,0 +1,121 @@
+"""`create_app(settings)`: the FastAPI application of the web front end."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.chat.sheet import ReportSheet
+from bot.chat.uploads import ReportUploads
+from bot.config import Settings
+from bot.web.deps import CsrfRefused, NotSignedIn
+from bot.web.routes import auth, report
+from storage.db import make_engine
+from storage.errors import NotFound, PermissionDenied, StorageError
+
+HERE = Path(__file__).resolve().parent
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    # Sign-in links carry a token in their path: never sent on to another site.
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """Adds the headers above to every response (plain ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(SECURITY_HEADERS)
+                if not scope["path"].startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _asset_versions() -> dict[str, str]:
+    """Static files' content hashes, appended to their URLs so a new release is fetched."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        for path in (HERE / "static").iterdir()
+        if path.is_file()
+    }
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    engine = engine or make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sheet = ReportSheet(engine)
+    app.state.uploads = ReportUploads(engine)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    versions = _asset_versions()
+
+    def static_url(name: str) -> str:
+        return f"/static/{name}?v={versions.get(name, '')}"
+
+    templates.env.globals["static_url"] = static_url
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(auth.router)
+    app.include_router(report.router)
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": "登录已过期，请刷新页面后重新登录。"}, status_code=401)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
+        message = "页面已过期或来源不明，未执行操作。请刷新页面后重试。"
+        return _error(request, message, 403)
+
+    @app.exception_handler(PermissionDenied)
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: StorageError) -> Response:
+        # The same answer for "not there" and "not yours": ids reveal nothing.
+        return _error(request, "未找到该页面，或您无权访问。", 404)
+
+    @app.exception_handler(StorageError)
+    async def refused(request: Request, exc: StorageError) -> Response:
+        return _error(request, str(exc), 400)
+
+    def _error(request: Request, message: str, status: int) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": message}, status_code=status)
+        return templates.TemplateResponse(
+            request, "error.html", {"message": message, "visit": None}, status_code=status
+        )
+
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
