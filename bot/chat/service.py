@@ -25,7 +25,7 @@ from bot.core.calendar import report_year_for
 from bot.core.checks import check_values, has_errors
 from bot.core.form import ReportForm, load_form
 from bot.core.render import render_report
-from storage import members, positions, reports
+from storage import members, positions, reports, web_accounts
 from storage.db import begin_write, session_scope
 from storage.errors import StorageError, VersionConflict
 from storage.models import (
@@ -99,6 +99,7 @@ HELP_TEXT = (
     "/submit 校验通过后提交报告，送上级审核\n"
     "/review、/overview、/summary 审核、总览、汇总所辖单位报告（督导人员）\n"
     "/cancel 暂停填写（已填内容不会丢失）\n"
+    "/web 获取网页版的一次性登录链接\n"
     "/help 显示本说明\n"
     "表格可一次填写一整行，如“3 0 1 0 0 0”；全部为 0 可只填“0”。"
 )
@@ -270,6 +271,25 @@ class ReportChat:
             if position is not None and position.report_id is not None:
                 positions.update_state(session, member_id=member.id, changes={"active": False})
         return Turn((Reply("已暂停填写，已填写的内容均已保存。发送 /report 可随时从原处继续。"),))
+
+    def web_link(self, member: Member) -> Turn:
+        """/web: a one-time link that signs the member in on the web front end."""
+        base = get_settings().web_url
+        if not base:
+            return Turn((Reply("本单位尚未开通网页版，请联系管理员。"),))
+        assert member.id is not None
+        with session_scope(self.engine) as session:
+            token = web_accounts.create_login_link(session, member_id=member.id)
+        link = f"{base.rstrip('/')}/link/{token}"
+        minutes = int(web_accounts.LINK_TTL.total_seconds() // 60)
+        return Turn(
+            (
+                Reply(
+                    f"网页版登录链接（{minutes} 分钟内有效，只能使用一次，请勿转发）：\n{link}\n"
+                    "登录后可在“账号”页设置登录名和密码，以后直接登录。"
+                ),
+            )
+        )
 
     def _generate(
         self, session: Session, member: Member, report: Report, state: ReportState

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -12,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.chat.service import today_in_settings_zone
 from bot.chat.sheet import ReportSheet
 from bot.chat.uploads import ReportUploads
 from bot.config import Settings
@@ -66,13 +69,20 @@ def _asset_versions() -> dict[str, str]:
     }
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    today: Callable[[], date] = today_in_settings_zone,
+) -> FastAPI:
+    """The app on `engine` (else one for the settings' database); `today` decides which
+    year's report is current (tests fix it)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     engine = engine or make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sheet = ReportSheet(engine)
-    app.state.uploads = ReportUploads(engine)
+    app.state.sheet = ReportSheet(engine, today=today)
+    app.state.uploads = ReportUploads(engine, today=today)
     templates = Jinja2Templates(directory=HERE / "templates")
     versions = _asset_versions()
 

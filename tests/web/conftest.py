@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from storage.db import session_scope
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 PASSWORD = "mima-2026-ok"
+# The 2025 report is being written: last year's is the 2024 sample (tests/fixtures/samples).
+TODAY = date(2025, 12, 15)
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -35,7 +38,7 @@ class Web:
 
     def client(self) -> TestClient:
         """A browser of its own (its own cookies)."""
-        app = create_app(get_settings(), engine=self.engine)
+        app = create_app(get_settings(), engine=self.engine, today=lambda: TODAY)
         return TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
 
     def org(self, name: str) -> int:
@@ -78,6 +81,4 @@ def web(engine: Engine) -> Iterator[Web]:
 
 @pytest.fixture
 def this_year() -> int:
-    from bot.chat.service import today_in_settings_zone
-
-    return report_year_for(today_in_settings_zone())
+    return report_year_for(TODAY)

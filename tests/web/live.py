@@ -8,8 +8,9 @@ import shutil
 import socket
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import uvicorn
@@ -33,12 +34,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(engine: Engine) -> Iterator[str]:
+def live_server(engine: Engine, *, today: Callable[[], date] | None = None) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(get_settings(), engine=engine), host="127.0.0.1", port=port, log_level="warning"
-    )
+    app = create_app(get_settings(), engine=engine, **({"today": today} if today else {}))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -54,8 +54,14 @@ def live_server(engine: Engine) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def chrome_options(*, download_dir: Path, javascript: bool = True, width: int = 1366,
-                   height: int = 768, profile: Path | None = None):  # noqa: ANN201
+def chrome_options(
+    *,
+    download_dir: Path,
+    javascript: bool = True,
+    width: int = 1366,
+    height: int = 768,
+    profile: Path | None = None,
+):
     from selenium.webdriver.chrome.options import Options
 
     options = Options()
@@ -81,9 +87,7 @@ def chrome_options(*, download_dir: Path, javascript: bool = True, width: int = 
 
 
 @contextmanager
-def chromium(
-    *, download_dir: Path, javascript: bool = True, width: int = 1366, height: int = 768
-):  # noqa: ANN201
+def chromium(*, download_dir: Path, javascript: bool = True, width: int = 1366, height: int = 768):
     """A headless Chromium with a fresh profile of its own."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -91,7 +95,10 @@ def chromium(
     os.environ["SE_OFFLINE"] = "true"
     profile = Path(tempfile.mkdtemp(prefix="nianbao-chromium-"))
     options = chrome_options(
-        download_dir=download_dir, javascript=javascript, width=width, height=height,
+        download_dir=download_dir,
+        javascript=javascript,
+        width=width,
+        height=height,
         profile=profile,
     )
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))

@@ -27,7 +27,9 @@
   function showProblem(input, message) {
     const note = document.getElementById(input.id + "-msg");
     if (note) {
-      note.textContent = message || "";
+      // In the cell the reason is enough; the message starts by naming the cell.
+      const text = message || "";
+      note.textContent = text.slice(text.indexOf("：") + 1);
     }
     const cell = input.closest("td");
     if (message) {
