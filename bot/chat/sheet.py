@@ -9,7 +9,7 @@ message, and both check cells with the same parser and messages (`bot.core.value
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -98,6 +98,8 @@ class SaveResult:
     notes: tuple[str, ...] = ()
     error: str | None = None
     version: int | None = None
+    # The report as saved, when the caller asked for it (the page's script shows it at once).
+    sheet: Sheet | None = None
 
     def flash(self) -> dict[str, Any]:
         """As a page shows it after the redirect."""
@@ -142,9 +144,16 @@ class ReportSheet:
         return Sheet(report, state, complete_values(form, values), tuple(findings), writable)
 
     def save(
-        self, member: Member, report_id: int, entries: Mapping[str, str], *, version: int
+        self,
+        member: Member,
+        report_id: int,
+        entries: Mapping[str, str],
+        *,
+        version: int,
+        reload: bool = False,
     ) -> SaveResult:
-        """Cells as typed (field id → text): each checked; the good ones saved together.
+        """Cells as typed (field id → text): each checked; the good ones saved together; an
+        empty one cleared. With `reload`, the result carries the sheet as saved.
 
         A cell holding a tab or a line break is a block pasted into it: laid onto its table
         from that cell.
@@ -152,6 +161,17 @@ class ReportSheet:
         with session_scope(self.engine) as session:
             report = reports.get_report(session, actor=member, report_id=report_id)
             form = load_form(report.kind)
+            values, problems, typed, notes = self._parse(form, entries)
+            result = self._store(
+                session, member, report_id, values, problems, typed, notes, version
+            )
+            if reload:
+                result = replace(result, sheet=self._sheet(session, member, report_id))
+            return result
+
+    def _parse(
+        self, form: ReportForm, entries: Mapping[str, str]
+    ) -> tuple[dict[str, Value | None], dict[str, str], dict[str, str], list[str]]:
         values: dict[str, Value | None] = {}
         problems: dict[str, str] = {}
         typed: dict[str, str] = {}
@@ -168,14 +188,15 @@ class ReportSheet:
                 typed.update(pasted.typed)
                 notes.extend(self._total_notes(form, pasted))
                 continue
-            if field_def.numeric and not text.strip():
-                continue  # an empty cell in a table form: nothing typed there
+            if not text.strip():
+                values[field_id] = None  # emptied: the cell is blank again
+                continue
             try:
                 values[field_id] = parse_value(field_def, text)
             except ValueProblem as exc:
                 problems[field_id] = f"{field_def.label}：{exc}"
                 typed[field_id] = text
-        return self._store(member, report_id, values, problems, typed, notes, version)
+        return values, problems, typed, notes
 
     def paste(
         self,
@@ -191,27 +212,37 @@ class ReportSheet:
         with session_scope(self.engine) as session:
             report = reports.get_report(session, actor=member, report_id=report_id)
             form = load_form(report.kind)
-        try:
-            section = form.section(section_id)
-            pasted = parse_block(form, section, text, start_row=start_row)
-        except KeyError:
-            return SaveResult(error="没有这个部分。")
-        except PasteProblem as exc:
-            return SaveResult(error=f"未能粘贴：{exc}")
-        notes = self._total_notes(form, pasted)
-        if pasted.values and not pasted.problems:
-            notes.insert(0, f"已粘贴{section.table}的 {len(pasted.values)} 格。")
-        return self._store(
-            member, report_id, dict(pasted.values), pasted.problems, pasted.typed, notes, version
-        )
+            try:
+                section = form.section(section_id)
+                pasted = parse_block(form, section, text, start_row=start_row)
+            except KeyError:
+                return SaveResult(error="没有这个部分。")
+            except PasteProblem as exc:
+                return SaveResult(error=f"未能粘贴：{exc}")
+            notes = self._total_notes(form, pasted)
+            if pasted.values and not pasted.problems:
+                notes.insert(0, f"已粘贴{section.table}的 {len(pasted.values)} 格。")
+            values: dict[str, Value | None] = dict(pasted.values)
+            return self._store(
+                session, member, report_id, values, pasted.problems, pasted.typed, notes, version
+            )
 
     def use_previous(
         self, member: Member, report_id: int, section_id: str, *, version: int
     ) -> SaveResult:
         """沿用上年: last year's text for a narrative section still empty, or last year's
         结转下年度 as this year's 上年结转."""
-        sheet = self.load(member, report_id)
-        section = sheet.form.section(section_id)
+        with session_scope(self.engine) as session:
+            sheet = self._sheet(session, member, report_id)
+            return self._use_previous(session, member, sheet, section_id, version)
+
+    def _use_previous(
+        self, session: Session, member: Member, sheet: Sheet, section_id: str, version: int
+    ) -> SaveResult:
+        try:
+            section = sheet.form.section(section_id)
+        except KeyError:
+            return SaveResult(error="没有这个部分。")
         previous = sheet.state.previous or {}
         values: dict[str, Value | None] = {}
         if section.text_field:
@@ -224,9 +255,9 @@ class ReportSheet:
                     values.update(previous_suggestion(sheet.state, question) or {})
         if not values:
             return SaveResult(error="没有可沿用的上年内容（或本部分已填写）。")
-        return self._store(
-            member, report_id, values, {}, {}, ["已沿用上年内容，请据本年实际核对修改。"], version
-        )
+        note = ["已沿用上年内容，请据本年实际核对修改。"]
+        assert sheet.report.id is not None
+        return self._store(session, member, sheet.report.id, values, {}, {}, note, version)
 
     def _paste_at(self, form: ReportForm, field_id: str, text: str) -> PasteResult:
         section = form.section(form.field(field_id).section)
@@ -258,6 +289,7 @@ class ReportSheet:
 
     def _store(
         self,
+        session: Session,
         member: Member,
         report_id: int,
         values: dict[str, Value | None],
@@ -268,25 +300,24 @@ class ReportSheet:
     ) -> SaveResult:
         if not values:
             return SaveResult(problems=problems, typed=typed, notes=tuple(notes), version=version)
-        with session_scope(self.engine) as session:
-            try:
-                report = reports.save_answers(
-                    session,
-                    actor=member,
-                    report_id=report_id,
-                    values=values,
-                    raw={
-                        f: str(v)[:200]
-                        for f, v in values.items()
-                        if v is not None and not isinstance(v, str)
-                    },
-                    expected_version=version,
-                )
-            except StorageError as exc:
-                kept = {f: typed.get(f, "" if v is None else str(v)) for f, v in values.items()}
-                return SaveResult(
-                    problems=problems, typed={**kept, **typed}, notes=tuple(notes), error=str(exc)
-                )
+        try:
+            report = reports.save_answers(
+                session,
+                actor=member,
+                report_id=report_id,
+                values=values,
+                raw={
+                    f: str(v)[:200]
+                    for f, v in values.items()
+                    if v is not None and not isinstance(v, str)
+                },
+                expected_version=version,
+            )
+        except StorageError as exc:
+            kept = {f: typed.get(f, "" if v is None else str(v)) for f, v in values.items()}
+            return SaveResult(
+                problems=problems, typed={**kept, **typed}, notes=tuple(notes), error=str(exc)
+            )
         return SaveResult(tuple(values), problems, typed, tuple(notes), version=report.version)
 
     def generate(self, member: Member, report_id: int) -> tuple[Document, list[Finding]]:

@@ -6,8 +6,11 @@ templates only loop over it: nothing here or there re-types a label.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from bot.chat.sheet import Sheet
 from bot.core.form import ReportForm, Row, Section
 
 
@@ -140,3 +143,67 @@ def cell_span(section: Section, field_id: str) -> int:
             if field_id in row.fields:
                 return width // len(group.columns) if len(group.columns) < width else 1
     return 1
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One cell as the page shows it, computed here so the template only prints it."""
+
+    field_id: str
+    anchor: str
+    label: str
+    value: str
+    shown: str
+    derived: bool
+    span: int
+    numeric_mode: str
+    css_class: str
+    problem: str
+
+
+def table_rows(
+    sheet: Sheet, section: Section, table: Layout, flash: Mapping[str, Any]
+) -> list[list[Head | CellView]]:
+    """The body of a table with every cell's value: saved, else refused as typed, else
+    pre-filled from last year."""
+    problems: Mapping[str, str] = flash.get("problems") or {}
+    typed: Mapping[str, str] = flash.get("typed") or {}
+    prefill = sheet.prefill(section)
+    form = sheet.form
+    rows: list[list[Head | CellView]] = []
+    for row in table.body:
+        cells: list[Head | CellView] = []
+        for item in row:
+            if isinstance(item, Head):
+                cells.append(item)
+                continue
+            field_def = form.field(item.field_id)
+            shown = sheet.shown(item.field_id)
+            problem = problems.get(item.field_id, "")
+            css_class = ""
+            if field_def.derived:
+                css_class = "total"
+            elif problem:
+                css_class = "refused"
+            elif not shown and item.field_id in prefill:
+                css_class = "prefilled"
+            value = typed.get(item.field_id)
+            if value is None:
+                value = shown or prefill.get(item.field_id, "")
+            cells.append(
+                CellView(
+                    field_id=item.field_id,
+                    anchor=cell_anchor(item.field_id),
+                    label=field_def.label,
+                    value=value,
+                    shown=shown,
+                    derived=field_def.derived,
+                    span=cell_span(section, item.field_id),
+                    numeric_mode="decimal" if field_def.type.kind == "amount" else "numeric",
+                    css_class=css_class,
+                    # In the cell the reason is enough: the message starts with the cell's name.
+                    problem=problem.removeprefix(f"{field_def.label}："),
+                )
+            )
+        rows.append(cells)
+    return rows

@@ -145,7 +145,9 @@ def test_a_new_member_fills_checks_and_generates_the_whole_report(
     )
     WebDriverWait(driver, 10).until(lambda d: "未能保存" in d.page_source)
     alert = driver.find_element(By.CSS_SELECTOR, "div.error[role=alert]").text
-    assert "表三「（三）不予公开：2.其他法律行政法规禁止公开」行「商业企业」列：“1O”不是数字" in alert
+    assert (
+        "表三「（三）不予公开：2.其他法律行政法规禁止公开」行「商业企业」列：“1O”不是数字" in alert
+    )
     cell = driver.find_element(By.ID, _anchor(bad))
     assert cell.get_attribute("value") == "1O"  # kept as typed, to be fixed
     assert cell.get_attribute("aria-invalid") == "true"

@@ -16,7 +16,7 @@ from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
 from bot.core.checks import numbered_messages
 from bot.web.deps import CsrfChecked, DbEngine, Sheets, SignedIn, Uploads, Visit
 from bot.web.pages import redirect, render
-from bot.web.tables import Cell, cell_anchor, cell_span, layout
+from bot.web.tables import cell_anchor, cell_span, layout, table_rows
 from storage import web_accounts
 from storage.db import session_scope
 from storage.models import STATUS_LABELS
@@ -47,7 +47,7 @@ def _page_context(sheet: Sheet) -> dict[str, Any]:
         "done": done,
         "total": total,
         "layouts": {s.id: layout(sheet.form, s) for s in sheet.form.sections if s.table},
-        "Cell": Cell,
+        "table_rows": table_rows,
         "anchor": cell_anchor,
         "cell_span": cell_span,
         "numbered": numbered_messages,
@@ -104,8 +104,9 @@ def save_cell(
     version: Annotated[int, Form()],
 ) -> Response:
     """One cell or text from the page's script: saved, then what changed on the page."""
-    result = sheets.save(visit.member, report_id, {field: value}, version=version)
-    sheet = sheets.load(visit.member, report_id)
+    result = sheets.save(visit.member, report_id, {field: value}, version=version, reload=True)
+    sheet = result.sheet
+    assert sheet is not None
     templates = request.app.state.templates
     findings = templates.get_template("findings.html")
     done, total = sheet.progress
