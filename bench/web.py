@@ -1,7 +1,7 @@
 """Web latency: members saving cells at once on nianbao's report page, against a bare FastAPI
 handler writing one row, in the same run.
 
-    python bench/web.py [--members 50] [--saves 40] [--think 0.5] [--rounds 3]
+    python bench/web.py [--members 50] [--saves 40] [--think 2.0] [--rounds 3]
                         [--database-url URL]
 
 Two servers run as their own processes under uvicorn (one worker each) on 127.0.0.1:
@@ -284,7 +284,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--saves", type=int, default=40, help="saves per member per round")
-    parser.add_argument("--think", type=float, default=0.5, help="mean pause between saves (s)")
+    parser.add_argument("--think", type=float, default=2.0, help="mean pause between saves (s)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default=None, help="PostgreSQL admin URL")
     args = parser.parse_args()

@@ -125,6 +125,13 @@ class ReportSheet:
             assert report.id is not None
             return report.id
 
+    def readable(self, member: Member, *, year: int | None = None) -> list[Report]:
+        """The reports of `year` (this year's by default) the member may read: a supervisor's
+        way into the reports of the organisations below them."""
+        with session_scope(self.engine) as session:
+            year = year or report_year_for(self.today())
+            return reports.list_reports(session, actor=member, year=year)
+
     def load(self, member: Member, report_id: int) -> Sheet:
         with session_scope(self.engine) as session:
             return self._sheet(session, member, report_id)

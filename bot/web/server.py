@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import uvicorn
 
@@ -28,6 +29,10 @@ def run_web(settings: Settings, *, host: str, port: int) -> None:
         server_header=False,
         timeout_graceful_shutdown=10,
     )
+    # uvicorn handles SIGTERM/SIGINT itself, then raises the signal again for the handler
+    # that was installed before it: a no-op here, so a requested stop exits with status 0.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, lambda signum, frame: None)
     try:
         uvicorn.Server(config).run()
     finally:

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.core.answers import load_answers, parse_answers
 from bot.core.reader import read_report
 from bot.core.render import render_report
-from storage import reports
+from storage import orgs, reports
 from storage.db import session_scope
 from storage.models import Member
 from tests.web.conftest import SAMPLES, Web, csrf_of
@@ -297,3 +297,25 @@ def test_the_page_labels_every_input(page: Page) -> None:
     inputs = re.findall(r'<(?:input|textarea|select)\b[^>]*\bid="([^"]+)"', html)
     labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
     assert inputs and set(inputs) <= labelled
+
+
+def test_a_supervisor_reads_the_reports_below_but_cannot_write(web: Web) -> None:
+    with session_scope(web.engine) as session:
+        office = orgs.create_org(session, name="某某市政务公开办", org_type="city_gov")
+        bureau = orgs.create_org(
+            session, name="某某市某某局", org_type="department", parent_id=office.id
+        )
+    staff = web.client()
+    web.join(staff, bureau.id, "tianqi")
+    page = Page(staff, web.report_url(staff))
+    page.post("/sections/s3", {"v.s3.new.natural": "8"})
+    supervisor = web.client()
+    web.join(supervisor, office.id, "dudao", role="supervisor")
+    listing = supervisor.get("/report")
+    assert listing.status_code == 200 and "某某市某某局" in listing.text
+    report = Page(supervisor, page.url)
+    assert "（只读）" in report.html and " readonly" in report.html
+    assert report.value_of("s3.new.natural") == "8"
+    report.post("/sections/s3", {"v.s3.new.natural": "9"})
+    assert "督导人员只能查看和审核报告，不能代为填报" in report.reload()
+    assert Page(staff, page.url).value_of("s3.new.natural") == "8"

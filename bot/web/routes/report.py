@@ -55,7 +55,15 @@ def _page_context(sheet: Sheet) -> dict[str, Any]:
 
 
 @router.get("/report")
-def my_report(sheets: Sheets, visit: SignedIn, year: int | None = None) -> Response:
+def my_report(
+    request: Request, sheets: Sheets, visit: SignedIn, year: int | None = None
+) -> Response:
+    """Staff: their organisation's report of the year. Supervisors fill none: the reports
+    of the organisations in their care, to read."""
+    if visit.member.role == "supervisor":
+        listed = sheets.readable(visit.member, year=year)
+        context = {"reports": listed, "statuses": STATUS_LABELS}
+        return render(request, "reports.html", context, visit=visit)
     return redirect(f"/reports/{sheets.current_report(visit.member, year=year)}")
 
 
