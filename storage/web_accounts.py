@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from storage import access, audit, clock
 from storage.db import write_transaction
 from storage.errors import InviteError, NotFound, StorageError
-from storage.members import ALREADY_USED, hash_code
+from storage.members import check_usable, claim, hash_code
 from storage.models import Invite, LoginAttempt, LoginLink, Member, WebSession
 
 SESSION_TTL = timedelta(hours=12)
@@ -115,10 +115,7 @@ def join_with_invite(
     if invite is None:
         record_failure(session, attempt_keys)
         raise InviteError("邀请码无效，请核对后重新输入（不区分大小写）")
-    if invite.used_at is not None:
-        raise InviteError(ALREADY_USED)
-    if invite.expires_at <= now:
-        raise InviteError("该邀请码已过期，请联系管理员重新生成")
+    check_usable(invite, now)
     with write_transaction(session):
         if session.exec(select(Member.id).where(Member.login == login)).first() is not None:
             raise StorageError(f"登录名「{login}」已被使用，请换一个")
@@ -131,14 +128,7 @@ def join_with_invite(
         )
         session.add(member)
         session.flush()
-        # The conditional update makes the code single-use under concurrent redemptions.
-        claimed = session.execute(
-            sa.update(Invite)
-            .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[union-attr]
-            .values(used_at=now, used_by_member_id=member.id)
-        )
-        if claimed.rowcount != 1:
-            raise InviteError(ALREADY_USED)
+        claim(session, invite=invite, member=member, now=now)
         audit.record(
             session,
             actor=f"web:{login}",

@@ -8,10 +8,12 @@ from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.chat.service import today_in_settings_zone
@@ -111,6 +113,15 @@ def create_app(
     async def not_found(request: Request, exc: StorageError) -> Response:
         # The same answer for "not there" and "not yours": ids reveal nothing.
         return _error(request, "未找到该页面，或您无权访问。", 404)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "未找到该页面，或您无权访问。", 405: "不支持该操作。"}
+        return _error(request, messages.get(exc.status_code, "请求无法处理。"), exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_form(request: Request, exc: RequestValidationError) -> Response:
+        return _error(request, "提交的内容不完整或格式不正确，请刷新页面后重试。", 400)
 
     @app.exception_handler(StorageError)
     async def refused(request: Request, exc: StorageError) -> Response:

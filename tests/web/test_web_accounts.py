@@ -198,3 +198,15 @@ def test_security_headers_on_every_page(web: Web) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     script = web.client().get("/static/app.js")
     assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"
+
+
+def test_unknown_pages_and_malformed_posts_answer_in_chinese(web: Web) -> None:
+    client = web.client()
+    web.join(client, web.org("某某局"), "chenshi")
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "未找到该页面" in missing.text
+    url = web.report_url(client)
+    token = csrf_of(client.get(url).text)
+    response = client.post(url + "/sections/s3/paste", data={"csrf": token, "start_row": "x"})
+    assert response.status_code == 400
+    assert "提交的内容不完整或格式不正确" in response.text
