@@ -4,7 +4,8 @@ handler writing one row, in the same run.
     python bench/web.py [--members 50] [--saves 40] [--think 2.0] [--rounds 3]
                         [--database-url URL]
 
-Two servers run as their own processes under uvicorn (one worker each) on 127.0.0.1:
+Two servers run as their own processes under uvicorn (one worker each, connections kept
+alive longer than a member's pauses, as a browser keeps them) on 127.0.0.1:
 nianbao's web app (`bot.web.app.create_app`), and a bare FastAPI app whose POST handler
 inserts one row with SQLAlchemy and whose GET returns a short page. Both use the same kind of
 database (SQLite files by default; with `--database-url` a PostgreSQL server, on a database
@@ -68,7 +69,8 @@ from bot.web.app import create_app
 from storage.db import make_engine
 settings = get_settings().model_copy(update={"database_url": sys.argv[1], "log_level": "WARNING"})
 app = create_app(settings, engine=make_engine(sys.argv[1]), today=lambda: date(2025, 12, 15))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",
+            timeout_keep_alive=120)
 """
 
 BARE_SERVER = """
@@ -103,7 +105,8 @@ def save(member: Annotated[int, Form()], field: Annotated[str, Form()],
 def page() -> HTMLResponse:
     return HTMLResponse("<!doctype html><title>bare</title><p>bare</p>")
 
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",
+            timeout_keep_alive=120)
 """
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -27,7 +28,7 @@ from bot.core.form import ReportForm, Section, load_form
 from bot.core.render import render_report
 from bot.core.values import Value, ValueProblem, format_value, parse_value
 from storage import access, reports
-from storage.db import session_scope
+from storage.db import begin_write, session_scope
 from storage.errors import StorageError
 from storage.models import Member, Report
 
@@ -39,7 +40,6 @@ class Sheet:
     report: Report
     state: ReportState
     completed: Mapping[str, Value]
-    findings: tuple[Finding, ...]
     writable: bool
 
     @property
@@ -50,26 +50,33 @@ class Sheet:
     def progress(self) -> tuple[int, int]:
         return progress(self.state)
 
+    @cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every check (the preview, generating); a table's own are cheaper to get."""
+        return tuple(check_values(self.form, self.state.values, previous=self.state.previous))
+
     def shown(self, field_id: str) -> str:
         """A cell as the report prints it ('' while empty)."""
         value = self.completed.get(field_id)
         return "" if value is None else format_value(value, self.form.field(field_id).type)
 
     def section_findings(self, section: Section) -> list[Finding]:
-        """The relations among this table's cells (blanks are listed in the preview)."""
+        """The relations among this table's cells (blanks are listed in the preview). Only
+        the relations that involve the table are run: a saved cell answers with these."""
         fields = {f.id for f in self.form.fields.values() if f.section == section.id}
-        return [
-            f
-            for f in self.findings
-            if f.check not in CONTENT_ONLY and f.fields and set(f.fields) <= fields
-        ]
+        checks = {r.check for r in self.form.relations if fields.intersection(r.current_fields)}
+        found = check_values(
+            self.form, self.state.values, previous=self.state.previous, checks=checks
+        )
+        return [f for f in found if f.fields and set(f.fields) <= fields]
 
     def text_findings(self, section: Section) -> list[Finding]:
-        return [
-            f
-            for f in self.findings
-            if section.text_field in f.fields and f.check not in CONTENT_ONLY
-        ]
+        """The narrative checks of a text section (its length, what it must state)."""
+        checks = set(self.form.content_checks) - CONTENT_ONLY
+        found = check_values(
+            self.form, self.state.values, previous=self.state.previous, checks=checks
+        )
+        return [f for f in found if section.text_field in f.fields]
 
     def prefill(self, section: Section) -> dict[str, str]:
         """Cells still empty that last year's report fills (上年结转), as they would show."""
@@ -142,13 +149,12 @@ class ReportSheet:
         values = reports.report_values(session, actor=member, report_id=report_id)
         previous = reports.previous_values(session, actor=member, report=report)
         state = ReportState(form, report.agency, report.year, values, previous=previous)
-        findings = check_values(form, values, previous=previous)
         try:
             access.check_write(session, member, report)
             writable = True
         except StorageError:
             writable = False
-        return Sheet(report, state, complete_values(form, values), tuple(findings), writable)
+        return Sheet(report, state, complete_values(form, values), writable)
 
     def save(
         self,
@@ -166,12 +172,16 @@ class ReportSheet:
         from that cell.
         """
         with session_scope(self.engine) as session:
+            # One write transaction: the report is read under its lock once, for the parse
+            # and the save (as a chat answer is).
+            begin_write(session)
             report = reports.get_report(session, actor=member, report_id=report_id)
             form = load_form(report.kind)
             values, problems, typed, notes = self._parse(form, entries)
             result = self._store(
                 session, member, report_id, values, problems, typed, notes, version
             )
+            session.commit()
             if reload:
                 result = replace(result, sheet=self._sheet(session, member, report_id))
             return result

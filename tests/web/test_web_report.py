@@ -319,3 +319,10 @@ def test_a_supervisor_reads_the_reports_below_but_cannot_write(web: Web) -> None
     report.post("/sections/s3", {"v.s3.new.natural": "9"})
     assert "督导人员只能查看和审核报告，不能代为填报" in report.reload()
     assert Page(staff, page.url).value_of("s3.new.natural") == "8"
+
+
+def test_a_forged_section_id_cannot_inject_into_the_redirect(page: Page) -> None:
+    response = page.post("/sections/s3%0D%0ASet-Cookie:%20x=1", {"v.s3.new.natural": "1"})
+    assert response.status_code == 303
+    assert response.headers["location"] == page.url
+    assert "x" not in page.client.cookies

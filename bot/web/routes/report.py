@@ -4,16 +4,17 @@ redirects (PRG); the page's script posts single cells to `/cells` and gets JSON 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from bot.chat.sheet import SaveResult, Sheet
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
-from bot.core.checks import numbered_messages
 from bot.web.deps import CsrfChecked, DbEngine, Sheets, SignedIn, Uploads, Visit
 from bot.web.pages import redirect, render
 from bot.web.tables import cell_anchor, cell_span, layout, table_rows
@@ -24,15 +25,16 @@ from storage.models import STATUS_LABELS
 router = APIRouter()
 CELL_PREFIX = "v."
 SHOWN_PREFIX = "was."
+_SECTION_ID = re.compile(r"^[A-Za-z0-9_]{1,20}$")
 
 
-def _flash(engine: Any, visit: Visit, result: SaveResult | dict[str, Any]) -> None:
+def _flash(engine: Engine, visit: Visit, result: SaveResult | dict[str, Any]) -> None:
     flash = result.flash() if isinstance(result, SaveResult) else result
     with session_scope(engine) as session:
         web_accounts.set_flash(session, token_hash=visit.web_session.token_hash, flash=flash)
 
 
-def _take_flash(engine: Any, visit: Visit) -> dict[str, Any]:
+def _take_flash(engine: Engine, visit: Visit) -> dict[str, Any]:
     with session_scope(engine) as session:
         return web_accounts.take_flash(session, visit.web_session)
 
@@ -50,7 +52,6 @@ def _page_context(sheet: Sheet) -> dict[str, Any]:
         "table_rows": table_rows,
         "anchor": cell_anchor,
         "cell_span": cell_span,
-        "numbered": numbered_messages,
     }
 
 
@@ -98,7 +99,7 @@ async def save_section(
                 entries[field_id] = value
     result = await _run(sheets.save, visit.member, report_id, entries, version=version)
     await _run(_flash, engine, visit, result)
-    return redirect(f"/reports/{report_id}#sec-{section_id}")
+    return _back_to(report_id, section_id)
 
 
 @router.post("/reports/{report_id}/cells", dependencies=[CsrfChecked])
@@ -153,7 +154,7 @@ def paste(
         visit.member, report_id, section_id, block, version=version, start_row=start_row
     )
     _flash(engine, visit, {**result.flash(), "block": {section_id: block} if result.error else {}})
-    return redirect(f"/reports/{report_id}#sec-{section_id}")
+    return _back_to(report_id, section_id)
 
 
 @router.post("/reports/{report_id}/sections/{section_id}/previous", dependencies=[CsrfChecked])
@@ -167,7 +168,7 @@ def use_previous(
 ) -> Response:
     result = sheets.use_previous(visit.member, report_id, section_id, version=version)
     _flash(engine, visit, result)
-    return redirect(f"/reports/{report_id}#sec-{section_id}")
+    return _back_to(report_id, section_id)
 
 
 @router.get("/reports/{report_id}/preview")
@@ -231,6 +232,12 @@ def adopt(engine: DbEngine, uploads: Uploads, visit: SignedIn, report_id: int) -
 async def _run(function: Any, *args: Any, **kwargs: Any) -> Any:
     """A blocking service call from an async route (which had to read the form itself)."""
     return await run_in_threadpool(function, *args, **kwargs)
+
+
+def _back_to(report_id: int, section_id: str) -> Response:
+    """The report page at the section posted from (an id from the URL: only a plain one)."""
+    anchor = f"#sec-{section_id}" if _SECTION_ID.match(section_id) else ""
+    return redirect(f"/reports/{report_id}{anchor}")
 
 
 def _int(value: Any) -> int:
