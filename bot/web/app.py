@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.chat.service import today_in_settings_zone
 from bot.chat.sheet import ReportSheet
-from bot.chat.uploads import ReportUploads
+from bot.chat.uploads import MAX_UPLOAD_BYTES, ReportUploads
 from bot.config import Settings
 from bot.web.deps import CsrfRefused, NotSignedIn
 from bot.web.routes import auth, report
@@ -26,6 +26,9 @@ from storage.db import make_engine
 from storage.errors import NotFound, PermissionDenied, StorageError
 
 HERE = Path(__file__).resolve().parent
+# A form's fields and a pasted block; the narratives are at most 20,000 characters.
+FORM_BYTES = 1024 * 1024
+UPLOAD_FORM_OVERHEAD = 64 * 1024
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -60,6 +63,54 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Refuses a request body larger than the route could want before anything reads it: an
+    upload may be a Word report (20 MB, as the chat takes), any other form far less."""
+
+    MESSAGE = "提交的内容过大（上传的 Word 文件不超过 20 MB），未执行操作。"
+
+    def __init__(self, app: ASGIApp, *, upload_bytes: int, form_bytes: int) -> None:
+        self.app = app
+        self.upload_bytes = upload_bytes
+        self.form_bytes = form_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_bytes if scope["path"].endswith("/upload") else self.form_bytes
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:  # a body sent without a length
+                raise RuntimeError("request body over the limit")
+            return message
+
+        await self.app(scope, counted, send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = f"<!doctype html><meta charset=utf-8><p>{self.MESSAGE}</p>".encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def _asset_versions() -> dict[str, str]:
@@ -134,6 +185,9 @@ def create_app(
             request, "error.html", {"message": message, "visit": None}, status_code=status
         )
 
+    app.add_middleware(
+        BodyLimit, upload_bytes=MAX_UPLOAD_BYTES + UPLOAD_FORM_OVERHEAD, form_bytes=FORM_BYTES
+    )
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -200,6 +200,11 @@ def test_uploads_are_bounded_and_checked_as_in_the_chat(page: Page) -> None:
     too_big = b"x" * (20 * 1024 * 1024 + 1)
     page.post("/upload", {}, files={"file": ("big.docx", too_big)})
     assert "文件过大（超过 20 MB）" in page.reload()
+    far_too_big = page.post("/upload", {}, files={"file": ("big.docx", too_big + b"x" * 70_000)})
+    assert far_too_big.status_code == 413  # refused before anything reads the body
+    assert "上传的 Word 文件不超过 20 MB" in far_too_big.text
+    huge_form = page.post("/sections/s1", {"v.s1.text": "字" * 400_000})
+    assert huge_form.status_code == 413
     page.post("/upload", {}, files={"file": ("report.pdf", b"%PDF-1.4")})
     assert "请发送 Word（.docx）格式的年度报告" in page.reload()
     page.post("/upload", {}, files={"file": ("fake.docx", b"not a zip")})
