@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo web test lint bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON) 未找到）"; exit 1; }
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/nianbao demo
+
+# The web front end on 127.0.0.1:8080 with a demo organisation and account (its own database).
+web: $(STAMP)
+	$(BIN)/nianbao web --demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/read_layouts.py
 	$(BIN)/python bench/narrative.py
 	$(BIN)/python bench/transcript.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache

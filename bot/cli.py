@@ -24,9 +24,11 @@ app = typer.Typer(
             "db": "storage.cli:db_app",
             "org": "storage.cli:org_app",
             "invite": "storage.cli:invite_app",
-            "member": "storage.cli:member_app",
+            # storage.cli's member group, with `password-reset` (bot/web/cli.py) added to it.
+            "member": "bot.web.cli:member_app",
             "deadline": "storage.cli:deadline_app",
             "remind": "bot.reminders.cli:remind_command",
+            "web": "bot.web.cli:web_command",
         }
     ),
     help="nianbao：政府信息公开工作年度报告助手",

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     health_listen: str = Field(default="127.0.0.1", validation_alias="NIANBAO_HEALTH_LISTEN")
     log_level: str = Field(default="INFO", validation_alias="NIANBAO_LOG_LEVEL")
 
+    # The web front end (`nianbao web`, docs/web.md). The address staff open, for the one-time
+    # sign-in links the bot sends (/web); unset: the bot says the web is not set up.
+    web_url: str | None = Field(default=None, validation_alias="NIANBAO_WEB_URL")
+    # Cookies only over HTTPS: set when the site is served over HTTPS (a proxy in front).
+    web_secure_cookies: bool = Field(default=False, validation_alias="NIANBAO_WEB_SECURE_COOKIES")
+
     @property
     def worker_thread_count(self) -> int:
         """NIANBAO_WORKER_THREADS, else 1 on SQLite and 2 on PostgreSQL.

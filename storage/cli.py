@@ -35,6 +35,7 @@ from storage.models import (
     ORG_TYPE_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
+    Member,
     Organisation,
     Report,
     choices,
@@ -214,8 +215,18 @@ def member_list(
             state = "已屏蔽机器人"
         typer.echo(
             f"[{member.id}] {member.name}  {ROLE_LABELS[member.role]}  {names[member.org_id]}  "
-            f"Telegram {member.telegram_user_id}  {state}"
+            f"{_accounts(member)}  {state}"
         )
+
+
+def _accounts(member: Member) -> str:
+    """How the member signs in: Telegram, the web, or both."""
+    ways = []
+    if member.telegram_user_id is not None:
+        ways.append(f"Telegram {member.telegram_user_id}")
+    if member.login is not None:
+        ways.append(f"网页登录名 {member.login}")
+    return "，".join(ways) or "未绑定"
 
 
 @member_app.command("remove")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -120,10 +120,7 @@ def redeem_invite(
             session.add(InviteAttempt(telegram_user_id=telegram_user_id, attempted_at=now))
             session.commit()  # the wrong guess counts even though the call fails
             raise InviteError("邀请码无效，请核对后重新输入（不区分大小写）")
-        if invite.used_at is not None:
-            raise InviteError(ALREADY_USED)
-        if invite.expires_at <= now:
-            raise InviteError("该邀请码已过期，请联系管理员重新生成")
+        check_usable(invite, now)
         member = session.exec(
             select(Member).where(Member.telegram_user_id == telegram_user_id)
         ).first()
@@ -145,15 +142,28 @@ def redeem_invite(
             member.chat_id = chat_id if chat_id is not None else member.chat_id
         session.add(member)
         session.flush()
-        # The conditional update is what makes the code single-use under concurrent redemptions.
-        claimed = session.execute(
-            sa.update(Invite)
-            .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[union-attr]
-            .values(used_at=now, used_by_member_id=member.id)
-        )
-        if claimed.rowcount != 1:
-            raise InviteError(ALREADY_USED)
+        claim(session, invite=invite, member=member, now=now)
     return member
+
+
+def check_usable(invite: Invite, now: datetime) -> None:
+    """Refuse an invite already used or expired (the bot's and the web's messages)."""
+    if invite.used_at is not None:
+        raise InviteError(ALREADY_USED)
+    if invite.expires_at <= now:
+        raise InviteError("该邀请码已过期，请联系管理员重新生成")
+
+
+def claim(session: Session, *, invite: Invite, member: Member, now: datetime) -> None:
+    """Mark the invite used by `member`, inside the caller's write transaction. The
+    conditional update is what makes a code single-use under concurrent redemptions."""
+    claimed = session.execute(
+        sa.update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[union-attr]
+        .values(used_at=now, used_by_member_id=member.id)
+    )
+    if claimed.rowcount != 1:
+        raise InviteError(ALREADY_USED)
 
 
 # Built once: every incoming message looks its sender up.

@@ -107,14 +107,19 @@ class Member(SQLModel, table=True):
     __table_args__ = (sa.CheckConstraint(_in("role", list(ROLE_LABELS)), name="role"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    # Telegram ids exceed 32 bits.
-    telegram_user_id: int = Field(sa_type=sa.BigInteger, unique=True)
+    # Telegram ids exceed 32 bits. None: a member who joined on the web only.
+    telegram_user_id: int | None = Field(
+        default=None, sa_type=sa.BigInteger, unique=True, nullable=True
+    )
     name: str = Field(max_length=200)
     role: str = Field(max_length=20)
     org_id: int = Field(foreign_key="organisations.id", index=True)
     active: bool = True
     chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     blocked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The web front end's sign-in: a login name and an argon2 hash (bot/web/passwords.py).
+    login: str | None = Field(default=None, max_length=64, unique=True)
+    password_hash: str | None = Field(default=None, max_length=200)
     created_at: datetime = _created()
 
     @property
@@ -287,3 +292,43 @@ class InboxUpdate(SQLModel, table=True):
     turn: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON(none_as_null=True))
     attempts: int = 0
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. Only the token's hash is stored; the row is the whole session, so
+    every web process behind one address serves it."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    # What the next page shows once (refused cells with what was typed, notices): the
+    # redirect after a form post carries nothing, so it waits here.
+    flash: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = _created()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in or invite code on the web, by key ("login:<name>", "ip:<address>");
+    recent ones lock further attempts (storage/web_accounts.py)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (sa.Index("ix_login_attempts_key_at", "key", "attempted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    attempted_at: datetime = _created()
+
+
+class LoginLink(SQLModel, table=True):
+    """A one-time sign-in link the bot sends to a member already in Telegram."""
+
+    __tablename__ = "login_links"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _created()

@@ -28,7 +28,7 @@ from bot.core.checks import has_errors
 from bot.core.form import ReportForm, load_form
 from bot.core.narrative.drafting import DraftParagraph
 from bot.core.render import render_report
-from storage import inbox, members, narratives, positions, reports
+from storage import inbox, members, narratives, positions, reports, web_accounts
 from storage.db import begin_write, session_scope
 from storage.errors import StorageError, VersionConflict
 from storage.models import (
@@ -132,6 +132,7 @@ _REVIEWING = (
     "/overview 所辖单位填报总览（可加年度，如“/overview 2025”）",
     "/summary 汇总所辖单位已审核通过的报告",
 )
+_WEB = "/web 获取网页版的一次性登录链接"
 _TABLE_TIP = (
     "表格可一次填写一整行，如“3 0 1 0 0 0”，全部为 0 可只填“0”；"
     "也可从 Excel、WPS 复制整张表（可带行名）一次粘贴发送。"
@@ -146,11 +147,12 @@ def help_text(member: Member | None = None) -> str:
         lines = ["本助手协助填写《政府信息公开工作年度报告》，每填一项即自动保存。", *_FILLING]
         if reviews:
             lines += [line + ("（督导人员）" if member is None else "") for line in _REVIEWING]
-        lines += ["/cancel 暂停填写（已填内容不会丢失）", "/help 显示本说明", _TABLE_TIP]
+        lines += ["/cancel 暂停填写（已填内容不会丢失）", _WEB, "/help 显示本说明", _TABLE_TIP]
     else:
         lines = [
             "本助手协助督导人员审核、汇总所辖单位的《政府信息公开工作年度报告》。",
             *_REVIEWING,
+            _WEB,
             "/help 显示本说明",
             "所辖单位提交报告后，您会收到通知和报告的 Word 文档。",
         ]
@@ -449,6 +451,25 @@ class ReportChat:
             if position is not None and position.report_id is not None:
                 positions.update_state(session, member_id=member.id, changes={"active": False})
         return Turn((Reply("已暂停填写，已填写的内容均已保存。发送 /report 可随时从原处继续。"),))
+
+    def web_link(self, member: Member) -> Turn:
+        """/web: a one-time link that signs the member in on the web front end."""
+        base = get_settings().web_url
+        if not base:
+            return Turn((Reply("本单位尚未开通网页版，请联系管理员。"),))
+        assert member.id is not None
+        with session_scope(self.engine) as session:
+            token = web_accounts.create_login_link(session, member_id=member.id)
+        link = f"{base.rstrip('/')}/link/{token}"
+        minutes = int(web_accounts.LINK_TTL.total_seconds() // 60)
+        return Turn(
+            (
+                Reply(
+                    f"网页版登录链接（{minutes} 分钟内有效，只能使用一次，请勿转发）：\n{link}\n"
+                    "登录后可在“账号”页设置登录名和密码，以后直接登录。"
+                ),
+            )
+        )
 
     def _generate(
         self, session: Session, member: Member, report: Report, state: ReportState

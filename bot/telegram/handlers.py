@@ -58,6 +58,7 @@ COMMANDS = {
     "overview": "所辖单位填报总览（督导人员）",
     "summary": "汇总所辖单位报告（督导人员）",
     "cancel": "暂停填写（已填内容不会丢失）",
+    "web": "获取网页版一次性登录链接",
     "help": "使用说明",
 }
 
@@ -292,6 +293,7 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     )
     member_calls: dict[str, MemberCall] = {
         "cancel": lambda service, member: service.cancel(member),
+        "web": lambda service, member: service.web_link(member),
     }
     for name, call in member_calls.items():
         application.add_handler(CommandHandler(name, member_command(call)), group=0)

@@ -1,0 +1,1 @@
+"""The web front end: server-rendered pages over the same services as the chat (`bot.chat`)."""

@@ -1,0 +1,150 @@
+// Live saving for the report page. Every form also works without this script (plain posts
+// and a redirect); this only saves a cell as soon as it is left, and shows the totals and
+// checks the server computed. Nothing is computed or decided here.
+"use strict";
+
+(function () {
+  const page = document.querySelector(".report[data-report]");
+  if (!page) {
+    return;
+  }
+  const reportId = page.dataset.report;
+  const csrf = page.dataset.csrf;
+  const live = document.getElementById("live");
+
+  function setVersion(version) {
+    page.dataset.version = String(version);
+    document.querySelectorAll("input.version").forEach(function (input) {
+      input.value = String(version);
+    });
+  }
+
+  function say(text, isError) {
+    live.textContent = text;
+    live.classList.toggle("error", Boolean(isError));
+  }
+
+  function showProblem(input, message) {
+    const note = document.getElementById(input.id + "-msg");
+    if (note) {
+      // In the cell the reason is enough; the message starts by naming the cell.
+      const text = message || "";
+      note.textContent = text.slice(text.indexOf("：") + 1);
+    }
+    const cell = input.closest("td");
+    if (message) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", input.id + "-msg");
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
+    if (cell) {
+      cell.classList.toggle("refused", Boolean(message));
+      cell.classList.remove("prefilled");
+    }
+  }
+
+  function apply(input, data) {
+    if (typeof data.version === "number") {
+      setVersion(data.version);
+    }
+    const field = input.dataset.field;
+    const problem = (data.problems || {})[field];
+    showProblem(input, problem);
+    if ((data.saved || []).indexOf(field) >= 0) {
+      const was = input.form && input.form.elements.namedItem("was." + field);
+      if (was) {
+        was.value = input.value.trim();
+      }
+    }
+    Object.entries(data.cells || {}).forEach(function ([id, text]) {
+      const output = document.querySelector('output[data-field="' + CSS.escape(id) + '"]');
+      if (output) {
+        output.textContent = text;
+      }
+    });
+    Object.entries(data.findings || {}).forEach(function ([section, html]) {
+      const box = document.getElementById("findings-" + section);
+      if (box) {
+        box.innerHTML = html; // rendered and escaped by the server's templates
+      }
+    });
+    if (data.progress) {
+      const [done, total] = data.progress.split("/");
+      const bar = document.getElementById("progress");
+      bar.value = Number(done);
+      bar.max = Number(total);
+      document.getElementById("progress-text").textContent = data.progress;
+    }
+    if (data.error) {
+      say(data.error, true);
+    } else if (problem) {
+      say(problem, true);
+    } else {
+      say((data.notes || []).concat(["已保存。"]).join(" "), false);
+    }
+  }
+
+  function save(input) {
+    const body = new URLSearchParams();
+    body.set("field", input.dataset.field);
+    body.set("value", input.value);
+    body.set("version", page.dataset.version);
+    say("正在保存……", false);
+    fetch("/reports/" + reportId + "/cells", {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+      body: body,
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (data) {
+        apply(input, data);
+      })
+      .catch(function () {
+        say("网络异常，本格尚未保存。请点击表格下方的“保存”按钮。", true);
+      });
+  }
+
+  document.querySelectorAll(".table-form input[data-field], .text-form textarea[data-field]")
+    .forEach(function (input) {
+      if (input.readOnly) {
+        return;
+      }
+      input.addEventListener("change", function () {
+        save(input);
+      });
+    });
+
+  // A block copied from Excel or WPS pasted into a cell: the form is posted with the block in
+  // that cell, and the server lays it onto the table from there.
+  document.querySelectorAll(".table-form input[data-field]").forEach(function (input) {
+    input.addEventListener("paste", function (event) {
+      const text = (event.clipboardData || window.clipboardData).getData("text");
+      if (text.indexOf("\t") < 0 && text.trim().indexOf("\n") < 0) {
+        return;
+      }
+      event.preventDefault();
+      const block = document.createElement("input");
+      block.type = "hidden";
+      block.name = input.name;
+      block.value = text;
+      input.removeAttribute("name");
+      input.form.appendChild(block);
+      say("正在粘贴……", false);
+      input.form.submit();
+    });
+  });
+
+  document.querySelectorAll("textarea[data-field]").forEach(function (area) {
+    const counter = document.querySelector('[data-count-for="' + area.id + '"]');
+    if (!counter) {
+      return;
+    }
+    area.addEventListener("input", function () {
+      counter.textContent = String(area.value.trim().length);
+    });
+  });
+})();

@@ -1,0 +1,109 @@
+"""The web front end over real HTTP (uvicorn in a thread on a free port) and a real headless
+Chromium driven by Selenium (Debian's chromium and chromedriver; nothing downloaded)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy.engine import Engine
+
+from bot.config import get_settings
+from bot.web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def live_server(engine: Engine, *, today: Callable[[], date] | None = None) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    app = create_app(get_settings(), engine=engine, **({"today": today} if today else {}))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        started.wait(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def chrome_options(
+    *,
+    download_dir: Path,
+    javascript: bool = True,
+    width: int = 1366,
+    height: int = 768,
+    profile: Path | None = None,
+):
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        f"--window-size={width},{height}",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(argument)
+    if profile is not None:
+        options.add_argument(f"--user-data-dir={profile}")
+    prefs: dict[str, object] = {
+        "download.default_directory": str(download_dir),
+        "download.prompt_for_download": False,
+    }
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
+    return options
+
+
+@contextmanager
+def chromium(*, download_dir: Path, javascript: bool = True, width: int = 1366, height: int = 768):
+    """A headless Chromium with a fresh profile of its own."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"
+    profile = Path(tempfile.mkdtemp(prefix="nianbao-chromium-"))
+    options = chrome_options(
+        download_dir=download_dir,
+        javascript=javascript,
+        width=width,
+        height=height,
+        profile=profile,
+    )
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
