@@ -6,6 +6,7 @@ cell by cell with the published figures: read right, listed, or wrong (must stay
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from collections.abc import Callable
@@ -114,6 +115,7 @@ def compare(result: ReadResult, answers: AnswersFile, single: bool) -> tuple[int
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         to_print: dict[tuple[str, str], Path] = {}

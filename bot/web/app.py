@@ -69,7 +69,7 @@ class BodyLimit:
     """Refuses a request body larger than the route could want before anything reads it: an
     upload may be a Word report (20 MB, as the chat takes), any other form far less."""
 
-    MESSAGE = "提交的内容过大（上传的 Word 文件不超过 20 MB），未执行操作。"
+    MESSAGE = "提交的内容过大（上传的报告文件不超过 20 MB），未执行操作。"
 
     def __init__(self, app: ASGIApp, *, upload_bytes: int, form_bytes: int) -> None:
         self.app = app

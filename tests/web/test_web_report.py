@@ -185,7 +185,7 @@ def test_last_years_report_uploaded_prefills_carry_over_and_offers_its_texts(pag
     assert response.headers["location"].endswith("#upload")
     html = page.reload()
     assert "这是上一年度（2024年）的报告" in html
-    page.post("/adopt", {})
+    page.post("/upload-choice", {"action": "U"})
     html = page.reload()
     assert "已将其保存为本单位2024年度报告" in html
     assert page.value_of("s3.carried_in.natural") == str(values["s3.carried_out.natural"])
@@ -202,11 +202,11 @@ def test_uploads_are_bounded_and_checked_as_in_the_chat(page: Page) -> None:
     assert "文件过大（超过 20 MB）" in page.reload()
     far_too_big = page.post("/upload", {}, files={"file": ("big.docx", too_big + b"x" * 70_000)})
     assert far_too_big.status_code == 413  # refused before anything reads the body
-    assert "上传的 Word 文件不超过 20 MB" in far_too_big.text
+    assert "上传的报告文件不超过 20 MB" in far_too_big.text
     huge_form = page.post("/sections/s1", {"v.s1.text": "字" * 400_000})
     assert huge_form.status_code == 413
-    page.post("/upload", {}, files={"file": ("report.pdf", b"%PDF-1.4")})
-    assert "请发送 Word（.docx）格式的年度报告" in page.reload()
+    page.post("/upload", {}, files={"file": ("report.xlsx", b"PK\x03\x04")})
+    assert "请发送 Word（.docx）、网页（.html/.htm）或 PDF 格式的年度报告" in page.reload()
     page.post("/upload", {}, files={"file": ("fake.docx", b"not a zip")})
     assert "无法读取该文件" in page.reload()
 
@@ -227,7 +227,7 @@ def test_nothing_of_another_organisation_is_readable_or_writable(web: Web, page:
         ("/sections/s3/paste", {"block": "1\t1\t1\t1\t1\t1"}),
         ("/sections/s1/previous", {}),
         ("/generate", {}),
-        ("/adopt", {}),
+        ("/upload-choice", {"action": "U"}),
     ):
         response = intruder.post(page.url + path, data={**forged, **data})
         assert response.status_code in (303, 404), path
@@ -268,7 +268,7 @@ def test_generating_with_errors_gives_a_marked_draft_named_after_the_report(page
     disposition = response.headers["content-disposition"]
     assert "%E8%8D%89%E7%A8%BF" in disposition  # （草稿）
     document = WordDocument(io.BytesIO(response.content))
-    assert any("草稿" in p.text for p in document.paragraphs)
+    assert "草稿" in document.sections[0].header.paragraphs[0].text  # on every page
     preview = page.client.get(page.url + "/preview")
     assert "生成报告（草稿）" in preview.text
     assert "错误" in preview.text

@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from bot.chat.service import Turn
 from bot.chat.sheet import SaveResult, Sheet
-from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
+from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
 from bot.web.deps import CsrfChecked, DbEngine, Sheets, SignedIn, Uploads, Visit
 from bot.web.pages import redirect, render
 from bot.web.tables import cell_anchor, cell_span, layout, table_rows
@@ -201,32 +202,45 @@ async def upload(
     form = await request.form(max_files=1, max_fields=10)
     file = form.get("file")
     if file is None or isinstance(file, str):
-        await _run(_flash, engine, visit, {"notes": ["请选择要上传的 Word（.docx）文件。"]})
+        notes = ["请选择要上传的报告文件（.docx、.html/.htm 或 .pdf）。"]
+        await _run(_flash, engine, visit, {"notes": notes})
         return redirect(f"/reports/{report_id}#upload")
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        turn_notes = ["文件过大（超过 20 MB），请压缩图片或删除附件后重新上传。"]
-        adopt = False
+        flash = {"upload": ["文件过大（超过 20 MB），请压缩图片或删除附件后重新上传。"]}
     else:
         turn = await _run(uploads.receive, visit.member, content, file.filename or "")
-        turn_notes = [reply.text for reply in turn.replies]
-        adopt = any(
-            b.action == USE_AS_PREVIOUS
-            for reply in turn.replies
-            for row in reply.buttons
-            for b in row
-        )
-    await _run(_flash, engine, visit, {"upload": turn_notes, "adopt": adopt})
+        flash = _upload_flash(turn)
+    await _run(_flash, engine, visit, flash)
     return redirect(f"/reports/{report_id}#upload")
 
 
-@router.post("/reports/{report_id}/adopt", dependencies=[CsrfChecked])
-def adopt(engine: DbEngine, uploads: Uploads, visit: SignedIn, report_id: int) -> Response:
-    turn = uploads.use_as_previous(visit.member)
+@router.post("/reports/{report_id}/upload-choice", dependencies=[CsrfChecked])
+def upload_choice(
+    engine: DbEngine,
+    uploads: Uploads,
+    visit: SignedIn,
+    report_id: int,
+    action: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """A button under the uploaded report (用作上年报告, 全部按 0 读取…), as in the chat."""
+    if action in UPLOAD_ACTIONS:
+        _flash(engine, visit, _upload_flash(uploads.press(visit.member, action)))
+    return redirect(f"/reports/{report_id}#upload")
+
+
+def _upload_flash(turn: Turn) -> dict[str, Any]:
+    """What the upload section shows next: the chat's replies and the buttons under them."""
     notes = [turn.notice] if turn.notice else []
     notes += [reply.text.replace("发送 /report 继续填写。", "") for reply in turn.replies]
-    _flash(engine, visit, {"upload": notes})
-    return redirect(f"/reports/{report_id}#upload")
+    buttons = [
+        [b.text, b.action]
+        for reply in turn.replies
+        for row in reply.buttons
+        for b in row
+        if b.action in UPLOAD_ACTIONS
+    ]
+    return {"upload": notes, "upload_buttons": buttons}
 
 
 async def _run(function: Any, *args: Any, **kwargs: Any) -> Any:
