@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from telegram import Bot, Update
@@ -31,6 +34,7 @@ from storage.db import session_scope
 from storage.models import InboxUpdate
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # An update that was replayed this many times without being handled (it killed the process
 # each time) is given up, with an error in the log, so that it cannot stop the bot for ever.
@@ -51,6 +55,12 @@ class InboxQueue(asyncio.Queue[object]):
         self._writing = asyncio.Lock()
         self._marking: asyncio.Task[None] | None = None
         self._replayed: set[int] = set()
+        # Its own thread: taking updates in must not wait behind the answers being applied on
+        # the worker threads (one on SQLite), nor behind /generate on the reader threads.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="nianbao-inbox")
+
+    async def _in_thread(self, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, partial(call, *args))
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
@@ -67,7 +77,7 @@ class InboxQueue(asyncio.Queue[object]):
             handled, self._handled = self._handled, []
             if not received and not handled:
                 return
-            store = asyncio.ensure_future(asyncio.to_thread(self._store, received, handled))
+            store = asyncio.ensure_future(self._in_thread(self._store, received, handled))
             try:
                 new = await asyncio.shield(store)
             except asyncio.CancelledError:
@@ -126,6 +136,7 @@ class InboxQueue(asyncio.Queue[object]):
         await self.flush()
         if self._marking is not None:
             self._marking.cancel()  # asleep, or waiting for the lock with nothing to write
+        self._thread.shutdown(wait=False)
 
     def _take_unhandled(self) -> tuple[list[InboxUpdate], list[int]]:
         with session_scope(self.engine) as session:
@@ -133,7 +144,7 @@ class InboxQueue(asyncio.Queue[object]):
 
     async def replay(self, bot: Bot) -> int:
         """Queue the updates left unhandled by an earlier run; how many."""
-        rows, given_up = await asyncio.to_thread(self._take_unhandled)
+        rows, given_up = await self._in_thread(self._take_unhandled)
         for update_id in given_up:
             logger.error(
                 "update %s given up after %d attempts that did not finish", update_id, MAX_ATTEMPTS

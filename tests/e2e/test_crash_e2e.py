@@ -230,6 +230,8 @@ def test_every_message_is_stored_once_and_answered_through_sigkills(
         lambda u: any("表二「规章」" in m.get("text", "") for m in u.messages), timeout=60
     )
     user.tap("本表全部为0")
+    user.wait_until(lambda u: any("确定吗" in m.get("text", "") for m in u.messages), timeout=60)
+    user.tap("确定填为 0")
     user.wait_until(
         lambda u: any(row_marker(-1) in m.get("text", "") for m in u.messages), timeout=60
     )

@@ -1,21 +1,17 @@
 """Reading does not queue behind writing: /status, /preview and /generate run on their own
-threads, so a member asking for their report is answered while another member's answer
-waits for the database's write lock (and that answer is saved once the lock is free)."""
+threads (and updates are taken into the inbox on a thread of their own), so a member asking
+for their report is answered while another member's answer waits for the worker thread busy
+with a long write (and that answer is saved once it is free)."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import select
-from sqlmodel import Session
 
-from storage.db import begin_write
-from storage.models import Report
-
-
-async def test_status_is_answered_while_an_answer_waits_for_the_write_lock(
-    tg, running_bot, engine, make_org, make_invite
+async def test_status_is_answered_while_an_answer_waits_for_the_worker_thread(
+    tg, running_bot, make_org, make_invite
 ) -> None:
     # The worker threads as `nianbao run` sets them up on SQLite: one.
     workers = ThreadPoolExecutor(1)
@@ -29,19 +25,20 @@ async def test_status_is_answered_while_an_answer_waits_for_the_write_lock(
         user.send_command("report")
         await user.wait_for_text_async("第一部分 总体情况")
 
-    with Session(engine) as blocker:
-        # What any long write does: the database's write lock (SQLite), the report row
-        # locked (PostgreSQL), held until rollback.
-        begin_write(blocker)
-        blocker.execute(select(Report).with_for_update()).all()
+    # A long write keeps the one worker thread busy until released.
+    release = threading.Event()
+    busy = workers.submit(release.wait)
+    try:
         writer.send_text("本机关全年主动公开政府信息 120 条。")
-        await asyncio.to_thread(tg.wait_until_updates_consumed)  # the bot has the answer
+        await tg.wait_until_updates_consumed_async()  # stored in the inbox
 
         reader.send_command("status")
         status = await reader.wait_for_text_async("报告状态")
         assert "第一部分" in status["text"]
-        assert writer.unread == []  # the answer is still waiting for the lock
-        blocker.rollback()
+        assert writer.unread == []  # the answer is still waiting for the worker thread
+    finally:
+        release.set()
+    busy.result()
 
     await writer.wait_for_text_async("已保存")
     workers.shutdown()
