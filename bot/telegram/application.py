@@ -63,6 +63,10 @@ def build_application(
         # Deadline reminders: a scheduler on this event loop (docs/reminders.md).
         await start_reminders(application, settings, chat.engine)
 
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await stop_reminders(application)
+        application.bot_data["pdf_threads"].shutdown(wait=False)
+
     builder = (
         ApplicationBuilder()
         .application_class(LoggingApplication)
@@ -73,12 +77,18 @@ def build_application(
         .get_updates_request(AiohttpRequest(1))
         .concurrent_updates(True)
         .post_init(post_init)
-        .post_shutdown(stop_reminders)
+        .post_shutdown(post_shutdown)
     )
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     application = builder.build()
+    # PDFs are made on threads of their own (bot.telegram.common.with_pdf): a conversion takes
+    # seconds, and the database workers (one on SQLite) serve every other member meanwhile.
+    chat.defer_pdf = True
     application.bot_data["chat"] = chat
+    application.bot_data["pdf_threads"] = ThreadPoolExecutor(
+        settings.pdf_workers, thread_name_prefix="nianbao-pdf"
+    )
     application.bot_data["uploads"] = ReportUploads(chat.engine, today=chat.today)
     application.bot_data["review"] = ReviewDesk(chat.engine, today=chat.today)
     add_handlers(application)

@@ -24,7 +24,13 @@ from telegram.ext import (
 from bot.chat.service import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, ReportChat, Turn
 from bot.chat.state import Reply
 from bot.chat.uploads import MAX_UPLOAD_BYTES, USE_AS_PREVIOUS
-from bot.telegram.common import member_lock, report_chat, report_uploads, review_desk
+from bot.telegram.common import (
+    member_lock,
+    report_chat,
+    report_uploads,
+    review_desk,
+    with_pdf,
+)
 from bot.telegram.replies import send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
 from storage.models import Member
@@ -47,6 +53,7 @@ COMMANDS = {
 
 async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
     assert update.effective_chat is not None
+    turn = await with_pdf(context, turn)
     await send_turn(context.bot, update.effective_chat.id, turn)
 
 
