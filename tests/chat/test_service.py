@@ -190,3 +190,12 @@ def test_generate_without_libreoffice_still_sends_the_docx_and_says_why(
     turn = generate_huaian(engine, org_id, 1003, no_libreoffice)
     assert turn.document is not None and turn.attachments == ()
     assert MISSING_LIBREOFFICE in texts(turn)
+
+
+def test_generate_sends_the_docx_when_the_converter_breaks(engine, org_id) -> None:
+    def broken(docx: bytes) -> bytes:
+        raise OSError("soffice vanished")
+
+    turn = generate_huaian(engine, org_id, 1004, broken)
+    assert turn.document is not None and turn.attachments == ()
+    assert "PDF 版本生成失败（转换程序出错）" in texts(turn)
