@@ -7,13 +7,16 @@ out, with a message saying why there is no PDF.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from bot.chat.state import Button
 from bot.config import get_settings
-from bot.core.pdf import PdfError, docx_to_pdf
+from bot.core.pdf import PDF_FAILED, PdfError, docx_to_pdf
+
+log = logging.getLogger(__name__)
 
 PdfConvert = Callable[[bytes], bytes]
 
@@ -39,5 +42,8 @@ def pdf_beside(docx: Document, convert: PdfConvert) -> tuple[Document | None, st
         content = convert(docx.content)
     except PdfError as exc:
         return None, str(exc)
+    except Exception:  # whatever else goes wrong, the Word report still goes out
+        log.exception("PDF conversion failed")
+        return None, PDF_FAILED.format(reason="转换程序出错")
     name = str(PurePath(docx.filename).with_suffix(".pdf"))
     return Document(name, content, f"{docx.caption}（PDF）"), None

@@ -191,6 +191,9 @@ class ReportChat:
         self.today = today
         # How /generate makes the PDF beside the Word report; None: Word only.
         self.pdf = default_pdf_converter() if pdf == "settings" else pdf
+        # A front end on an event loop sets this and calls `with_pdf` on threads of its own:
+        # a conversion (seconds, up to the timeout) then holds no database worker thread.
+        self.defer_pdf = False
 
     def member(self, telegram_user_id: int) -> Member | None:
         with session_scope(self.engine) as session:
@@ -349,7 +352,8 @@ class ReportChat:
         self, member: Member, data: str, *, update_id: int | None = None, replayed: bool = False
     ) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""
-        return self._with_pdf(self._press(member, data, update_id=update_id, replayed=replayed))
+        turn = self._press(member, data, update_id=update_id, replayed=replayed)
+        return turn if self.defer_pdf else self.with_pdf(turn)
 
     def _press(self, member: Member, data: str, *, update_id: int | None, replayed: bool) -> Turn:
         decoded = decode_button(data)
@@ -443,7 +447,7 @@ class ReportChat:
             report = self._report(session, member)
             state = self.load_state(session, member, report)
             turn = self._generate(session, member, report, state)
-        return self._with_pdf(turn)
+        return turn if self.defer_pdf else self.with_pdf(turn)
 
     def cancel(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
@@ -501,7 +505,7 @@ class ReportChat:
         )
         return replace(self._turn(report, (Reply(text),), state.position), document=document)
 
-    def _with_pdf(self, turn: Turn) -> Turn:
+    def with_pdf(self, turn: Turn) -> Turn:
         """The turn's Word report with its PDF beside it, made once the database session has
         closed: no transaction (nor, on SQLite, the one worker thread's next write) waits for
         LibreOffice."""

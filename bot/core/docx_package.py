@@ -24,6 +24,10 @@ KAITI_FONT = "楷体_GB2312"
 SONG_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
 LANGUAGE = "zh-CN"
+# The language of Latin script (figures included) stays en-US, as Word's Chinese edition
+# writes it: with zh-CN there LibreOffice breaks a figure in running text across lines
+# ("新闻发布会 1" / "2 场").
+LATIN_LANGUAGE = "en-US"
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -32,7 +36,7 @@ _DOC_DEFAULTS = (
     f'<w:rFonts w:ascii="{LATIN_FONT}" w:eastAsia="{BODY_FONT}" w:hAnsi="{LATIN_FONT}"'
     f' w:cs="{LATIN_FONT}"/>'
     '<w:kern w:val="2"/><w:sz w:val="32"/><w:szCs w:val="32"/>'
-    f'<w:lang w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="ar-SA"/>'
+    f'<w:lang w:val="{LATIN_LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="ar-SA"/>'
     "</w:rPr></w:rPrDefault>"
     '<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>'
     "</w:pPrDefault></w:docDefaults>"
@@ -97,7 +101,7 @@ def _doc_defaults(xml: str) -> str:
 def _settings(xml: str) -> str:
     return re.sub(
         r"<w:themeFontLang [^>]*/>",
-        f'<w:themeFontLang w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}"/>',
+        f'<w:themeFontLang w:val="{LATIN_LANGUAGE}" w:eastAsia="{LANGUAGE}"/>',
         xml,
     )
 

@@ -151,10 +151,26 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _client_for(port: int):  # type: ignore[no-untyped-def]
+    """unoserver's client for our server, without its retries: UnoClient tries a refused
+    connection five times, ten seconds apart, and this server has been seen listening (or it
+    has ended, and waiting does not bring it back)."""
+    from unoserver.client import UnoClient
+
+    class Client(UnoClient):  # type: ignore[misc]
+        def _connect(self, proxy, retries=1, sleep=0):  # type: ignore[no-untyped-def]
+            return super()._connect(proxy, retries=1, sleep=0)
+
+    return Client(server="127.0.0.1", port=str(port))
+
+
 class UnoserverWorker:
     """A warm LibreOffice behind unoserver, started on first use and after a failure."""
 
     STARTUP_SECONDS = 60.0
+    # unoserver ends a conversion past --conversion-timeout itself; past this much more, the
+    # server itself is taken to hang and is ended from here.
+    GRACE_SECONDS = 2.0
 
     def __init__(
         self, soffice: str, uno_python: str, directory: Path, fonts_dir: Path | None
@@ -213,10 +229,14 @@ class UnoserverWorker:
             self._start(timeout)
 
     def convert(self, docx: bytes, timeout: float) -> bytes:
-        from unoserver.client import UnoClient
-
         self.start(timeout)
-        client = UnoClient(server="127.0.0.1", port=str(self.port))
+        assert self.process is not None
+        client = _client_for(self.port)
+        # The client waits without a limit: a server that never answers is ended, which
+        # breaks the connection and so the wait.
+        watchdog = threading.Timer(timeout + self.GRACE_SECONDS, _stop_group, (self.process,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             result = client.convert(indata=docx, convert_to="pdf")
         except Exception as exc:  # the server ended mid-conversion: timed out or crashed
@@ -225,6 +245,8 @@ class UnoserverWorker:
             raise PdfError(
                 PDF_FAILED.format(reason=f"超过 {timeout:g} 秒未完成或转换出错")
             ) from exc
+        finally:
+            watchdog.cancel()
         return bytes(result)
 
     def stop(self) -> None:

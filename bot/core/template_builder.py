@@ -31,7 +31,9 @@ from bot.core.cell_fit import TABLE_PT
 from bot.core.docx_package import (
     BODY_FONT,
     HEADING_FONT,
+    LANGUAGE,
     LATIN_FONT,
+    LATIN_LANGUAGE,
     SONG_FONT,
     TITLE_FONT,
     chinese_defaults,
@@ -119,8 +121,8 @@ def _styles(document) -> None:  # type: ignore[no-untyped-def]
     normal.font.size = Pt(BODY_PT)
     _set_fonts(normal.element, BODY_FONT)
     lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "zh-CN")
-    lang.set(qn("w:eastAsia"), "zh-CN")
+    lang.set(qn("w:val"), LATIN_LANGUAGE)
+    lang.set(qn("w:eastAsia"), LANGUAGE)
     normal.element.get_or_add_rPr().append(lang)
 
     def paragraph_style(

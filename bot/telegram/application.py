@@ -55,6 +55,7 @@ async def register_commands(application: Application) -> None:  # type: ignore[t
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     await stop_reminders(application)
     application.bot_data[READERS].shutdown(wait=True)
+    application.bot_data["pdf_threads"].shutdown(wait=False)
 
 
 def build_application(
@@ -94,8 +95,14 @@ def build_application(
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     application = builder.build()
+    # PDFs are made on threads of their own (bot.telegram.common.with_pdf): a conversion takes
+    # seconds, and the database workers (one on SQLite) serve every other member meanwhile.
+    chat.defer_pdf = True
     application.bot_data["chat"] = chat
     application.bot_data[READERS] = reader_pool()
+    application.bot_data["pdf_threads"] = ThreadPoolExecutor(
+        settings.pdf_workers, thread_name_prefix="nianbao-pdf"
+    )
     application.bot_data["uploads"] = ReportUploads(chat.engine, today=chat.today)
     application.bot_data["review"] = ReviewDesk(chat.engine, today=chat.today)
     add_handlers(application)

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.chat.review import ReviewDesk
-from bot.chat.service import ReportChat
+from bot.chat.service import ReportChat, Turn
 from bot.chat.uploads import ReportUploads
 from bot.telegram.inbox import InboxQueue
 
@@ -67,3 +67,13 @@ def replayed(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
     """Handled again after a crash (from the inbox): its answer may be committed already."""
     queue = context.application.update_queue
     return isinstance(queue, InboxQueue) and queue.is_replay(update)
+
+
+async def with_pdf(context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> Turn:
+    """The turn with the PDF beside its Word report, made on the PDF threads: a conversion
+    holds neither the event loop nor a database worker thread."""
+    chat = report_chat(context)
+    if turn.document is None or chat.pdf is None:
+        return turn
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(context.bot_data["pdf_threads"], chat.with_pdf, turn)

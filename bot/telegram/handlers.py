@@ -41,6 +41,7 @@ from bot.telegram.common import (
     report_chat,
     report_uploads,
     review_desk,
+    with_pdf,
 )
 from bot.telegram.replies import answer_query, send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
@@ -65,6 +66,7 @@ COMMANDS = {
 
 async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
     assert update.effective_chat is not None
+    turn = await with_pdf(context, turn)
     await send_turn(context.bot, update.effective_chat.id, turn)
 
 

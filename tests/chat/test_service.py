@@ -274,3 +274,12 @@ def test_updates_with_lower_ids_are_answered(engine, service, member) -> None:
     assert values["s3.new.natural"] == 3
     assert values["s3.carried_in.natural"] == 1
     assert values["s3.disclosed.natural"] == 0
+
+
+def test_generate_sends_the_docx_when_the_converter_breaks(engine, org_id) -> None:
+    def broken(docx: bytes) -> bytes:
+        raise OSError("soffice vanished")
+
+    turn = generate_huaian(engine, org_id, 1004, broken)
+    assert turn.document is not None and turn.attachments == ()
+    assert "PDF 版本生成失败（转换程序出错）" in texts(turn)

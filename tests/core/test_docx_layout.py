@@ -108,18 +108,19 @@ def test_defaults_theme_and_font_table_name_chinese_fonts(tongjiang: AnswersFile
     assert fonts.get(f"{W}eastAsia") == "仿宋_GB2312"
     assert fonts.get(f"{W}ascii") == "Times New Roman"
     lang = defaults.find(f"{W}lang")
-    assert (lang.get(f"{W}val"), lang.get(f"{W}eastAsia")) == ("zh-CN", "zh-CN")
+    assert (lang.get(f"{W}val"), lang.get(f"{W}eastAsia")) == ("en-US", "zh-CN")
     theme = part(docx, "word/theme/theme1.xml")
     assert '<a:ea typeface="黑体"/>' in theme and '<a:ea typeface="仿宋_GB2312"/>' in theme
     settings = part(docx, "word/settings.xml")
-    assert '<w:themeFontLang w:val="zh-CN" w:eastAsia="zh-CN"/>' in settings
+    assert '<w:themeFontLang w:val="en-US" w:eastAsia="zh-CN"/>' in settings
     parts = ("word/styles.xml", "word/stylesWithEffects.xml", "word/fontTable.xml")
     everything = theme + settings + "".join(part(docx, name) for name in parts)
     western = re.compile(
         r'(typeface|w:ascii|w:hAnsi|w:eastAsia|w:name)="(Calibri|Cambria|ＭＳ[^"]*)"'
     )
     assert not western.findall(everything)
-    assert "ja-JP" not in everything and "en-US" not in everything
+    assert "ja-JP" not in everything
+    assert set(re.findall(r'w:eastAsia="([a-z]{2}-[A-Z]{2})"', everything)) == {"zh-CN"}
     names = re.findall(r'w:font w:name="([^"]+)"', part(docx, "word/fontTable.xml"))
     assert {"仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "Times New Roman"} <= set(names)
 

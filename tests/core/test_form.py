@@ -129,10 +129,12 @@ def test_committed_template_is_generated_from_the_current_form(
     form: ReportForm, tmp_path: Path
 ) -> None:
     fresh = build_template(form, tmp_path / "report.docx")
+    parts = ("word/document.xml", "word/styles.xml", "word/settings.xml", "word/theme/theme1.xml")
     with zipfile.ZipFile(fresh) as new, zipfile.ZipFile(form.template_path) as committed:
-        assert new.read("word/document.xml") == committed.read("word/document.xml"), (
-            "templates/*/report.docx is stale: run `nianbao template build`"
-        )
+        for name in parts:
+            assert new.read(name) == committed.read(name), (
+                f"templates/*/report.docx is stale ({name}): run `nianbao template build`"
+            )
 
 
 def test_both_kinds_load() -> None:

@@ -3,7 +3,10 @@ LibreOffice is missing, and `nianbao render --pdf`."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -91,6 +94,38 @@ def test_a_conversion_past_its_timeout_is_cut_off(tongjiang: AnswersFile) -> Non
     finally:
         converter.close()
     assert converter.directory is not None and not converter.directory.exists()
+
+
+def processes_under(directory: Path) -> list[str]:
+    """The command lines of running processes that name `directory` (a worker's profile)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes().decode(errors="replace")
+            if entry.name.isdigit() and str(directory) in command:
+                found.append(command)
+    return found
+
+
+def test_a_warm_server_that_stops_answering_is_ended(tongjiang: AnswersFile) -> None:
+    try:
+        converter = make_converter(mode="unoserver", timeout=1)
+    except PdfError:
+        pytest.skip("no LibreOffice with a Python that imports uno")
+    try:
+        converter.warm()
+        (worker,) = converter.workers
+        assert isinstance(worker, pdf_module.UnoserverWorker) and worker.process is not None
+        os.kill(worker.process.pid, signal.SIGSTOP)  # the server hangs, LibreOffice runs on
+        with pytest.raises(PdfError, match="未完成或转换出错"):
+            converter.convert(report(tongjiang))
+        assert converter.directory is not None
+        assert processes_under(converter.directory) == []
+        # The next request starts a fresh LibreOffice (whose first document takes longer).
+        converter.timeout = 60
+        assert converter.convert(report(tongjiang)).startswith(b"%PDF")
+    finally:
+        converter.close()
 
 
 def test_requests_queue_for_the_worker_and_all_get_their_pdf(

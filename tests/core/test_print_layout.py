@@ -114,6 +114,17 @@ def test_row_groups_carry_their_labels_on_every_page(
     assert seen == {row.id for row in grouped}
 
 
+def test_figures_in_the_narrative_stay_whole_at_line_ends(
+    huaian: AnswersFile, pdf_converter: PdfConverter
+) -> None:
+    """A figure in running text moves to the next line whole, wherever the line ends."""
+    figure = "123456"
+    narrative = "\n".join(f"{'全' * lead}年共受理申请 {figure} 件。" * 4 for lead in range(28))
+    pages = printed_pages(pdf_converter, huaian, widest=False, narrative=narrative)
+    # A figure broken at a line end would print as two shorter words instead.
+    assert [w for p in pages for w in p.texts()].count(figure) == 4 * 28
+
+
 def test_a_draft_is_marked_on_every_page(
     tongjiang: AnswersFile, pdf_converter: PdfConverter
 ) -> None:
