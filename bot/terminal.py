@@ -70,8 +70,8 @@ class TerminalChat:
             else:
                 self.show(self.chat.press(self.member, data))
             return True
-        if command.startswith("/report ") and command[8:].strip().isdigit():
-            self.show(self.chat.open(self.member, year=int(command[8:].strip())))
+        if command.startswith("/report "):
+            self.show(self.chat.open_command(self.member, command.split()[1:]))
             return True
         commands: dict[str, Callable[[], Turn]] = {
             "/report": lambda: self.chat.open(self.member),

@@ -8,7 +8,7 @@ docs/storage.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -215,11 +215,17 @@ class ReportChat:
         if year is not None and year > current:
             return Turn((Reply(f"{year}年度尚未结束，目前可填写{current}年度及以前的报告。"),))
         with session_scope(self.engine) as session:
+            saved = self.saved_position(session, member)
+            was_on = saved.report_id if saved is not None else None  # the row changes below
             try:
                 report = self._report(session, member, year=year, switch=True)
             except StorageError as exc:
                 return Turn((Reply(str(exc)),))
             state = self.load_state(session, member, report)
+            if was_on != report.id:
+                # Back from another year: the place in this one was not kept; go on from its
+                # first empty question rather than from the top.
+                state = replace(state, position=walkthrough.first_unanswered(state))
             outcome = walkthrough.start(state)
             self._save_position(session, member, report, outcome.position, active=True)
             others = self._open_years(session, member, report, current)
@@ -241,6 +247,16 @@ class ReportChat:
                 *replies,
             )
         return self._turn(report, replies, outcome.position)
+
+    def open_command(self, member: Member, args: Sequence[str]) -> Turn:
+        """/report [year] as typed: a year chooses which report when more than one is open."""
+        from bot.chat.review import parse_year_argument  # review imports this module
+
+        try:
+            year = parse_year_argument(args)
+        except ValueError:
+            return Turn((Reply("年度请用四位数字，如“/report 2025”；不写年度时继续当前报告。"),))
+        return self.open(member, year=year)
 
     def _open_years(
         self, session: Session, member: Member, report: Report, current: int

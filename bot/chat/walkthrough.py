@@ -54,6 +54,12 @@ def start(state: ReportState) -> Outcome:
     return Outcome((Reply(greeting), ask(state)), state.position)
 
 
+def first_unanswered(state: ReportState) -> Position:
+    """The first question without an answer (past the end when every one has one)."""
+    missing = (i for i, q in enumerate(state.questions) if not state.answered(q))
+    return Position(next(missing, len(state.questions)))
+
+
 def ask(state: ReportState) -> Reply:
     """The prompt for the current position, with its buttons."""
     if state.finished:
