@@ -222,10 +222,11 @@ class ReportChat:
             except StorageError as exc:
                 return Turn((Reply(str(exc)),))
             state = self.load_state(session, member, report)
-            if was_on != report.id:
+            resume = walkthrough.first_unanswered(state)
+            if was_on != report.id and resume is not None:
                 # Back from another year: the place in this one was not kept; go on from its
                 # first empty question rather than from the top.
-                state = replace(state, position=walkthrough.first_unanswered(state))
+                state = replace(state, position=resume)
             outcome = walkthrough.start(state)
             self._save_position(session, member, report, outcome.position, active=True)
             others = self._open_years(session, member, report, current)

@@ -54,10 +54,11 @@ def start(state: ReportState) -> Outcome:
     return Outcome((Reply(greeting), ask(state)), state.position)
 
 
-def first_unanswered(state: ReportState) -> Position:
-    """The first question without an answer (past the end when every one has one)."""
+def first_unanswered(state: ReportState) -> Position | None:
+    """The first question without an answer; None when every one has one."""
     missing = (i for i, q in enumerate(state.questions) if not state.answered(q))
-    return Position(next(missing, len(state.questions)))
+    index = next(missing, None)
+    return None if index is None else Position(index)
 
 
 def ask(state: ReportState) -> Reply:
@@ -422,12 +423,18 @@ def _paste(state: ReportState, text: str) -> Outcome:
     values = paste.values
     updated = replace(state, values={**state.values, **values})
     lines = []
-    if values:
-        accepted = paste.accepted
+    refusals = paste.refusals()
+    accepted = paste.accepted
+    one_row = len(accepted) == 1 and not refusals and not paste.skipped
+    if one_row and accepted[0].question is not None:  # one row typed with its label
+        lines.append(row_saved_text(updated, accepted[0].question))
+    elif values:
         lines.append(f"已从粘贴的内容填写{section.table} {len(accepted)} 行（{len(values)} 格）。")
+    elif not refusals and any(row.totals for row in paste.rows):
+        totals = "、".join(f"「{row.label}」" for row in paste.rows if row.totals)
+        lines.append(f"{totals}为合计行，由各行自动计算，无需填写。")
     else:
         lines.append(f"粘贴的内容未能填写{section.table}的任何一行。")
-    refusals = paste.refusals()
     if refusals:
         lines.append(f"以下 {len(refusals)} 行未填写，请修改后重新发送这几行（可带行名）：")
         lines += refusals
@@ -436,9 +443,12 @@ def _paste(state: ReportState, text: str) -> Outcome:
     missing = [i for i in questions if not updated.answered(state.questions[i])]
     replies = [Reply("\n".join(lines))]
     if missing:
-        position = Position(missing[0], state.position.resume)
+        # On from the row asked (rows skipped before it stay skipped), else the first empty.
+        ahead = [i for i in missing if i >= state.position.question]
+        position = Position((ahead or missing)[0], state.position.resume)
         answered, count = section_progress(updated, section)
-        replies[0] = Reply(f"{replies[0].text}\n{section.table}已填 {answered}/{count} 行。")
+        if not one_row:  # a saved row's confirmation says it already
+            replies[0] = Reply(f"{replies[0].text}\n{section.table}已填 {answered}/{count} 行。")
         replies.append(ask(replace(updated, position=position)))
         return Outcome(tuple(replies), position, values, raw)
     position = Position(questions[-1], state.position.resume)

@@ -255,3 +255,22 @@ def test_a_table_pasted_while_another_is_asked_goes_to_its_own_table(chat) -> No
     )
     assert outcome.changes["s4.review.upheld"] == 1 and len(outcome.changes) == 12
     assert "已从粘贴的内容填写表四 3 行" in chat.text()
+
+
+def test_one_row_typed_with_its_label_is_confirmed_as_a_typed_row(chat) -> None:
+    chat.go_to("s3.new")
+    chat.press("s")  # 新收 left for later
+    chat.say("（一）予以公开 2 0 0 0 0 0")
+    text = chat.text()
+    assert text.startswith("已保存「（一）予以公开」：自然人 2，企业 0，")
+    assert "粘贴" not in text and text.count("表三已填 1/24 行") == 1
+    # On from the row asked, not back to the row skipped before it.
+    assert chat.question_id == "s3.carried_in"
+
+
+def test_a_pasted_total_row_alone_is_said_to_be_computed(chat) -> None:
+    chat.go_to("s3.new")
+    chat.say("（七）总计\t0\t0\t0\t0\t0\t0\t0")
+    assert "「三（七） 总计」为合计行，由各行自动计算，无需填写。" in chat.text()
+    assert "未能填写" not in chat.text()
+    assert chat.question_id == "s3.new"
