@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import select
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +23,7 @@ from bot.logging_setup import configure_logging
 from bot.reader_cli import is_docx, read_command, read_or_exit
 from bot.reminders.cli import remind_command
 from bot.telegram.runner import BotStartError, run_bot
-from bot.terminal import TerminalChat, terminal_member
+from bot.terminal import TerminalChat, terminal_member, typed_messages
 from storage.cli import SUB_APPS, report_app
 from storage.db import get_engine, upgrade_database
 
@@ -140,6 +142,14 @@ def demo() -> None:
         raise typer.Exit(1)
 
 
+def _waiting_line() -> str | None:
+    """A line of a paste still waiting in the terminal after the first was read; None when
+    nothing waits (or the input is not a terminal: then every line is a message)."""
+    if not sys.stdin.isatty() or not select.select([sys.stdin], [], [], 0)[0]:
+        return None
+    return sys.stdin.readline() or None
+
+
 @app.command()
 def chat(
     agency: Annotated[str, typer.Option("--agency", help="本机关名称（报告标题中的机关名）")],
@@ -153,7 +163,7 @@ def chat(
     terminal = TerminalChat(ReportChat(engine), member, output_dir=settings.output_dir)
     terminal.open(year=year)
     try:
-        terminal.run(iter(lambda: input("> "), None))
+        terminal.run(typed_messages(lambda: input("> "), _waiting_line))
     except (EOFError, KeyboardInterrupt):
         typer.echo("\n已退出，填写内容均已保存。")
 
