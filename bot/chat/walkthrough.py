@@ -404,6 +404,7 @@ def _undo_zero(state: ReportState) -> Outcome:
 def _paste(state: ReportState, text: str) -> Outcome:
     """A table pasted whole: every row parsed and checked, the good ones saved together."""
     section = state.section
+    asked = Position(state.position.question, state.position.resume)
     paste = parse_table(state.form, section, text, state.values)
     if not paste.accepted:
         # Another table pasted (表三 while 表二 is asked): take the one whose rows it names.
@@ -442,6 +443,8 @@ def _paste(state: ReportState, text: str) -> Outcome:
     questions = [i for i, q in enumerate(state.questions) if q.section == section.id]
     missing = [i for i in questions if not updated.answered(state.questions[i])]
     replies = [Reply("\n".join(lines))]
+    if section.id != state.form.questions[asked.question].section:
+        return _back_from_other_table(updated, section, replies, asked, values, raw)
     if missing:
         # On from the row asked (rows skipped before it stay skipped), else the first empty.
         ahead = [i for i in missing if i >= state.position.question]
@@ -454,6 +457,25 @@ def _paste(state: ReportState, text: str) -> Outcome:
     position = Position(questions[-1], state.position.resume)
     outcome = _advance(replace(updated, position=position), state.questions[questions[-1]], {})
     return Outcome((*replies, *outcome.replies), outcome.position, values, raw)
+
+
+def _back_from_other_table(
+    state: ReportState,
+    section: Section,
+    replies: list[Reply],
+    asked: Position,
+    values: dict[str, Value],
+    raw: dict[str, str],
+) -> Outcome:
+    """Another table was pasted than the one asked: it is saved, then the question asked
+    comes again (the tables between are not skipped)."""
+    back = replace(state, position=asked)
+    if _section_complete(state, section):
+        replies += _table_done(back, section, asked.question)
+    else:
+        answered, count = section_progress(state, section)
+        replies[0] = Reply(f"{replies[0].text}\n{section.table}已填 {answered}/{count} 行。")
+    return Outcome((*replies, ask(back)), asked, values, raw)
 
 
 def _after_section(state: ReportState, section: Section) -> int:

@@ -255,6 +255,16 @@ def test_a_table_pasted_while_another_is_asked_goes_to_its_own_table(chat) -> No
     )
     assert outcome.changes["s4.review.upheld"] == 1 and len(outcome.changes) == 12
     assert "已从粘贴的内容填写表四 3 行" in chat.text()
+    # Then back to the question asked: 表二 and 表三 are not skipped.
+    assert chat.question_id == "s2.rules"
+    assert chat.text().endswith(chat.text(chat.press("x")))
+
+
+def test_part_of_another_table_pasted_says_how_far_that_table_is(chat) -> None:
+    chat.go_to("s2.rules")
+    chat.say("行政复议\t1\t0\t0\t0\n行政诉讼（未经复议直接起诉）\t0")
+    assert "已从粘贴的内容填写表四 2 行（8 格）。\n表四已填 2/3 行。" in chat.text()
+    assert chat.question_id == "s2.rules"
 
 
 def test_one_row_typed_with_its_label_is_confirmed_as_a_typed_row(chat) -> None:
