@@ -431,6 +431,15 @@ def _paste(state: ReportState, text: str) -> Outcome:
         lines.append(row_saved_text(updated, accepted[0].question))
     elif values:
         lines.append(f"已从粘贴的内容填写{section.table} {len(accepted)} 行（{len(values)} 格）。")
+        replaced = [
+            row.label
+            for row in accepted
+            if any(state.values.get(f) not in (None, v) for f, v in row.values.items())
+        ]
+        if replaced:
+            shown = "、".join(f"「{label}」" for label in replaced[:5])
+            more = f"等 {len(replaced)} 行" if len(replaced) > 5 else ""
+            lines.append(f"其中{shown}{more}原已填写，已改为粘贴的数字。")
     elif not refusals and any(row.totals for row in paste.rows):
         totals = "、".join(f"「{row.label}」" for row in paste.rows if row.totals)
         lines.append(f"{totals}为合计行，由各行自动计算，无需填写。")

@@ -284,3 +284,15 @@ def test_a_pasted_total_row_alone_is_said_to_be_computed(chat) -> None:
     assert "「三（七） 总计」为合计行，由各行自动计算，无需填写。" in chat.text()
     assert "未能填写" not in chat.text()
     assert chat.question_id == "s3.new"
+
+
+def test_a_paste_says_which_rows_it_changed(chat) -> None:
+    chat.go_to("s3.new")
+    chat.say("3 0 1 0 0 0")
+    chat.say("0")
+    chat.go_to("s3.new")
+    chat.say(
+        "一、本年新收政府信息公开申请数量\t4\t0\t1\t0\t0\t0\n二、上年结转政府信息公开申请数量\t0"
+    )
+    assert "其中「一 本年新收政府信…」原已填写，已改为粘贴的数字。" in chat.text()
+    assert chat.state.values["s3.new.natural"] == 4
