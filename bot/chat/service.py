@@ -49,6 +49,12 @@ WALKTHROUGH_KEYS = frozenset({"q", "resume", "zeroed", "zeroed_at", SEEN_VERSION
 RELATIVE_ACTIONS = frozenset("bszZudcp")
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
 OPEN_REPORT = "R"
+# A return awaiting its comment (bot.chat.review): the report and the version shown.
+PENDING_RETURN_KEYS = ("review_comment_for", "review_version")
+RETURN_CANCELLED = (
+    "退回未执行：您已转到填写本单位报告，之前的退回操作已取消。"
+    "如仍需退回，请在待审报告中重新点击“退回”。"
+)
 
 
 @dataclass(frozen=True)
@@ -214,6 +220,7 @@ class ReportChat:
             return Turn((Reply(text, buttons=self._start_buttons(member)),))
         if year is not None and year > current:
             return Turn((Reply(f"{year}年度尚未结束，目前可填写{current}年度及以前的报告。"),))
+        cancelled = self._cancel_pending_return(member)
         with session_scope(self.engine) as session:
             saved = self.saved_position(session, member)
             was_on = saved.report_id if saved is not None else None  # the row changes below
@@ -230,7 +237,7 @@ class ReportChat:
             outcome = walkthrough.start(state)
             self._save_position(session, member, report, outcome.position, active=True)
             others = self._open_years(session, member, report, current)
-        replies = outcome.replies
+        replies = (*cancelled, *outcome.replies)
         if others:
             years = "、".join(str(y) for y in sorted({report.year, *others}, reverse=True))
             switch = "、".join(f"“/report {y}”" for y in others)
@@ -299,11 +306,28 @@ class ReportChat:
         state = self.load_state(session, member, report)
         return self._run(session, member, report, state, walkthrough.handle_text, text, update_id)
 
+    def _cancel_pending_return(self, member: Member) -> tuple[Reply, ...]:
+        """Filling in the report (a member holding both roles) cancels a return awaiting its
+        comment, so that the next text is an answer and never becomes the comment."""
+        with session_scope(self.engine) as session:
+            position = self.saved_position(session, member)
+            if position is None or not any(k in position.state for k in PENDING_RETURN_KEYS):
+                return ()
+            positions.update_state(session, member_id=member.id, drop=PENDING_RETURN_KEYS)
+        return (Reply(RETURN_CANCELLED),)
+
     def press(self, member: Member, data: str, *, update_id: int | None = None) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""
         decoded = decode_button(data)
         if decoded is not None and decoded[2] == OPEN_REPORT:
             return self.open(member)
+        cancelled = self._cancel_pending_return(member) if decoded is not None else ()
+        turn = self._press(member, decoded, update_id)
+        return replace(turn, replies=(*cancelled, *turn.replies)) if cancelled else turn
+
+    def _press(
+        self, member: Member, decoded: tuple[int, int, str] | None, update_id: int | None
+    ) -> Turn:
         with session_scope(self.engine) as session:
             report = self._active_report(session, member, wake=True)
             if decoded is None or report is None or decoded[0] != report.id:
