@@ -145,9 +145,13 @@ def demo() -> None:
 def _waiting_line() -> str | None:
     """A line of a paste still waiting in the terminal after the first was read; None when
     nothing waits (or the input is not a terminal: then every line is a message)."""
-    if not sys.stdin.isatty() or not select.select([sys.stdin], [], [], 0)[0]:
+    if not sys.stdin.isatty():
         return None
-    return sys.stdin.readline() or None
+    try:
+        waiting = select.select([sys.stdin], [], [], 0)[0]
+    except (OSError, ValueError):  # Windows selects sockets only: one line, one message
+        return None
+    return (sys.stdin.readline() or None) if waiting else None
 
 
 @app.command()
