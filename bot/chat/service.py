@@ -264,6 +264,18 @@ class ReportChat:
             year = parse_year_argument(args)
         except ValueError:
             return Turn((Reply("年度请用四位数字，如“/report 2025”；不写年度时继续当前报告。"),))
+        current = report_year_for(self.today())
+        fills = member.reports or member.role == "admin"  # a supervisor hears why not below
+        if fills and year is not None and year < current - 1 and not self._has_report(member, year):
+            # A typo (/report 2021) would leave a stray draft named in every /report after.
+            return Turn(
+                (
+                    Reply(
+                        f"本单位没有{year}年度的报告。可填写{current}年度或{current - 1}年度的"
+                        "报告；更早年度的报告请联系管理员导入。"
+                    ),
+                )
+            )
         return self.open(member, year=year)
 
     def _open_years(
@@ -305,6 +317,11 @@ class ReportChat:
             return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
         state = self.load_state(session, member, report)
         return self._run(session, member, report, state, walkthrough.handle_text, text, update_id)
+
+    def _has_report(self, member: Member, year: int) -> bool:
+        with session_scope(self.engine) as session:
+            found = reports.list_reports(session, actor=member, year=year)
+            return any(r.org_id == member.org_id for r in found)
 
     def _cancel_pending_return(self, member: Member) -> tuple[Reply, ...]:
         """Filling in the report (a member holding both roles) cancels a return awaiting its

@@ -92,6 +92,17 @@ def test_switching_years_and_back_goes_on_from_the_first_empty_question(service,
     assert "第一部分" not in texts(back)
 
 
+def test_a_report_older_than_last_year_is_opened_but_never_created_by_a_typo(
+    engine, service, member
+) -> None:
+    refused = service.open_command(member, ["2021"])
+    assert "本单位没有2021年度的报告。可填写2025年度或2024年度的报告" in texts(refused)
+    with session_scope(engine) as session:
+        assert reports.list_reports(session, actor=member, year=2021) == []
+        reports.get_or_create_report(session, actor=member, year=2021)  # imported by an admin
+    assert "【2021年度 第一部分 总体情况】" in texts(service.open_command(member, ["2021"]))
+
+
 def test_a_year_that_is_not_four_digits_is_refused(service, member) -> None:
     assert "年度请用四位数字" in texts(service.open_command(member, ["25"]))
     assert "年度请用四位数字" in texts(service.open_command(member, ["2024", "2025"]))
