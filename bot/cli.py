@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import select
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -268,6 +270,18 @@ def demo() -> None:
         raise typer.Exit(1)
 
 
+def _waiting_line() -> str | None:
+    """A line of a paste still waiting in the terminal after the first was read; None when
+    nothing waits (or the input is not a terminal: then every line is a message)."""
+    if not sys.stdin.isatty():
+        return None
+    try:
+        waiting = select.select([sys.stdin], [], [], 0)[0]
+    except (OSError, ValueError):  # Windows selects sockets only: one line, one message
+        return None
+    return (sys.stdin.readline() or None) if waiting else None
+
+
 @app.command()
 def chat(
     agency: Annotated[str, typer.Option("--agency", help="本机关名称（报告标题中的机关名）")],
@@ -276,7 +290,7 @@ def chat(
     """在终端中逐项填写年度报告（与 Telegram 机器人相同的流程和校验）。"""
     from bot.chat.service import ReportChat
     from bot.config import get_settings
-    from bot.terminal import TerminalChat, terminal_member
+    from bot.terminal import TerminalChat, terminal_member, typed_messages
     from storage.db import get_engine, upgrade_database
 
     settings = get_settings()
@@ -286,7 +300,7 @@ def chat(
     terminal = TerminalChat(ReportChat(engine), member, output_dir=settings.output_dir)
     terminal.open(year=year)
     try:
-        terminal.run(iter(lambda: input("> "), None))
+        terminal.run(typed_messages(lambda: input("> "), _waiting_line))
     except (EOFError, KeyboardInterrupt):
         typer.echo("\n已退出，填写内容均已保存。")
 

@@ -2,13 +2,13 @@
 
 Buttons are printed as ``[#1 完成]``; typing ``#1`` (or ``#完成``) presses one. Commands are
 the bot's: /report [年度], /status, /preview, /generate, /cancel, /help; /quit (or end of
-input) leaves. A table pasted into the terminal arrives line by line: each line is taken as
-one row (found by its label, or as the row being asked).
+input) leaves. Lines pasted together (a table copied from a spreadsheet) are one message, as
+in Telegram: `typed_messages` joins the lines already waiting when one is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -43,6 +43,16 @@ def terminal_member(engine: Engine, *, agency: str, org_type: str = "department"
         )
 
 
+def typed_messages(first: Callable[[], str], waiting: Callable[[], str | None]) -> Iterator[str]:
+    """The member's messages: a line read with `first` (which waits for Enter), joined with
+    the lines `waiting` returns (lines already typed or pasted; None when there are none)."""
+    while True:
+        lines = [first()]
+        while (line := waiting()) is not None:
+            lines.append(line.rstrip("\n"))
+        yield "\n".join(lines)
+
+
 class TerminalChat:
     def __init__(
         self, chat: ReportChat, member: Member, *, output_dir: Path, write: Output = print
@@ -70,8 +80,8 @@ class TerminalChat:
             else:
                 self.show(self.chat.press(self.member, data))
             return True
-        if command.startswith("/report ") and command[8:].strip().isdigit():
-            self.show(self.chat.open(self.member, year=int(command[8:].strip())))
+        if command.startswith("/report "):
+            self.show(self.chat.open_command(self.member, command.split()[1:]))
             return True
         commands: dict[str, Callable[[], Turn]] = {
             "/report": lambda: self.chat.open(self.member),

@@ -30,7 +30,7 @@ from storage.access import WRITABLE_STATUSES
 from storage.db import alembic_config, get_engine, session_scope, upgrade_database
 from storage.deadlines import set_deadline
 from storage.errors import NotFound, ReportLocked, StorageError
-from storage.members import create_invite, deactivate_member, list_members
+from storage.members import create_invite, deactivate_member, list_members, set_role
 from storage.models import (
     ORG_TYPE_LABELS,
     ROLE_LABELS,
@@ -235,6 +235,24 @@ def member_remove(member_id: Annotated[int, typer.Argument(help="成员编号")]
     with _session() as session:
         member = deactivate_member(session, member_id=member_id, actor=_actor())
     typer.echo(f"已停用成员：{member.name}（编号 {member.id}），立即生效。")
+
+
+@member_app.command("role")
+def member_role(
+    member_id: Annotated[int, typer.Argument(help="成员编号")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="新角色：staff、supervisor、supervisor_staff（督导兼填报）、admin",
+        ),
+    ],
+) -> None:
+    """更改成员角色（如督导人员兼填本单位报告改为 supervisor_staff），下一步操作即生效。"""
+    with _session() as session:
+        role_code = _code(role, ROLE_LABELS, "角色")
+        member = set_role(session, member_id=member_id, role=role_code, actor=_actor())
+    typer.echo(f"已将成员 {member.name}（编号 {member.id}）的角色改为{ROLE_LABELS[member.role]}。")
 
 
 @report_app.command("import")

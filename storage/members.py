@@ -260,6 +260,24 @@ def deactivate_member(session: Session, *, member_id: int, actor: str) -> Member
     return member
 
 
+def set_role(session: Session, *, member_id: int, role: str, actor: str) -> Member:
+    """Change a member's role (e.g. a supervisor who also reports: supervisor_staff); it takes
+    effect on their next action. Commits."""
+    check_code(role, ROLE_LABELS, "角色")
+    with write_transaction(session):
+        member = _member(session, member_id)
+        before = member.role
+        member.role = role
+        session.add(member)
+        audit.record(
+            session,
+            actor=actor,
+            action="member.set_role",
+            detail={"member_id": member_id, "from": before, "to": role},
+        )
+    return member
+
+
 def mark_blocked(session: Session, *, member_id: int, blocked: bool) -> Member:
     """Record that the member blocked the bot (or unblocked it). Commits."""
     with write_transaction(session):

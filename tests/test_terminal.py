@@ -13,7 +13,7 @@ from bot.chat.service import ReportChat
 from bot.cli import app
 from bot.config import get_settings
 from bot.core.answers import AnswersFile, load_answers
-from bot.terminal import TerminalChat, terminal_member
+from bot.terminal import TerminalChat, terminal_member, typed_messages
 from storage import reports
 from storage.db import session_scope
 
@@ -98,3 +98,14 @@ def test_the_overview_is_drafted_from_the_tables_in_the_terminal(
         values = reports.report_values(session, actor=member, report_id=report.id)
     assert values["s1.text"].endswith("尚未审结7件。")
     assert values["s1.text"].startswith(sample.values["s1.text"])
+
+
+def test_lines_pasted_together_are_one_message_as_in_telegram(terminal) -> None:
+    chat, output = terminal
+    chat.handle("#完成")  # 总体情况 left for later
+    typed = iter(["规章\t1\t0\t3", "/quit"])
+    pasted = iter(["行政规范性文件\t2\t0\t5\n", "自然人\t商业企业\n", None, None])
+    messages = typed_messages(lambda: next(typed), lambda: next(pasted))
+    chat.run(messages)
+    assert "已从粘贴的内容填写表二 2 行（6 格）。" in "\n".join(output)
+    assert "未找到数字" not in "\n".join(output)  # the header line is part of the paste

@@ -13,7 +13,8 @@ checked against the database and the member's scope as it is now, so a stale or 
 can neither show nor change another organisation's report.
 
 A supervisor's pending return comment lives in their chat position (`PENDING_KEY`), so it
-survives a restart: the next text message is the comment.
+survives a restart: the next text message is the comment, unless the member (holding both
+roles) turns to their own report first, which cancels it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sqlmodel import Session, select
 from bot.chat.service import (
     LOCKED_STATUSES,
     OPEN_REPORT,
+    PENDING_RETURN_KEYS,
     Document,
     ReportChat,
     Turn,
@@ -93,8 +95,7 @@ _ACTION = re.compile(r"^V([a-z])(\d{1,12}(?:\.\d{1,12})*)?$")
 # Callback data of the desk's buttons (`encode_button(report, question, action)`).
 CALLBACK_PATTERN = r"^\d+:\d+:V[a-z]"
 
-PENDING_KEY = "review_comment_for"
-PENDING_VERSION_KEY = "review_version"
+PENDING_KEY, PENDING_VERSION_KEY = PENDING_RETURN_KEYS
 
 PAGE_SIZE = 10
 MAX_LISTED = 30

@@ -62,11 +62,10 @@ def parse_row(form: ReportForm, question: Question, text: str) -> dict[str, Valu
     if len(tokens) == 1 and len(fields) > 1:
         raise RowProblem(_one_value(fields, tokens[0], names))
     if len(tokens) < len(fields):
-        missing = "、".join(f.column or f.id for f in fields[len(tokens) :])
+        missing = "、".join(f"“{f.column or f.id}”" for f in fields[len(tokens) :])
         raise RowProblem(
-            f"本行需要填写 {len(fields)} 个数（依次为：{names}），您填写了 {len(tokens)} 个"
-            f"“{_shown(tokens)}”，按顺序只到第 {len(tokens)} 格，{missing}没有数字。"
-            "请重新输入整行，没有的填 0。"
+            f"本行需要填写 {len(fields)} 个数（依次为：{names}），您填写了 {len(tokens)} 个数"
+            f"（{_shown(tokens)}），缺少{missing}。请重新输入整行，没有的填 0。"
         )
     if len(tokens) != len(fields):
         shown = _shown(tokens)

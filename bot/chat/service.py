@@ -8,7 +8,7 @@ docs/storage.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
@@ -54,6 +54,12 @@ RELATIVE_ACTIONS = frozenset("bszZudcpra")
 OPEN_REPORT = "R"
 # 「生成报告」: check and render the report (what /generate does).
 GENERATE = "G"
+# A return awaiting its comment (bot.chat.review): the report and the version shown.
+PENDING_RETURN_KEYS = ("review_comment_for", "review_version")
+RETURN_CANCELLED = (
+    "退回未执行：您已转到填写本单位报告，之前的退回操作已取消。"
+    "如仍需退回，请在待审报告中重新点击“退回”。"
+)
 
 
 @dataclass(frozen=True)
@@ -254,16 +260,24 @@ class ReportChat:
             return Turn((Reply(text, buttons=self._start_buttons(member)),))
         if year is not None and year > current:
             return Turn((Reply(f"{year}年度尚未结束，目前可填写{current}年度及以前的报告。"),))
+        cancelled = self._cancel_pending_return(member)
         with session_scope(self.engine) as session:
+            saved = self.saved_position(session, member)
+            was_on = saved.report_id if saved is not None else None  # the row changes below
             try:
                 report = self._report(session, member, year=year, switch=True)
             except StorageError as exc:
                 return Turn((Reply(str(exc)),))
             state = self.load_state(session, member, report)
+            resume = walkthrough.first_unanswered(state)
+            if was_on != report.id and resume is not None:
+                # Back from another year: the place in this one was not kept; go on from its
+                # first empty question rather than from the top.
+                state = replace(state, position=resume)
             outcome = walkthrough.start(state)
             self._save_position(session, member, report, outcome.position, active=True)
             others = self._open_years(session, member, report, current)
-        replies = outcome.replies
+        replies = (*cancelled, *outcome.replies)
         if others:
             years = "、".join(str(y) for y in sorted({report.year, *others}, reverse=True))
             switch = "、".join(f"“/report {y}”" for y in others)
@@ -281,6 +295,28 @@ class ReportChat:
                 *replies,
             )
         return self._turn(report, replies, outcome.position)
+
+    def open_command(self, member: Member, args: Sequence[str]) -> Turn:
+        """/report [year] as typed: a year chooses which report when more than one is open."""
+        from bot.chat.review import parse_year_argument  # review imports this module
+
+        try:
+            year = parse_year_argument(args)
+        except ValueError:
+            return Turn((Reply("年度请用四位数字，如“/report 2025”；不写年度时继续当前报告。"),))
+        current = report_year_for(self.today())
+        fills = member.reports or member.role == "admin"  # a supervisor hears why not below
+        if fills and year is not None and year < current - 1 and not self._has_report(member, year):
+            # A typo (/report 2021) would leave a stray draft named in every /report after.
+            return Turn(
+                (
+                    Reply(
+                        f"本单位没有{year}年度的报告。可填写{current}年度或{current - 1}年度的"
+                        "报告；更早年度的报告请联系管理员导入。"
+                    ),
+                )
+            )
+        return self.open(member, year=year)
 
     def _open_years(
         self, session: Session, member: Member, report: Report, current: int
@@ -348,17 +384,42 @@ class ReportChat:
         answered = inbox.answered_turn(session, update_id=update_id)
         return None if answered is None else Turn.from_json(answered)
 
+    def _has_report(self, member: Member, year: int) -> bool:
+        with session_scope(self.engine) as session:
+            found = reports.list_reports(session, actor=member, year=year)
+            return any(r.org_id == member.org_id for r in found)
+
+    def _cancel_pending_return(self, member: Member) -> tuple[Reply, ...]:
+        """Filling in the report (a member holding both roles) cancels a return awaiting its
+        comment, so that the next text is an answer and never becomes the comment."""
+        with session_scope(self.engine) as session:
+            position = self.saved_position(session, member)
+            if position is None or not any(k in position.state for k in PENDING_RETURN_KEYS):
+                return ()
+            positions.update_state(session, member_id=member.id, drop=PENDING_RETURN_KEYS)
+        return (Reply(RETURN_CANCELLED),)
+
     def press(
         self, member: Member, data: str, *, update_id: int | None = None, replayed: bool = False
     ) -> Turn:
         """A button press; stale or foreign buttons get a notice and the current prompt."""
-        turn = self._press(member, data, update_id=update_id, replayed=replayed)
-        return turn if self.defer_pdf else self.with_pdf(turn)
-
-    def _press(self, member: Member, data: str, *, update_id: int | None, replayed: bool) -> Turn:
         decoded = decode_button(data)
         if decoded is not None and decoded[2] == OPEN_REPORT:
             return self.open(member)
+        cancelled = self._cancel_pending_return(member) if decoded is not None else ()
+        turn = self._press(member, decoded, update_id=update_id, replayed=replayed)
+        if cancelled:
+            turn = replace(turn, replies=(*cancelled, *turn.replies))
+        return turn if self.defer_pdf else self.with_pdf(turn)
+
+    def _press(
+        self,
+        member: Member,
+        decoded: tuple[int, int, str] | None,
+        *,
+        update_id: int | None,
+        replayed: bool,
+    ) -> Turn:
         with session_scope(self.engine) as session:
             answered = self._answered_before(session, update_id, replayed)
             if answered is not None:

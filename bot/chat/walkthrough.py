@@ -56,6 +56,13 @@ def start(state: ReportState) -> Outcome:
     return Outcome((Reply(greeting), ask(state)), state.position)
 
 
+def first_unanswered(state: ReportState) -> Position | None:
+    """The first question without an answer; None when every one has one."""
+    missing = (i for i, q in enumerate(state.questions) if not state.answered(q))
+    index = next(missing, None)
+    return None if index is None else Position(index)
+
+
 def ask(state: ReportState) -> Reply:
     """The prompt for the current position, with its buttons."""
     if state.finished:
@@ -416,6 +423,7 @@ def _undo_zero(state: ReportState) -> Outcome:
 def _paste(state: ReportState, text: str) -> Outcome:
     """A table pasted whole: every row parsed and checked, the good ones saved together."""
     section = state.section
+    asked = Position(state.position.question, state.position.resume)
     paste = parse_table(state.form, section, text, state.values)
     if not paste.accepted:
         # Another table pasted (表三 while 表二 is asked): take the one whose rows it names.
@@ -435,12 +443,27 @@ def _paste(state: ReportState, text: str) -> Outcome:
     values = paste.values
     updated = replace(state, values={**state.values, **values})
     lines = []
-    if values:
-        accepted = paste.accepted
+    refusals = paste.refusals()
+    accepted = paste.accepted
+    one_row = len(accepted) == 1 and not refusals and not paste.skipped
+    if one_row and accepted[0].question is not None:  # one row typed with its label
+        lines.append(row_saved_text(updated, accepted[0].question))
+    elif values:
         lines.append(f"已从粘贴的内容填写{section.table} {len(accepted)} 行（{len(values)} 格）。")
+        replaced = [
+            row.label
+            for row in accepted
+            if any(state.values.get(f) not in (None, v) for f, v in row.values.items())
+        ]
+        if replaced:
+            shown = "、".join(f"「{label}」" for label in replaced[:5])
+            more = f"等 {len(replaced)} 行" if len(replaced) > 5 else ""
+            lines.append(f"其中{shown}{more}原已填写，已改为粘贴的数字。")
+    elif not refusals and any(row.totals for row in paste.rows):
+        totals = "、".join(f"「{row.label}」" for row in paste.rows if row.totals)
+        lines.append(f"{totals}为合计行，由各行自动计算，无需填写。")
     else:
         lines.append(f"粘贴的内容未能填写{section.table}的任何一行。")
-    refusals = paste.refusals()
     if refusals:
         lines.append(f"以下 {len(refusals)} 行未填写，请修改后重新发送这几行（可带行名）：")
         lines += refusals
@@ -448,15 +471,39 @@ def _paste(state: ReportState, text: str) -> Outcome:
     questions = [i for i, q in enumerate(state.questions) if q.section == section.id]
     missing = [i for i in questions if not updated.answered(state.questions[i])]
     replies = [Reply("\n".join(lines))]
+    if section.id != state.form.questions[asked.question].section:
+        return _back_from_other_table(updated, section, replies, asked, values, raw)
     if missing:
-        position = Position(missing[0], state.position.resume)
+        # On from the row asked (rows skipped before it stay skipped), else the first empty.
+        ahead = [i for i in missing if i >= state.position.question]
+        position = Position((ahead or missing)[0], state.position.resume)
         answered, count = section_progress(updated, section)
-        replies[0] = Reply(f"{replies[0].text}\n{section.table}已填 {answered}/{count} 行。")
+        if not one_row:  # a saved row's confirmation says it already
+            replies[0] = Reply(f"{replies[0].text}\n{section.table}已填 {answered}/{count} 行。")
         replies.append(ask(replace(updated, position=position)))
         return Outcome(tuple(replies), position, values, raw)
     position = Position(questions[-1], state.position.resume)
     outcome = _advance(replace(updated, position=position), state.questions[questions[-1]], {})
     return Outcome((*replies, *outcome.replies), outcome.position, values, raw)
+
+
+def _back_from_other_table(
+    state: ReportState,
+    section: Section,
+    replies: list[Reply],
+    asked: Position,
+    values: dict[str, Value],
+    raw: dict[str, str],
+) -> Outcome:
+    """Another table was pasted than the one asked: it is saved, then the question asked
+    comes again (the tables between are not skipped)."""
+    back = replace(state, position=asked)
+    if _section_complete(state, section):
+        replies += _table_done(back, section, asked.question)
+    else:
+        answered, count = section_progress(state, section)
+        replies[0] = Reply(f"{replies[0].text}\n{section.table}已填 {answered}/{count} 行。")
+    return Outcome((*replies, ask(back)), asked, values, raw)
 
 
 def _after_section(state: ReportState, section: Section) -> int:

@@ -21,7 +21,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.review import parse_year_argument
 from bot.chat.service import (
     GENERATE,
     HELP_TEXT,
@@ -144,15 +143,6 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     member = await asyncio.to_thread(report_chat(context).member, update.effective_user.id)
     await _reply(update, context, Turn((Reply(help_text(member)),)))
     raise ApplicationHandlerStop
-
-
-def open_report(service: ReportChat, member: Member, args: list[str]) -> Turn:
-    """/report [year]: a year chooses which report when more than one is open."""
-    try:
-        year = parse_year_argument(args)
-    except ValueError:
-        return Turn((Reply("年度请用四位数字，如“/report 2025”；不写年度时继续当前报告。"),))
-    return service.open(member, year=year)
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -291,7 +281,7 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     )
     application.add_handler(CommandHandler("help", help_command), group=0)
     application.add_handler(
-        CommandHandler("report", member_command(with_args=open_report)), group=0
+        CommandHandler("report", member_command(with_args=ReportChat.open_command)), group=0
     )
     member_calls: dict[str, MemberCall] = {
         "cancel": lambda service, member: service.cancel(member),

@@ -301,6 +301,24 @@ def test_the_comment_survives_other_chat_and_can_be_cancelled(
     assert report_row(engine, report_id).status == "submitted"
 
 
+def test_turning_to_their_own_report_cancels_a_return_awaiting_its_comment(
+    engine, world, desk, chat, person
+) -> None:
+    staff = person(world.bureau)
+    both = person(world.county, "supervisor_staff")
+    report_id = filled(engine, world.bureau, "洪泽区科技局")
+    submit(desk, staff)
+    opened = desk.press(both, action_data("o", report_id))
+    desk.press(both, buttons(opened)["退回"])
+    turn = chat.open(both)  # their own organisation's report
+    assert "退回未执行：您已转到填写本单位报告" in text(turn)
+    answer = desk.receive_text(both.telegram_user_id, "本年度总体情况。")
+    # The text is their report's answer, not the comment: the bureau's report stays submitted.
+    assert answer is not None and "已保存" in text(answer)
+    assert report_row(engine, report_id).status == "submitted"
+    assert desk.pending_comment(both) is None
+
+
 def action_data(code: str, *numbers: int) -> str:
     return encode_button(0, 0, action(code, *numbers))
 

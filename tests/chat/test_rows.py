@@ -72,3 +72,9 @@ def test_amount_cell_takes_decimals() -> None:
 def test_empty_message_is_refused() -> None:
     with pytest.raises(RowProblem, match="未收到数字"):
         parse_row(FORM, NEW, "   ")
+
+
+def test_a_short_row_names_the_cells_missing_in_quotes() -> None:
+    # Quoted: the column 其他 must not read as "the others".
+    with pytest.raises(RowProblem, match="您填写了 4 个数（3 0 1 0），缺少“法律服务机构”、“其他”"):
+        parse_row(FORM, NEW, "3 0 1 0")

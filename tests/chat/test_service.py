@@ -80,6 +80,38 @@ def test_answers_and_position_survive_a_restart(engine, service, member) -> None
     assert values["s3.new.natural"] == 3 and values["s3.new.research"] == 1
 
 
+def test_switching_years_and_back_goes_on_from_the_first_empty_question(service, member) -> None:
+    turn = service.open(member)
+    turn = service.text(member, "本年度总体情况。")
+    turn = service.press(member, turn.callback_data("d"))
+    turn = service.press(member, turn.callback_data("z"))
+    turn = service.press(member, turn.callback_data("Z"))
+    service.text(member, "3 0 1 0 0 0")
+    earlier = service.open_command(member, ["2024"])
+    assert "【2024年度 第一部分 总体情况】" in texts(earlier)
+    back = service.open_command(member, ["2025"])
+    # Not from the top of the report: on from the first row still empty.
+    assert "表三「二、上年结转政府信息公开申请数量」" in texts(back)
+    assert "第一部分" not in texts(back)
+
+
+def test_a_report_older_than_last_year_is_opened_but_never_created_by_a_typo(
+    engine, service, member
+) -> None:
+    refused = service.open_command(member, ["2021"])
+    assert "本单位没有2021年度的报告。可填写2025年度或2024年度的报告" in texts(refused)
+    with session_scope(engine) as session:
+        assert reports.list_reports(session, actor=member, year=2021) == []
+        reports.get_or_create_report(session, actor=member, year=2021)  # imported by an admin
+    assert "【2021年度 第一部分 总体情况】" in texts(service.open_command(member, ["2021"]))
+
+
+def test_a_year_that_is_not_four_digits_is_refused(service, member) -> None:
+    assert "年度请用四位数字" in texts(service.open_command(member, ["25"]))
+    assert "年度请用四位数字" in texts(service.open_command(member, ["2024", "2025"]))
+    assert "2024年度" in texts(service.open_command(member, ["2024年"]))
+
+
 def test_a_stale_button_does_not_act_on_another_question(service, member) -> None:
     turn = skip_to_table_three(service, member)
     old_skip = turn.callback_data("s")

@@ -255,3 +255,44 @@ def test_a_table_pasted_while_another_is_asked_goes_to_its_own_table(chat) -> No
     )
     assert outcome.changes["s4.review.upheld"] == 1 and len(outcome.changes) == 12
     assert "已从粘贴的内容填写表四 3 行" in chat.text()
+    # Then back to the question asked: 表二 and 表三 are not skipped.
+    assert chat.question_id == "s2.rules"
+    assert chat.text().endswith(chat.text(chat.press("x")))
+
+
+def test_part_of_another_table_pasted_says_how_far_that_table_is(chat) -> None:
+    chat.go_to("s2.rules")
+    chat.say("行政复议\t1\t0\t0\t0\n行政诉讼（未经复议直接起诉）\t0")
+    assert "已从粘贴的内容填写表四 2 行（8 格）。\n表四已填 2/3 行。" in chat.text()
+    assert chat.question_id == "s2.rules"
+
+
+def test_one_row_typed_with_its_label_is_confirmed_as_a_typed_row(chat) -> None:
+    chat.go_to("s3.new")
+    chat.press("s")  # 新收 left for later
+    chat.say("（一）予以公开 2 0 0 0 0 0")
+    text = chat.text()
+    assert text.startswith("已保存「（一）予以公开」：自然人 2，企业 0，")
+    assert "粘贴" not in text and text.count("表三已填 1/24 行") == 1
+    # On from the row asked, not back to the row skipped before it.
+    assert chat.question_id == "s3.carried_in"
+
+
+def test_a_pasted_total_row_alone_is_said_to_be_computed(chat) -> None:
+    chat.go_to("s3.new")
+    chat.say("（七）总计\t0\t0\t0\t0\t0\t0\t0")
+    assert "「三（七） 总计」为合计行，由各行自动计算，无需填写。" in chat.text()
+    assert "未能填写" not in chat.text()
+    assert chat.question_id == "s3.new"
+
+
+def test_a_paste_says_which_rows_it_changed(chat) -> None:
+    chat.go_to("s3.new")
+    chat.say("3 0 1 0 0 0")
+    chat.say("0")
+    chat.go_to("s3.new")
+    chat.say(
+        "一、本年新收政府信息公开申请数量\t4\t0\t1\t0\t0\t0\n二、上年结转政府信息公开申请数量\t0"
+    )
+    assert "其中「一 本年新收政府信…」原已填写，已改为粘贴的数字。" in chat.text()
+    assert chat.state.values["s3.new.natural"] == 4

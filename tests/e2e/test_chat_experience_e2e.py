@@ -91,7 +91,7 @@ async def test_one_value_on_a_row_of_six_gets_a_precise_reply(
     assert "如 5 件全部是自然人，请填写“5 0 0 0 0 0”" in refusal["text"]
     user.send_text("3 0 1 0 0")
     short = await user.wait_for_text_async("未能保存")
-    assert "第 6 格" in short["text"] or "按顺序只到第 5 格，其他没有数字" in short["text"]
+    assert "您填写了 5 个数（3 0 1 0 0），缺少“其他”。请重新输入整行" in short["text"]
 
 
 async def test_whole_table_three_pasted_with_labels_one_row_wrong(

@@ -261,3 +261,21 @@ def test_report_import_refuses_a_submitted_report_unless_forced(
         True,
         ["s2.fees.amount"],
     )
+
+
+def test_member_role_lets_a_supervisor_also_report(nianbao, orgs, engine: Engine) -> None:
+    output = nianbao("invite", "create", "--org", "洪泽区科技局", "--role", "supervisor").output
+    code = re.search(r"邀请码（仅显示这一次，请妥善转交本人）：(\S+)", output).group(1)
+    with Session(engine, expire_on_commit=False) as session:
+        member = redeem_invite(session, code=code, telegram_user_id=123456789013, name="陈督导")
+    changed = nianbao("member", "role", str(member.id), "--role", "督导兼填报人员").output
+    assert changed == f"已将成员 陈督导（编号 {member.id}）的角色改为督导兼填报人员。\n"
+    assert "督导兼填报人员" in nianbao("member", "list").output
+    assert "角色「领导」无效" in nianbao("member", "role", "1", "--role", "领导", code=2).output
+    assert (
+        "成员（编号 9）不存在" in nianbao("member", "role", "9", "--role", "staff", code=1).output
+    )
+    with Session(engine) as session:
+        assert get_member(session, telegram_user_id=123456789013).role == "supervisor_staff"
+        logged = session.exec(select(AuditLog).where(AuditLog.action == "member.set_role")).one()
+    assert logged.detail == {"member_id": member.id, "from": "supervisor", "to": "supervisor_staff"}
