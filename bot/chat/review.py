@@ -45,7 +45,7 @@ from bot.core.calendar import report_year_for
 from bot.core.checks import Finding, check_values, has_errors
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
-from bot.core.rollup import RollupError, summary_text
+from bot.core.rollup import Rollup, RollupError, summary_text
 from storage import access, audit, clock, positions, reports
 from storage.db import begin_write, session_scope
 from storage.errors import NotFound, PermissionDenied, StorageError
@@ -190,6 +190,9 @@ class OrgLine:
     last_activity: datetime | None
     due: date
     days_left: int
+    warnings: int | None = None
+    org_id: int | None = None
+    report_id: int | None = None
 
     @property
     def percent(self) -> int:
@@ -265,34 +268,93 @@ class ReviewDesk:
     def overview(self, member: Member, *, year: int | None = None, page: int = 0) -> DeskResult:
         """/overview: every organisation in scope, most urgent first, a page at a time."""
         year = year or report_year_for(self.today())
+        try:
+            scope, lines = self.overview_lines(member, year=year)
+        except StorageError as exc:
+            return _said(str(exc))
+        return DeskResult(self._overview_turn(lines, year, scope, page))
+
+    def overview_lines(self, member: Member, *, year: int) -> tuple[str, list[OrgLine]]:
+        """The scope's name and every organisation in it, most urgent first (raises
+        `StorageError` for staff or a year without a format)."""
+        with session_scope(self.engine) as session:
+            actor = access.current(session, member)
+            rows = overview(session, actor=actor, year=year)
+            scope = "全部单位"
+            if actor.role != "admin":
+                scope = f"{get_org(session, org_id=actor.org_id).name}及所辖单位"
+        lines = sorted((self._org_line(row, year) for row in rows), key=lambda x: x.urgency)
+        return scope, lines
+
+    # Decisions taken on a page (the web): the same checks and notifications as the buttons.
+
+    def submit_report(self, member: Member, report_id: int, version: int) -> DeskResult:
+        """Submit the report at the version the member was shown."""
+        return self._decide(member, lambda s, a: self._confirm_submit(s, a, report_id, version))
+
+    def approve(self, member: Member, report_id: int, version: int) -> DeskResult:
+        return self._decide(member, lambda s, a: self._approve(s, a, report_id, version))
+
+    def return_report(
+        self, member: Member, report_id: int, version: int, comment: str
+    ) -> DeskResult:
+        """Return the report with `comment`, which goes to its staff as typed."""
+        comment = comment.strip()
+        if not comment:
+            return _said("请填写退回意见，说明需要修改的内容。")
+        if len(comment) > MAX_COMMENT_CHARS:
+            return _said(
+                f"退回意见共 {len(comment)} 字，请精简到 {MAX_COMMENT_CHARS} 字以内后重新提交。"
+            )
+
+        def send_back(session: Session, actor: Member) -> DeskResult:
+            report = self._for_review(session, actor, report_id)
+            if report.version != version:
+                return _said("报告内容已有变更，退回未执行，请重新审核。")
+            return self._return(session, actor, report, comment)
+
+        return self._decide(member, send_back)
+
+    def review_record(self, member: Member, report_id: int) -> tuple[list[EventRow], bool]:
+        """A readable report's status changes (oldest first) and whether `member` may
+        approve or return it now."""
+        with session_scope(self.engine) as session:
+            actor = access.current(session, member)
+            events = report_events(session, actor=actor, report_id=report_id)
+            report = reports.get_report(session, actor=actor, report_id=report_id)
+            return events, report.status == "submitted" and can_review(session, actor, report)
+
+    def _decide(self, member: Member, step: Callable[[Session, Member], DeskResult]) -> DeskResult:
         with session_scope(self.engine) as session:
             try:
-                actor = access.current(session, member)
-                rows = overview(session, actor=actor, year=year)
-                scope = "全部单位"
-                if actor.role != "admin":
-                    scope = f"{get_org(session, org_id=actor.org_id).name}及所辖单位"
+                return step(session, access.current(session, member))
+            except _Refusal as refusal:
+                return _said(str(refusal), notice=STALE)
             except StorageError as exc:
-                return _said(str(exc))
-        lines = sorted((self._org_line(row, year) for row in rows), key=lambda x: x.urgency)
-        return DeskResult(self._overview_turn(lines, year, scope, page))
+                return _said(str(exc), notice=str(exc)[:200])
 
     def summary(self, member: Member, *, year: int | None = None) -> DeskResult:
         """/summary: the approved reports below the member's organisation, summed."""
         year = year or report_year_for(self.today())
-        with session_scope(self.engine) as session:
-            try:
-                actor = require_reviewer(session, member, "汇总")
-                rollup = build_rollup(session, org_id=actor.org_id, year=year, actor=actor)
-            except (StorageError, RollupError) as exc:
-                return _said(str(exc))
-            _audit(session, actor, "report.summary", org_id=actor.org_id, year=year)
+        try:
+            rollup = self.rollup(member, year=year)
+        except (StorageError, RollupError) as exc:
+            return _said(str(exc))
         document = Document(
             rollup.filename,
             rollup.render(),
             f"{rollup.agency}{year}年度报告汇总表（文字部分待撰写）",
         )
         return DeskResult(Turn((Reply(summary_text(rollup)),), document=document))
+
+    def rollup(self, member: Member, *, year: int) -> Rollup:
+        """The approved reports below the member's organisation, summed (raises
+        `StorageError` for staff, `RollupError` if nothing can be summed)."""
+        with session_scope(self.engine) as session:
+            actor = require_reviewer(session, member, "汇总")
+            rollup = build_rollup(session, org_id=actor.org_id, year=year, actor=actor)
+            _audit(session, actor, "report.summary", org_id=actor.org_id, year=year)
+        return rollup
 
     # Buttons and the return comment --------------------------------------------------------
 
@@ -709,13 +771,14 @@ class ReviewDesk:
     def _org_line(self, row: OrgReport, year: int) -> OrgLine:
         if row.report is None:
             total = len(form_for_year(year).questions)
-            done, errors = 0, None
+            done, errors, warnings = 0, None, None
         else:
             form = load_form(row.report.kind)
             state = ReportState(form, row.report.agency, year, row.values)
             done, total = progress(state)
             findings = check_values(form, row.values, previous=row.previous)
             errors = sum(f.severity == "error" for f in findings)
+            warnings = len(findings) - errors
         return OrgLine(
             name=row.org.name,
             status=row.report.status if row.report is not None else NOT_BEGUN,
@@ -725,6 +788,9 @@ class ReviewDesk:
             last_activity=row.last_activity,
             due=row.due,
             days_left=(row.due - self.today()).days,
+            warnings=warnings,
+            org_id=row.org.id,
+            report_id=row.report.id if row.report is not None else None,
         )
 
     def _overview_turn(self, lines: list[OrgLine], year: int, scope: str, page: int) -> Turn:

@@ -1,0 +1,228 @@
+"""Supervisors and administrators: the overview of their scope (page and CSV), the review of
+a submitted report (approve, or return with a comment) and the roll-up of the approved
+reports below them. Scope, review rights and notifications are the desk's (`ReviewDesk`)
+and storage's; a route only reads the query, calls and renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from bot.chat.review import DeskResult
+from bot.chat.sheet import Sheet
+from bot.core.calendar import report_year_for
+from bot.core.checks import complete_values
+from bot.core.form import ReportForm
+from bot.core.rollup import RollupError
+from bot.core.values import Value, format_value
+from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Visit
+from bot.web.overview_table import (
+    SORTS,
+    STATUS_FILTERS,
+    Query,
+    local_time,
+    overview_csv,
+    page_of,
+)
+from bot.web.pages import redirect, render
+from bot.web.routes.report import _flash, _page_context, _take_flash
+from bot.web.tables import cell_span, layout
+from storage.errors import StorageError
+from storage.models import STATUS_LABELS
+from storage.overview import REVIEW_ROLES
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def require_reviewer(visit: SignedIn) -> Visit:
+    """Supervisor and administrator pages: staff get 403 (a Chinese page)."""
+    if visit.member.role not in REVIEW_ROLES:
+        raise HTTPException(403)
+    return visit
+
+
+Reviewer = Annotated[Visit, Depends(require_reviewer)]
+router = APIRouter(prefix="/supervise")
+
+
+def _year(desk: Any, year: int | None) -> int:
+    return year or report_year_for(desk.today())
+
+
+def _download(content: bytes, filename: str, media_type: str) -> Response:
+    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=media_type, headers={"content-disposition": disposition})
+
+
+@router.get("")
+def overview_page(
+    request: Request,
+    desk: Desk,
+    visit: Reviewer,
+    year: int | None = None,
+    status: str = "",
+    name: str = "",
+    sort: str = "urgency",
+    order: str = "asc",
+    page: int = 1,
+) -> Response:
+    year = _year(desk, year)
+    scope, lines = desk.overview_lines(visit.member, year=year)
+    query = Query.parse(status=status, name=name, sort=sort, order=order, page=page)
+    selected = query.select(lines)
+    counts = {key: sum(line.status == key for line in lines) for key in STATUS_FILTERS}
+    counts["overdue"] = sum(line.overdue for line in lines)
+    context = {
+        "year": year,
+        "scope": scope,
+        "total": len(lines),
+        "selected": len(selected),
+        "page": page_of(selected, query.page),
+        "query": query,
+        "counts": counts,
+        "filters": STATUS_FILTERS,
+        "sorts": {key: label for key, (label, _) in SORTS.items()},
+        "local_time": local_time,
+    }
+    return render(request, "supervise.html", context, visit=visit)
+
+
+@router.get("/overview.csv")
+def overview_file(
+    desk: Desk,
+    visit: Reviewer,
+    year: int | None = None,
+    status: str = "",
+    name: str = "",
+    sort: str = "urgency",
+    order: str = "asc",
+) -> Response:
+    """Every line the filters keep (not only one page), as the page orders them."""
+    year = _year(desk, year)
+    scope, lines = desk.overview_lines(visit.member, year=year)
+    query = Query.parse(status=status, name=name, sort=sort, order=order, page=1)
+    filename = f"{scope}{year}年度报告填报情况（{desk.today():%Y%m%d}）.csv"
+    return _download(overview_csv(query.select(lines)), filename, "text/csv; charset=utf-8")
+
+
+def year_on_year(sheet: Sheet) -> list[tuple[str, str, str]]:
+    """The report's totals beside last year's (label, this year, last year), where last
+    year's report is known: what a reviewer compares first."""
+    previous = sheet.state.previous
+    if not previous:
+        return []
+    form = sheet.form
+    last = complete_values(form, previous)
+    rows = []
+    for field_id in form.derived_fields:
+        field = form.field(field_id)
+        was = last.get(field_id)
+        if was is None or field.type.kind == "text":
+            continue
+        rows.append((field.label, sheet.shown(field_id) or "（空）", format_value(was, field.type)))
+    return rows
+
+
+@router.get("/reports/{report_id}")
+def review_page(
+    request: Request,
+    engine: DbEngine,
+    desk: Desk,
+    sheets: Sheets,
+    visit: Reviewer,
+    report_id: int,
+) -> Response:
+    """Any report in scope, read-only, with its findings, last year's totals and its review
+    record; a submitted one the member may review also gets the decision forms."""
+    sheet = sheets.load(visit.member, report_id)
+    events, may_decide = desk.review_record(visit.member, report_id)
+    context = {
+        **_page_context(sheet),
+        "flash": _take_flash(engine, visit),
+        "events": events,
+        "may_decide": may_decide,
+        "compare": year_on_year(sheet),
+        "local_time": local_time,
+        "statuses": STATUS_LABELS,
+    }
+    return render(request, "review.html", context, visit=visit)
+
+
+def _after_decision(engine: Any, visit: Visit, report_id: int, result: DeskResult) -> Response:
+    notes = [reply.text for reply in result.turn.replies]
+    _flash(engine, visit, {"notes": notes})
+    return redirect(f"/supervise/reports/{report_id}")
+
+
+@router.post("/reports/{report_id}/approve", dependencies=[CsrfChecked])
+def approve(
+    engine: DbEngine,
+    desk: Desk,
+    visit: Reviewer,
+    report_id: int,
+    version: Annotated[int, Form()],
+) -> Response:
+    result = desk.approve(visit.member, report_id, version)
+    return _after_decision(engine, visit, report_id, result)
+
+
+@router.post("/reports/{report_id}/return", dependencies=[CsrfChecked])
+def send_back(
+    engine: DbEngine,
+    desk: Desk,
+    visit: Reviewer,
+    report_id: int,
+    version: Annotated[int, Form()],
+    comment: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    result = desk.return_report(visit.member, report_id, version, comment)
+    notes = [reply.text for reply in result.turn.replies]
+    kept = comment if not notes[0].startswith("已退回") else ""
+    _flash(engine, visit, {"notes": notes, "comment": kept})
+    return redirect(f"/supervise/reports/{report_id}")
+
+
+@router.get("/rollup")
+def rollup_page(request: Request, desk: Desk, visit: Reviewer, year: int | None = None) -> Response:
+    year = _year(desk, year)
+    try:
+        rollup = desk.rollup(visit.member, year=year)
+        problem = None
+    except (StorageError, RollupError) as exc:
+        rollup, problem = None, str(exc)
+    context: dict[str, Any] = {"year": year, "rollup": rollup, "problem": problem}
+    if rollup is None and visit.member.role != "admin":
+        _, lines = desk.overview_lines(visit.member, year=year)
+        context["missing"] = [line.name for line in lines if line.org_id != visit.member.org_id]
+    if rollup is not None:
+        completed = complete_values(rollup.form, rollup.values)
+        context |= {
+            "form": rollup.form,
+            "layouts": {s.id: layout(rollup.form, s) for s in rollup.form.sections if s.table},
+            "shown": _shown(rollup.form, completed),
+            "cell_span": cell_span,
+        }
+    return render(request, "rollup.html", context, visit=visit)
+
+
+def _shown(form: ReportForm, completed: Mapping[str, Value]) -> Callable[[str], str]:
+    def shown(field_id: str) -> str:
+        value = completed.get(field_id)
+        return "" if value is None else format_value(value, form.field(field_id).type)
+
+    return shown
+
+
+@router.get("/rollup.docx")
+def rollup_file(desk: Desk, visit: Reviewer, year: int | None = None) -> Response:
+    year = _year(desk, year)
+    try:
+        rollup = desk.rollup(visit.member, year=year)
+    except RollupError:
+        return redirect(f"/supervise/rollup?year={year}")  # the page says why
+    return _download(rollup.render(), rollup.filename, DOCX)
