@@ -43,6 +43,7 @@ from bot.chat.views import blocked_reply, findings_text, progress
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
 from bot.core.checks import Finding, check_values, has_errors
+from bot.core.figures import Figures, figures_of
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
 from bot.core.rollup import Rollup, RollupError, summary_text
@@ -346,6 +347,17 @@ class ReviewDesk:
             f"{rollup.agency}{year}年度报告汇总表（文字部分待撰写）",
         )
         return DeskResult(Turn((Reply(summary_text(rollup)),), document=document))
+
+    def figures(self, member: Member, *, year: int) -> list[tuple[str, str, Figures]]:
+        """Every report begun in the member's scope: its organisation, status and figures
+        (实质公开率, 其他处理 share), in the overview's order of organisations."""
+        with session_scope(self.engine) as session:
+            rows = overview(session, actor=access.current(session, member), year=year)
+        return [
+            (row.org.name, row.report.status, figures_of(load_form(row.report.kind), row.values))
+            for row in rows
+            if row.report is not None
+        ]
 
     def rollup(self, member: Member, *, year: int) -> Rollup:
         """The approved reports below the member's organisation, summed (raises

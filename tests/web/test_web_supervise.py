@@ -269,3 +269,23 @@ def test_the_rollup_sums_the_approved_reports_lists_the_rest_and_downloads(
     single = parse_answers(load_answers(SAMPLE)).values
     numeric = [k for k, v in single.items() if isinstance(v, int) and not isinstance(v, bool)]
     assert numeric and all(summed.get(k) == 2 * single[k] for k in numeric)
+
+
+def test_figures_per_organisation_and_in_total(web: Web, tree: Tree, this_year: int) -> None:
+    staff = signed_in(web, tree.bureau, "kjj")
+    approved = filled(web, tree.bureau, "洪泽区科技局", this_year)
+    filled(web, tree.township, "高良涧街道", this_year)
+    filled(web, tree.other_bureau, "涟水县科技局", this_year)
+    submit(staff, approved)
+    boss = signed_in(web, tree.county, "hz-dc", role="supervisor")
+    post_form(boss, f"/supervise/reports/{approved}", f"/supervise/reports/{approved}/approve")
+
+    page = boss.get("/supervise/figures").text
+    body = table_of(page)
+    assert "洪泽区科技局" in body and "高良涧街道" in body and "涟水" not in page
+    # The sample's 表三: 1362 + 454 of 3050 disclosed (59.5%), 其他处理 187 (6.1%).
+    assert body.count("59.5%") == 4  # two units, the total and the approved-only total
+    assert '<td class="figure">6100</td>' in body  # both units in the total
+    assert "合计（已审核通过）" in body
+    assert boss.get("/supervise/figures", params={"sort": "rate"}).status_code == 200
+    assert staff.get("/supervise/figures").status_code == 403

@@ -17,6 +17,7 @@ from bot.chat.review import DeskResult
 from bot.chat.sheet import Sheet
 from bot.core.calendar import report_year_for
 from bot.core.checks import complete_values
+from bot.core.figures import total_of
 from bot.core.form import ReportForm
 from bot.core.rollup import RollupError
 from bot.core.values import Value, format_value
@@ -226,3 +227,32 @@ def rollup_file(desk: Desk, visit: Reviewer, year: int | None = None) -> Respons
     except RollupError:
         return redirect(f"/supervise/rollup?year={year}")  # the page says why
     return _download(rollup.render(), rollup.filename, DOCX)
+
+
+FIGURE_SORTS = {
+    "other": ("其他处理占比（高者在前）", lambda f: -(f.other_share or -1)),
+    "rate": ("实质公开率（低者在前）", lambda f: f.substantive_rate or 0),
+    "results": ("办理结果总计（多者在前）", lambda f: -f.results),
+}
+
+
+@router.get("/figures")
+def figures_page(
+    request: Request, desk: Desk, visit: Reviewer, year: int | None = None, sort: str = "other"
+) -> Response:
+    """实质公开率 and 其他处理 share per organisation, and in total (all reports listed, and
+    the approved ones only, which the roll-up sums)."""
+    year = _year(desk, year)
+    rows = desk.figures(visit.member, year=year)
+    sort = sort if sort in FIGURE_SORTS else "other"
+    rows.sort(key=lambda row: (FIGURE_SORTS[sort][1](row[2]), row[0]))
+    context = {
+        "year": year,
+        "rows": rows,
+        "sort": sort,
+        "sorts": {key: label for key, (label, _) in FIGURE_SORTS.items()},
+        "total": total_of(f for _, _, f in rows),
+        "approved": total_of(f for _, status, f in rows if status == "approved"),
+        "statuses": STATUS_LABELS,
+    }
+    return render(request, "figures.html", context, visit=visit)

@@ -1,0 +1,43 @@
+"""实质公开率 and 其他处理 share from 表三, in both formats."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from bot.core.answers import load_answers, parse_answers
+from bot.core.figures import Figures, figures_of, total_of
+from bot.core.form import load_form
+
+SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
+
+
+def test_the_published_2024_report_of_huaian() -> None:
+    # Its 表三 总计 column: 予以公开 1362, 部分公开 454, 其他处理 71 + 6 + 110, 总计 3050.
+    answers = load_answers(SAMPLES / "huaian-szf-2024.yaml")
+    figures = figures_of(answers.form, parse_answers(answers).values)
+    assert figures == Figures(disclosed=1362, partial=454, other=187, results=3050)
+    assert figures.substantive_rate == Decimal("59.5")
+    assert figures.other_share == Decimal("6.1")
+
+
+def test_the_2019_format_and_totals_computed_from_the_parts() -> None:
+    form = load_form("gov-disclosure-2019")
+    values = {
+        "s3.disclosed.natural": 6,
+        "s3.disclosed.commercial": 1,
+        "s3.partial.natural": 2,
+        "s3.other_handling.natural": 3,
+        "s3.withheld_secret.natural": 1,
+    }
+    figures = figures_of(form, values)
+    assert (figures.disclosed, figures.partial, figures.other) == (7, 2, 3)
+    assert figures.results == 13  # （七）总计 computed; blank cells count as 0
+    assert figures.substantive_rate == Decimal("69.2")
+    assert figures.other_share == Decimal("23.1")
+
+
+def test_no_decisions_give_no_rate_and_totals_add_up() -> None:
+    assert Figures().substantive_rate is None and Figures().other_share is None
+    total = total_of([Figures(1, 1, 0, 4), Figures(2, 0, 2, 4)])
+    assert total == Figures(3, 1, 2, 8) and total.substantive_rate == Decimal("50.0")
