@@ -22,6 +22,7 @@ from bot.chat.sheet import ReportSheet
 from bot.chat.uploads import ReportUploads
 from bot.config import Settings
 from bot.web.deps import CsrfRefused, NotSignedIn
+from bot.web.notify import TelegramNotices
 from bot.web.routes import auth, report, submission, supervise
 from storage.db import make_engine
 from storage.errors import NotFound, PermissionDenied, StorageError
@@ -87,6 +88,7 @@ def create_app(
     app.state.sheet = ReportSheet(engine, today=today)
     app.state.uploads = ReportUploads(engine, today=today)
     app.state.desk = ReviewDesk(engine, today=today)
+    app.state.notices = TelegramNotices(settings, engine)
     templates = Jinja2Templates(directory=HERE / "templates")
     versions = _asset_versions()
 

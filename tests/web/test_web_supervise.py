@@ -12,12 +12,17 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.chat.review import ReviewDesk
+from bot.chat.service import ReportChat
+from bot.config import Settings
 from bot.core.answers import AnswersFile, load_answers, parse_answers
 from bot.core.reader import read_report
-from storage import orgs, reports
+from bot.web.app import create_app
+from storage import members, orgs, reports
 from storage.db import session_scope
 from storage.models import Report
-from tests.web.conftest import SAMPLES, Web, csrf_of
+from tests.fake_telegram import FakeTelegram
+from tests.web.conftest import SAMPLES, TODAY, Web, csrf_of
 
 SAMPLE = SAMPLES / "huaian-szf-2024.yaml"
 
@@ -289,3 +294,38 @@ def test_figures_per_organisation_and_in_total(web: Web, tree: Tree, this_year: 
     assert "合计（已审核通过）" in body
     assert boss.get("/supervise/figures", params={"sort": "rate"}).status_code == 200
     assert staff.get("/supervise/figures").status_code == 403
+
+
+def test_staff_in_telegram_hear_of_a_return_made_on_the_web(
+    web: Web, tree: Tree, this_year: int, tg: FakeTelegram, database_url: str
+) -> None:
+    """The desk's notices go out from the web process as from the bot: a return made on the
+    web reaches the staff member's Telegram chat with the comment."""
+    user = tg.user(first_name="科技局")
+    chat = ReportChat(web.engine, today=lambda: TODAY)
+    with session_scope(web.engine) as session:
+        _, code = members.create_invite(session, org_id=tree.bureau, role="staff", created_by="t")
+    chat.join(telegram_user_id=user.id, name="科技局小王", chat_id=user.id, code=code)
+    staff = chat.member(user.id)
+    assert staff is not None
+    report_id = filled(web, tree.bureau, "洪泽区科技局", this_year)
+    with session_scope(web.engine) as session:
+        version = session.get(Report, report_id).version  # type: ignore[union-attr]
+    submitted = ReviewDesk(web.engine, today=lambda: TODAY).submit_report(staff, report_id, version)
+    assert "已提交" in submitted.turn.replies[0].text
+
+    settings = Settings(
+        DATABASE_URL=database_url,
+        TELEGRAM_BOT_TOKEN=tg.token,
+        TELEGRAM_BASE_URL=tg.base_url,
+        TELEGRAM_BASE_FILE_URL=tg.base_file_url,
+    )
+    app = create_app(settings, engine=web.engine, today=lambda: TODAY)
+    boss = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
+    web.join(boss, tree.county, "hz-dc", role="supervisor")
+    comment = "请补充行政复议结果纠正的具体情况。"
+    review = f"/supervise/reports/{report_id}"
+    post_form(boss, review, f"{review}/return", comment=comment)
+    assert status_of(web, report_id) == "returned"
+    notice = user.wait_for_text(comment)
+    assert "本单位2025年度报告已被退回修改" in notice["text"]

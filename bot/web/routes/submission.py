@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, BackgroundTasks, Form
 from fastapi.responses import Response
 
 from bot.chat.review import ReviewDesk
 from bot.web.deps import CsrfChecked, DbEngine, Desk, SignedIn
+from bot.web.notify import Notices, send_later
 from bot.web.overview_table import local_time
 from bot.web.pages import redirect
 from storage import web_accounts
@@ -28,6 +29,8 @@ def review_context(desk: ReviewDesk, member: Member, report_id: int) -> dict[str
 
 @router.post("/reports/{report_id}/submit", dependencies=[CsrfChecked])
 def submit(
+    background: BackgroundTasks,
+    notices: Notices,
     engine: DbEngine,
     desk: Desk,
     visit: SignedIn,
@@ -35,6 +38,7 @@ def submit(
     version: Annotated[int, Form()],
 ) -> Response:
     result = desk.submit_report(visit.member, report_id, version)
+    send_later(background, notices, result)
     notes = [reply.text for reply in result.turn.replies]
     if result.turn.notice and result.turn.notice not in notes[0]:
         notes.insert(0, result.turn.notice)

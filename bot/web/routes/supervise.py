@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
@@ -22,6 +22,7 @@ from bot.core.form import ReportForm
 from bot.core.rollup import RollupError
 from bot.core.values import Value, format_value
 from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Visit
+from bot.web.notify import Notices, send_later
 from bot.web.overview_table import (
     SORTS,
     STATUS_FILTERS,
@@ -162,6 +163,8 @@ def _after_decision(engine: Any, visit: Visit, report_id: int, result: DeskResul
 
 @router.post("/reports/{report_id}/approve", dependencies=[CsrfChecked])
 def approve(
+    background: BackgroundTasks,
+    notices: Notices,
     engine: DbEngine,
     desk: Desk,
     visit: Reviewer,
@@ -169,11 +172,14 @@ def approve(
     version: Annotated[int, Form()],
 ) -> Response:
     result = desk.approve(visit.member, report_id, version)
+    send_later(background, notices, result)
     return _after_decision(engine, visit, report_id, result)
 
 
 @router.post("/reports/{report_id}/return", dependencies=[CsrfChecked])
 def send_back(
+    background: BackgroundTasks,
+    notices: Notices,
     engine: DbEngine,
     desk: Desk,
     visit: Reviewer,
@@ -182,6 +188,7 @@ def send_back(
     comment: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     result = desk.return_report(visit.member, report_id, version, comment)
+    send_later(background, notices, result)
     notes = [reply.text for reply in result.turn.replies]
     kept = comment if not notes[0].startswith("已退回") else ""
     _flash(engine, visit, {"notes": notes, "comment": kept})
