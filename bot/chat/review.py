@@ -228,6 +228,27 @@ class OrgLine:
         )
 
 
+MAX_CHANGES = 200
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One change of one cell, as the review page lists it."""
+
+    at: datetime
+    who: str
+    cell: str
+    old: str
+    new: str
+
+
+def _shown_value(value: object) -> str:
+    if value is None:
+        return "（空）"
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 class ReviewDesk:
     """Submission, review, overview and roll-up over the database."""
 
@@ -347,6 +368,34 @@ class ReviewDesk:
             f"{rollup.agency}{year}年度报告汇总表（文字部分待撰写）",
         )
         return DeskResult(Turn((Reply(summary_text(rollup)),), document=document))
+
+    def cell_changes(
+        self, member: Member, report_id: int, *, limit: int = MAX_CHANGES
+    ) -> list[CellChange]:
+        """Who changed which cell of a readable report, and when: the newest `limit`."""
+        with session_scope(self.engine) as session:
+            actor = access.current(session, member)
+            report = reports.get_report(session, actor=actor, report_id=report_id)
+            rows = reports.answer_history(session, actor=actor, report_id=report_id)[-limit:]
+            ids = {row.member_id for row in rows if row.member_id is not None}
+            names = dict(
+                session.exec(
+                    select(Member.id, Member.name).where(Member.id.in_(ids))  # type: ignore[union-attr]
+                ).all()
+            )
+        form = load_form(report.kind)
+        return [
+            CellChange(
+                at=row.changed_at,
+                who=names.get(row.member_id, "管理员（导入）"),
+                cell=form.field(row.field_id).label
+                if row.field_id in form.fields
+                else row.field_id,
+                old=_shown_value(row.old_value),
+                new=_shown_value(row.new_value),
+            )
+            for row in reversed(rows)
+        ]
 
     def figures(self, member: Member, *, year: int) -> list[tuple[str, str, Figures]]:
         """Every report begun in the member's scope: its organisation, status and figures

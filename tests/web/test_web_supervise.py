@@ -214,6 +214,7 @@ def test_return_with_a_comment_resubmit_and_approve(web: Web, tree: Tree, this_y
 
     page = boss.get(review_url).text
     assert "校验结果" in page and 'id="approve"' in page and 'id="return"' in page
+
     assert "审核记录" in page and "kjj同志" in page
 
     refused = post_form(boss, review_url, f"{review_url}/return", comment="   ")
@@ -230,8 +231,17 @@ def test_return_with_a_comment_resubmit_and_approve(web: Web, tree: Tree, this_y
     staff_page = staff.get(f"/reports/{report_id}").text
     assert "报告已被退回修改" in staff_page and comment in staff_page
     assert 'id="submit-report"' in staff_page
+    fixed = post_form(
+        staff,
+        f"/reports/{report_id}",
+        f"/reports/{report_id}/sections/s1",
+        **{"v.s1.text": "本年度主动公开工作情况已按意见补充。", "was.s1.text": ""},
+    )
+    assert fixed.status_code == 303
 
     submit(staff, report_id)
+    changes = boss.get(review_url).text.split('id="changes"')[1].split("</section>")[0]
+    assert "kjj同志" in changes and "本年度主动公开工作情况已按意见补充。" in changes
     # A stale page (the version before resubmission) cannot approve.
     approved = post_form(boss, review_url, f"{review_url}/approve")
     assert approved.status_code == 303

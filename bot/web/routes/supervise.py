@@ -149,6 +149,7 @@ def review_page(
         "events": events,
         "may_decide": may_decide,
         "compare": year_on_year(sheet),
+        "changes": desk.cell_changes(visit.member, report_id),
         "local_time": local_time,
         "statuses": STATUS_LABELS,
     }
