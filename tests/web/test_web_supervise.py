@@ -222,6 +222,12 @@ def test_return_with_a_comment_resubmit_and_approve(web: Web, tree: Tree, this_y
     assert "请填写退回意见" in boss.get(review_url).text
     assert status_of(web, report_id) == "submitted"
 
+    too_long = "请核实。" * 251
+    post_form(boss, review_url, f"{review_url}/return", comment=too_long)
+    kept = boss.get(review_url).text
+    assert "退回意见共 1004 字，请精简到 1000 字以内" in kept and too_long in kept
+    assert status_of(web, report_id) == "submitted"
+
     comment = "表三第（二）项“部分公开”数字与正文不一致，请核实。"
     post_form(boss, review_url, f"{review_url}/return", comment=comment)
     assert status_of(web, report_id) == "returned"

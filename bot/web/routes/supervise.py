@@ -11,9 +11,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
-from bot.chat.review import DeskResult
+from bot.chat.review import DeskResult, ReviewDesk
 from bot.chat.sheet import Sheet
 from bot.core.calendar import report_year_for
 from bot.core.checks import complete_values
@@ -52,7 +53,7 @@ Reviewer = Annotated[Visit, Depends(require_reviewer)]
 router = APIRouter(prefix="/supervise")
 
 
-def _year(desk: Any, year: int | None) -> int:
+def _year(desk: ReviewDesk, year: int | None) -> int:
     return year or report_year_for(desk.today())
 
 
@@ -61,21 +62,21 @@ def _download(content: bytes, filename: str, media_type: str) -> Response:
     return Response(content, media_type=media_type, headers={"content-disposition": disposition})
 
 
+def overview_query(
+    status: str = "", name: str = "", sort: str = "urgency", order: str = "asc", page: int = 1
+) -> Query:
+    return Query.parse(status=status, name=name, sort=sort, order=order, page=page)
+
+
+OverviewQuery = Annotated[Query, Depends(overview_query)]
+
+
 @router.get("")
 def overview_page(
-    request: Request,
-    desk: Desk,
-    visit: Reviewer,
-    year: int | None = None,
-    status: str = "",
-    name: str = "",
-    sort: str = "urgency",
-    order: str = "asc",
-    page: int = 1,
+    request: Request, desk: Desk, visit: Reviewer, query: OverviewQuery, year: int | None = None
 ) -> Response:
     year = _year(desk, year)
     scope, lines = desk.overview_lines(visit.member, year=year)
-    query = Query.parse(status=status, name=name, sort=sort, order=order, page=page)
     selected = query.select(lines)
     counts = {key: sum(line.status == key for line in lines) for key in STATUS_FILTERS}
     counts["overdue"] = sum(line.overdue for line in lines)
@@ -96,18 +97,11 @@ def overview_page(
 
 @router.get("/overview.csv")
 def overview_file(
-    desk: Desk,
-    visit: Reviewer,
-    year: int | None = None,
-    status: str = "",
-    name: str = "",
-    sort: str = "urgency",
-    order: str = "asc",
+    desk: Desk, visit: Reviewer, query: OverviewQuery, year: int | None = None
 ) -> Response:
     """Every line the filters keep (not only one page), as the page orders them."""
     year = _year(desk, year)
     scope, lines = desk.overview_lines(visit.member, year=year)
-    query = Query.parse(status=status, name=name, sort=sort, order=order, page=1)
     filename = f"{scope}{year}年度报告填报情况（{desk.today():%Y%m%d}）.csv"
     return _download(overview_csv(query.select(lines)), filename, "text/csv; charset=utf-8")
 
@@ -156,9 +150,13 @@ def review_page(
     return render(request, "review.html", context, visit=visit)
 
 
-def _after_decision(engine: Any, visit: Visit, report_id: int, result: DeskResult) -> Response:
+def _after_decision(
+    engine: Engine, visit: Visit, report_id: int, result: DeskResult, comment: str = ""
+) -> Response:
+    """The desk's answer shown once on the review page; a comment typed is kept for the form,
+    which is shown again only if the report is still awaiting review."""
     notes = [reply.text for reply in result.turn.replies]
-    _flash(engine, visit, {"notes": notes})
+    _flash(engine, visit, {"notes": notes, "comment": comment})
     return redirect(f"/supervise/reports/{report_id}")
 
 
@@ -190,10 +188,7 @@ def send_back(
 ) -> Response:
     result = desk.return_report(visit.member, report_id, version, comment)
     send_later(background, notices, result)
-    notes = [reply.text for reply in result.turn.replies]
-    kept = comment if not notes[0].startswith("已退回") else ""
-    _flash(engine, visit, {"notes": notes, "comment": kept})
-    return redirect(f"/supervise/reports/{report_id}")
+    return _after_decision(engine, visit, report_id, result, comment)
 
 
 @router.get("/rollup")
