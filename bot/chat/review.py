@@ -46,7 +46,8 @@ from bot.core.checks import Finding, check_values, has_errors
 from bot.core.figures import Figures, figures_of
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
-from bot.core.rollup import Rollup, RollupError, summary_text
+from bot.core.rollup import Rollup, RollupError, sum_values, summary_text
+from bot.core.rollup_check import differences
 from storage import access, audit, clock, positions, reports
 from storage.db import begin_write, session_scope
 from storage.errors import NotFound, PermissionDenied, StorageError
@@ -61,6 +62,7 @@ from storage.overview import (
     report_events,
     require_reviewer,
     reviewers_for,
+    rollup_input,
     staff_of,
     submitted_for_review,
 )
@@ -407,6 +409,24 @@ class ReviewDesk:
             for row in rows
             if row.report is not None
         ]
+
+    def parent_check(self, member: Member, *, year: int) -> list[Finding] | None:
+        """The member's organisation's own report, if begun and of the roll-up's format,
+        checked cell by cell against the sum of the approved reports below (None: nothing
+        to compare)."""
+        with session_scope(self.engine) as session:
+            actor = require_reviewer(session, member, "汇总")
+            data = rollup_input(session, org_id=actor.org_id, year=year, actor=actor)
+            if data.own is None or data.own.id is None:
+                return None
+            parent = reports.report_values(session, actor=actor, report_id=data.own.id)
+        sources = [(row.org.name, row.values) for row in data.approved]
+        kinds = {row.report.kind for row in data.approved if row.report is not None}
+        if not sources or kinds != {data.own.kind}:
+            return None
+        form = load_form(data.own.kind)
+        summed = sum_values(form, [values for _, values in sources])
+        return differences(form, parent, summed, sources)
 
     def rollup(self, member: Member, *, year: int) -> Rollup:
         """The approved reports below the member's organisation, summed (raises

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from bot.chat.review import ReviewDesk
 from bot.chat.service import ReportChat
 from bot.config import Settings
-from bot.core.answers import AnswersFile, load_answers, parse_answers
+from bot.core.answers import AnswersFile, answers_from_text, load_answers, parse_answers
 from bot.core.reader import read_report
 from bot.web.app import create_app
 from storage import members, orgs, reports
@@ -267,9 +267,10 @@ def test_the_rollup_sums_the_approved_reports_lists_the_rest_and_downloads(
     assert "洪泽区科技局" in nothing and "高良涧街道" in nothing  # both still missing
     assert boss.get("/supervise/rollup.docx").status_code == 303
 
-    for org_id, agency, login in (
-        (tree.bureau, "洪泽区科技局", "kjj"),
-        (tree.township, "高良涧街道", "glj"),
+    # The county's own report, filled by hand with the sample's figures.
+    filled(web, tree.county, "洪泽区人民政府", this_year)
+    for number, (org_id, agency, login) in enumerate(
+        ((tree.bureau, "洪泽区科技局", "kjj"), (tree.township, "高良涧街道", "glj"))
     ):
         staff = signed_in(web, org_id, login)
         report_id = filled(web, org_id, agency, this_year)
@@ -277,12 +278,23 @@ def test_the_rollup_sums_the_approved_reports_lists_the_rest_and_downloads(
         review = f"/supervise/reports/{report_id}"
         post_form(boss, review, f"{review}/approve")
         assert status_of(web, report_id) == "approved"
+        if number == 0:  # one unit below with the same figures: the parent agrees
+            assert "本级报告已填写的表格数字与汇总数一致" in boss.get("/supervise/rollup").text
     with session_scope(web.engine) as session:
         orgs.create_org(session, name="岔河镇", org_type="township", parent_id=tree.county)
 
     page = boss.get("/supervise/rollup").text
     assert "已计入审核通过的 2 份报告：洪泽区科技局、高良涧街道" in page
     assert "未计入汇总" in page and "岔河镇" in page
+    differs = page.split('id="parent-check"')[1].split("</div>")[0]
+    # 表三 予以公开, 自然人: the county wrote 1288, the two units sum to 2576.
+    expected = (
+        "本级报告填写 1288，所辖单位已审核通过报告合计 2576（洪泽区科技局 1288、高良涧街道 1288）"
+    )
+    assert expected in differs and "表三「（一）予以公开」" in differs
+    answers = boss.get("/supervise/rollup.yaml")
+    assert answers.status_code == 200
+    from_file = parse_answers(answers_from_text(answers.text)).values
     download = boss.get("/supervise/rollup.docx")
     assert download.status_code == 200
     assert "attachment" in download.headers["content-disposition"]
@@ -290,6 +302,7 @@ def test_the_rollup_sums_the_approved_reports_lists_the_rest_and_downloads(
     single = parse_answers(load_answers(SAMPLE)).values
     numeric = [k for k, v in single.items() if isinstance(v, int) and not isinstance(v, bool)]
     assert numeric and all(summed.get(k) == 2 * single[k] for k in numeric)
+    assert all(from_file.get(k) == 2 * single[k] for k in numeric)
 
 
 def test_figures_per_organisation_and_in_total(web: Web, tree: Tree, this_year: int) -> None:

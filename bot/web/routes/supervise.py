@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from bot.chat.review import DeskResult, ReviewDesk
 from bot.chat.sheet import Sheet
+from bot.core.answers import AnswersFile, dump_answers
 from bot.core.calendar import report_year_for
 from bot.core.checks import complete_values
 from bot.core.figures import total_of
@@ -200,6 +201,8 @@ def rollup_page(request: Request, desk: Desk, visit: Reviewer, year: int | None 
     except (StorageError, RollupError) as exc:
         rollup, problem = None, str(exc)
     context: dict[str, Any] = {"year": year, "rollup": rollup, "problem": problem}
+    if rollup is not None:
+        context["parent"] = desk.parent_check(visit.member, year=year)
     if rollup is None and visit.member.role != "admin":
         _, lines = desk.overview_lines(visit.member, year=year)
         context["missing"] = [line.name for line in lines if line.org_id != visit.member.org_id]
@@ -230,6 +233,19 @@ def rollup_file(desk: Desk, visit: Reviewer, year: int | None = None) -> Respons
     except RollupError:
         return redirect(f"/supervise/rollup?year={year}")  # the page says why
     return _download(rollup.render(), rollup.filename, DOCX)
+
+
+@router.get("/rollup.yaml")
+def rollup_answers(desk: Desk, visit: Reviewer, year: int | None = None) -> Response:
+    """The summed tables as an answers file (`nianbao import` reads it back)."""
+    year = _year(desk, year)
+    try:
+        rollup = desk.rollup(visit.member, year=year)
+    except RollupError:
+        return redirect(f"/supervise/rollup?year={year}")
+    text = dump_answers(AnswersFile(rollup.form.kind, rollup.agency, year, dict(rollup.values)))
+    filename = rollup.filename.removesuffix(".docx") + "（答案文件）.yaml"
+    return _download(text.encode("utf-8"), filename, "application/yaml; charset=utf-8")
 
 
 FIGURE_SORTS = {
