@@ -2,7 +2,9 @@
 
 - 实质公开率: (予以公开 + 部分公开) / 办理结果总计 — how much of what was decided was disclosed;
 - 其他处理 share: 其他处理 / 办理结果总计 — the 2019 notice (国办公开办函〔2019〕60号) asks
-  offices to look into units where it is high.
+  offices to look into units where it is high;
+- 纠错率 of 行政复议 and of 行政诉讼 (both kinds of suit), from 表四: 结果纠正 over the cases
+  decided (结果维持 + 结果纠正 + 其他结果; those 尚未审结 are not yet decided).
 
 Rows are found by their labels in the form definition, so both formats are read the same way.
 """
@@ -10,7 +12,7 @@ Rows are found by their labels in the form definition, so both formats are read 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.core.checks import complete_values
@@ -19,6 +21,9 @@ from bot.core.values import Value
 
 APPLICATIONS = "s3"
 COLUMN = "total"  # the 总计 column: every kind of applicant
+APPEALS = "s4"
+DECIDED = ("upheld", "corrected", "other")
+SUITS = ("suit_direct", "suit_after_review")
 
 
 @dataclass(frozen=True)
@@ -27,14 +32,13 @@ class Figures:
     partial: int = 0  # （二）部分公开
     other: int = 0  # （六）其他处理, all its rows
     results: int = 0  # （七）总计 of 办理结果
+    review_corrected: int = 0  # 行政复议 结果纠正
+    review_decided: int = 0  # 行政复议 decided
+    suit_corrected: int = 0  # 行政诉讼 结果纠正, both kinds
+    suit_decided: int = 0
 
     def __add__(self, more: Figures) -> Figures:
-        return Figures(
-            self.disclosed + more.disclosed,
-            self.partial + more.partial,
-            self.other + more.other,
-            self.results + more.results,
-        )
+        return Figures(*(a + b for a, b in zip(astuple(self), astuple(more), strict=True)))
 
     @property
     def substantive_rate(self) -> Decimal | None:
@@ -45,6 +49,14 @@ class Figures:
     def other_share(self) -> Decimal | None:
         """其他处理 as a share of all decisions, in per cent, one decimal."""
         return _percent(self.other, self.results)
+
+    @property
+    def review_correction_rate(self) -> Decimal | None:
+        return _percent(self.review_corrected, self.review_decided)
+
+    @property
+    def suit_correction_rate(self) -> Decimal | None:
+        return _percent(self.suit_corrected, self.suit_decided)
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
@@ -61,7 +73,9 @@ def _count(values: Mapping[str, Value], field_id: str) -> int:
 def figures_of(form: ReportForm, values: Mapping[str, Value]) -> Figures:
     """The report's figures (cells still blank count as 0)."""
     section = form.section(APPLICATIONS)
-    typed = (f.id for f in form.fields.values() if f.section == APPLICATIONS and not f.derived)
+    typed = (
+        f.id for f in form.fields.values() if f.section in (APPLICATIONS, APPEALS) and not f.derived
+    )
     completed = complete_values(form, {**dict.fromkeys(typed, 0), **values})
 
     def rows(*labels: str) -> Iterable[str]:
@@ -72,11 +86,19 @@ def figures_of(form: ReportForm, values: Mapping[str, Value]) -> Figures:
     def total(*labels: str) -> int:
         return sum(_count(completed, field_id) for field_id in rows(*labels))
 
+    def appeals(groups: Iterable[str], columns: Iterable[str]) -> int:
+        cell = form.section(APPEALS).cell_field
+        return sum(_count(completed, cell(g, c)) for g in groups for c in columns)
+
     return Figures(
         disclosed=total("（一）予以公开"),
         partial=total("（二）部分公开"),
         other=total("（六）其他处理"),
         results=total("（七）总计"),
+        review_corrected=appeals(["review"], ["corrected"]),
+        review_decided=appeals(["review"], DECIDED),
+        suit_corrected=appeals(SUITS, ["corrected"]),
+        suit_decided=appeals(SUITS, DECIDED),
     )
 
 

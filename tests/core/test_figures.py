@@ -16,9 +16,12 @@ def test_the_published_2024_report_of_huaian() -> None:
     # Its 表三 总计 column: 予以公开 1362, 部分公开 454, 其他处理 71 + 6 + 110, 总计 3050.
     answers = load_answers(SAMPLES / "huaian-szf-2024.yaml")
     figures = figures_of(answers.form, parse_answers(answers).values)
-    assert figures == Figures(disclosed=1362, partial=454, other=187, results=3050)
+    assert figures == Figures(1362, 454, 187, 3050, 64, 72 + 64 + 178, 4 + 1, 25 + 14)
     assert figures.substantive_rate == Decimal("59.5")
     assert figures.other_share == Decimal("6.1")
+    # 表四: 复议 64 corrected of 314 decided (37 pending); 诉讼 5 of 39, both kinds of suit.
+    assert figures.review_correction_rate == Decimal("20.4")
+    assert figures.suit_correction_rate == Decimal("12.8")
 
 
 def test_the_2019_format_and_totals_computed_from_the_parts() -> None:
@@ -39,5 +42,6 @@ def test_the_2019_format_and_totals_computed_from_the_parts() -> None:
 
 def test_no_decisions_give_no_rate_and_totals_add_up() -> None:
     assert Figures().substantive_rate is None and Figures().other_share is None
-    total = total_of([Figures(1, 1, 0, 4), Figures(2, 0, 2, 4)])
-    assert total == Figures(3, 1, 2, 8) and total.substantive_rate == Decimal("50.0")
+    total = total_of([Figures(1, 1, 0, 4, 1, 2), Figures(2, 0, 2, 4, 0, 2)])
+    assert total == Figures(3, 1, 2, 8, 1, 4) and total.substantive_rate == Decimal("50.0")
+    assert total.review_correction_rate == Decimal("25.0") and total.suit_correction_rate is None

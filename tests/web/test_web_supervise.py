@@ -321,7 +321,9 @@ def test_figures_per_organisation_and_in_total(web: Web, tree: Tree, this_year: 
     assert body.count("59.5%") == 4  # two units, the total and the approved-only total
     assert '<td class="figure">6100</td>' in body  # both units in the total
     assert "合计（已审核通过）" in body
-    assert boss.get("/supervise/figures", params={"sort": "rate"}).status_code == 200
+    assert body.count("20.4%") == 4 and body.count("12.8%") == 4  # 复议 and 诉讼 纠错率
+    for sort in ("rate", "results", "review", "suit", "unknown"):
+        assert boss.get("/supervise/figures", params={"sort": sort}).status_code == 200
     assert staff.get("/supervise/figures").status_code == 403
 
 

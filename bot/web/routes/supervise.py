@@ -252,6 +252,8 @@ FIGURE_SORTS = {
     "other": ("其他处理占比（高者在前）", lambda f: -(f.other_share or -1)),
     "rate": ("实质公开率（低者在前）", lambda f: f.substantive_rate or 0),
     "results": ("办理结果总计（多者在前）", lambda f: -f.results),
+    "review": ("行政复议纠错率（高者在前）", lambda f: -(f.review_correction_rate or -1)),
+    "suit": ("行政诉讼纠错率（高者在前）", lambda f: -(f.suit_correction_rate or -1)),
 }
 
 
