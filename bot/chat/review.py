@@ -234,6 +234,14 @@ MAX_CHANGES = 200
 
 
 @dataclass(frozen=True)
+class FigureRow:
+    name: str
+    status: str
+    figures: Figures
+    previous: Figures | None  # last year's report's, if in the database
+
+
+@dataclass(frozen=True)
 class CellChange:
     """One change of one cell, as the review page lists it."""
 
@@ -399,16 +407,38 @@ class ReviewDesk:
             for row in reversed(rows)
         ]
 
-    def figures(self, member: Member, *, year: int) -> list[tuple[str, str, Figures]]:
-        """Every report begun in the member's scope: its organisation, status and figures
-        (实质公开率, 其他处理 share), in the overview's order of organisations."""
+    def figures(self, member: Member, *, year: int) -> list[FigureRow]:
+        """Every report begun in the member's scope: its organisation, status, figures
+        (实质公开率, 其他处理 share, 纠错率, applications) and last year's, in the overview's
+        order of organisations."""
         with session_scope(self.engine) as session:
             rows = overview(session, actor=access.current(session, member), year=year)
         return [
-            (row.org.name, row.report.status, figures_of(load_form(row.report.kind), row.values))
+            FigureRow(
+                row.org.name,
+                row.report.status,
+                figures_of(load_form(row.report.kind), row.values),
+                figures_of(load_form(row.previous_kind), row.previous)
+                if row.previous is not None and row.previous_kind is not None
+                else None,
+            )
             for row in rows
             if row.report is not None
         ]
+
+    def applications_by_year(
+        self, member: Member, *, year: int, years: int = 5
+    ) -> list[tuple[int, int, int]]:
+        """For each of the `years` up to `year` that has a national format: the year, the
+        applications newly received across the scope's reports, and how many reports."""
+        found = []
+        for each in range(year - years + 1, year + 1):
+            try:
+                rows = self.figures(member, year=each)
+            except StorageError:
+                continue  # no format for that year (before 2019)
+            found.append((each, sum(r.figures.applications for r in rows), len(rows)))
+        return found
 
     def parent_check(self, member: Member, *, year: int) -> list[Finding] | None:
         """The member's organisation's own report, if begun and of the roll-up's format,

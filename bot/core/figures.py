@@ -36,6 +36,7 @@ class Figures:
     review_decided: int = 0  # 行政复议 decided
     suit_corrected: int = 0  # 行政诉讼 结果纠正, both kinds
     suit_decided: int = 0
+    applications: int = 0  # 一、本年新收政府信息公开申请数量, 总计
 
     def __add__(self, more: Figures) -> Figures:
         return Figures(*(a + b for a, b in zip(astuple(self), astuple(more), strict=True)))
@@ -99,8 +100,16 @@ def figures_of(form: ReportForm, values: Mapping[str, Value]) -> Figures:
         review_decided=appeals(["review"], DECIDED),
         suit_corrected=appeals(SUITS, ["corrected"]),
         suit_decided=appeals(SUITS, DECIDED),
+        applications=total("一、本年新收"),
     )
 
 
 def total_of(figures: Iterable[Figures]) -> Figures:
     return sum(figures, Figures())
+
+
+def change(now: int, before: int | None) -> Decimal | None:
+    """Year on year, in per cent (one decimal); None without last year's figure or from 0."""
+    if before is None or before == 0:
+        return None
+    return _percent(now - before, before)

@@ -307,6 +307,7 @@ def test_the_rollup_sums_the_approved_reports_lists_the_rest_and_downloads(
 
 def test_figures_per_organisation_and_in_total(web: Web, tree: Tree, this_year: int) -> None:
     staff = signed_in(web, tree.bureau, "kjj")
+    filled(web, tree.bureau, "洪泽区科技局", this_year - 1)
     approved = filled(web, tree.bureau, "洪泽区科技局", this_year)
     filled(web, tree.township, "高良涧街道", this_year)
     filled(web, tree.other_bureau, "涟水县科技局", this_year)
@@ -322,6 +323,15 @@ def test_figures_per_organisation_and_in_total(web: Web, tree: Tree, this_year: 
     assert '<td class="figure">6100</td>' in body  # both units in the total
     assert "合计（已审核通过）" in body
     assert body.count("20.4%") == 4 and body.count("12.8%") == 4  # 复议 and 诉讼 纠错率
+    # Applications year on year: the bureau's 3119 both years; the township has no last year.
+    bureau_row = body.split("洪泽区科技局")[1].split("</tr>")[0]
+    assert bureau_row.endswith(
+        '<td class="figure">3119</td><td class="figure">3119</td><td class="figure">0.0%</td>'
+    )
+    chart = page.split("<svg")[1].split("</svg>")[0]
+    assert f"{this_year - 1}年：3119 件（1 份报告）" in chart
+    assert f"{this_year}年：6238 件（2 份报告）" in chart  # 涟水 is outside the scope
+    assert f"{this_year - 2}年：0 件（0 份报告）" in chart
     for sort in ("rate", "results", "review", "suit", "unknown"):
         assert boss.get("/supervise/figures", params={"sort": sort}).status_code == 200
     assert staff.get("/supervise/figures").status_code == 403

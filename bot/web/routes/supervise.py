@@ -19,10 +19,11 @@ from bot.chat.sheet import Sheet
 from bot.core.answers import AnswersFile, dump_answers
 from bot.core.calendar import report_year_for
 from bot.core.checks import complete_values
-from bot.core.figures import total_of
+from bot.core.figures import change, total_of
 from bot.core.form import ReportForm
 from bot.core.rollup import RollupError
 from bot.core.values import Value, format_value
+from bot.web.chart import bar_chart
 from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Visit
 from bot.web.notify import Notices, send_later
 from bot.web.overview_table import (
@@ -266,14 +267,17 @@ def figures_page(
     year = _year(desk, year)
     rows = desk.figures(visit.member, year=year)
     sort = sort if sort in FIGURE_SORTS else "other"
-    rows.sort(key=lambda row: (FIGURE_SORTS[sort][1](row[2]), row[0]))
+    rows.sort(key=lambda row: (FIGURE_SORTS[sort][1](row.figures), row.name))
+    history = desk.applications_by_year(visit.member, year=year)
     context = {
         "year": year,
         "rows": rows,
         "sort": sort,
         "sorts": {key: label for key, (label, _) in FIGURE_SORTS.items()},
-        "total": total_of(f for _, _, f in rows),
-        "approved": total_of(f for _, status, f in rows if status == "approved"),
+        "total": total_of(row.figures for row in rows),
+        "approved": total_of(row.figures for row in rows if row.status == "approved"),
         "statuses": STATUS_LABELS,
+        "change": change,
+        "chart": bar_chart(history),
     }
     return render(request, "figures.html", context, visit=visit)
