@@ -196,6 +196,7 @@ class OrgLine:
     warnings: int | None = None
     org_id: int | None = None
     report_id: int | None = None
+    reminders: int = 0
 
     @property
     def percent(self) -> int:
@@ -902,6 +903,7 @@ class ReviewDesk:
             warnings=warnings,
             org_id=row.org.id,
             report_id=row.report.id if row.report is not None else None,
+            reminders=row.reminders,
         )
 
     def _overview_turn(self, lines: list[OrgLine], year: int, scope: str, page: int) -> Turn:

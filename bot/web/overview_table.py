@@ -32,6 +32,7 @@ SORTS: dict[str, tuple[str, Callable[[OrgLine], object]]] = {
     "warnings": ("提示数", lambda line: (_minus(line.warnings), line.name)),
     "activity": ("最近更新", lambda line: (line.last_activity or datetime.min, line.name)),
     "deadline": ("剩余天数", lambda line: (line.days_left, line.name)),
+    "reminders": ("已发提醒", lambda line: (line.reminders, line.name)),
 }
 
 
@@ -101,6 +102,7 @@ CSV_HEADER = (
     "最近更新",
     "截止日期",
     "距截止（天）",
+    "已发提醒（次）",
 )
 
 
@@ -122,6 +124,7 @@ def overview_csv(lines: Sequence[OrgLine]) -> bytes:
                 "" if line.last_activity is None else local_time(line.last_activity),
                 line.due.isoformat(),
                 line.days_left,
+                line.reminders,
             )
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

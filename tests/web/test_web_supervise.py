@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from bot.chat.review import ReviewDesk
 from bot.chat.service import ReportChat
@@ -20,7 +21,7 @@ from bot.core.reader import read_report
 from bot.web.app import create_app
 from storage import members, orgs, reports
 from storage.db import session_scope
-from storage.models import Report
+from storage.models import Member, ReminderLog, Report
 from tests.fake_telegram import FakeTelegram
 from tests.web.conftest import SAMPLES, TODAY, Web, csrf_of
 
@@ -370,3 +371,26 @@ def test_staff_in_telegram_hear_of_a_return_made_on_the_web(
     assert status_of(web, report_id) == "returned"
     notice = user.wait_for_text(comment)
     assert "本单位2025年度报告已被退回修改" in notice["text"]
+
+
+def test_the_overview_counts_the_reminders_sent_to_each_unit(
+    web: Web, tree: Tree, this_year: int
+) -> None:
+    signed_in(web, tree.bureau, "kjj")
+    with session_scope(web.engine) as session:
+        staff = session.exec(select(Member).where(Member.login == "kjj")).one()
+        for key, status in (
+            (f"deadline:{this_year}:m{staff.id}:d-7", "sent"),
+            (f"deadline:{this_year}:m{staff.id}:d-7:p2", "sent"),  # the same reminder, part 2
+            (f"overdue:{this_year}:m{staff.id}:2026-02-01", "sent"),
+            (f"overdue:{this_year}:m{staff.id}:2026-02-02", "failed"),
+            (f"deadline:{this_year - 1}:m{staff.id}:d-7", "sent"),  # last year's
+        ):
+            session.add(ReminderLog(key=key, member_id=staff.id, step="d-7", status=status))
+        session.commit()
+    boss = signed_in(web, tree.county, "hz-dc", role="supervisor")
+    row = table_of(boss.get("/supervise").text).split("洪泽区科技局")[1].split("</tr>")[0]
+    assert row.endswith('<td class="figure">2 次</td>\n')
+    exported = boss.get("/supervise/overview.csv", params={"sort": "reminders", "order": "desc"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][-1] == "已发提醒（次）" and rows[1][1] == "洪泽区科技局" and rows[1][-1] == "2"
