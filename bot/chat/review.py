@@ -43,6 +43,7 @@ from bot.chat.views import blocked_reply, findings_text, progress
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
 from bot.core.checks import Finding, check_values, has_errors
+from bot.core.copied import CopiedSection, copied_sections
 from bot.core.figures import Figures, figures_of
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
@@ -426,6 +427,19 @@ class ReviewDesk:
             for row in rows
             if row.report is not None
         ]
+
+    def copied_text(self, member: Member, *, year: int) -> list[CopiedSection]:
+        """Narrative sections of the scope's reports for `year` that repeat another unit's."""
+        with session_scope(self.engine) as session:
+            rows = overview(session, actor=access.current(session, member), year=year)
+        by_kind: dict[str, list[tuple[str, dict]]] = {}
+        for row in rows:
+            if row.report is not None:
+                by_kind.setdefault(row.report.kind, []).append((row.org.name, row.values))
+        found = [
+            c for kind, units in by_kind.items() for c in copied_sections(load_form(kind), units)
+        ]
+        return sorted(found, key=lambda c: -c.shared_chars)
 
     def applications_by_year(
         self, member: Member, *, year: int, years: int = 5

@@ -164,6 +164,9 @@ def test_staff_are_refused_every_supervisor_page_with_a_chinese_403(
         f"/supervise/reports/{report_id}",
         "/supervise/rollup",
         "/supervise/rollup.docx",
+        "/supervise/rollup.yaml",
+        "/supervise/figures",
+        "/supervise/copied",
     ):
         response = staff.get(url)
         assert response.status_code == 403, url
@@ -394,3 +397,17 @@ def test_the_overview_counts_the_reminders_sent_to_each_unit(
     exported = boss.get("/supervise/overview.csv", params={"sort": "reminders", "order": "desc"})
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0][-1] == "已发提醒（次）" and rows[1][1] == "洪泽区科技局" and rows[1][-1] == "2"
+
+
+def test_text_copied_between_units_is_listed_within_the_scope(
+    web: Web, tree: Tree, this_year: int
+) -> None:
+    boss = signed_in(web, tree.county, "hz-dc", role="supervisor")
+    filled(web, tree.bureau, "洪泽区科技局", this_year)
+    assert "未发现所辖单位报告之间文字雷同" in boss.get("/supervise/copied").text
+    filled(web, tree.township, "高良涧街道", this_year)  # the same sample's text
+    filled(web, tree.other_bureau, "涟水县科技局", this_year)
+    page = boss.get("/supervise/copied").text
+    rows = table_of(page)
+    assert "一、总体情况" in rows and "洪泽区科技局" in rows and "高良涧街道" in rows
+    assert "涟水" not in page

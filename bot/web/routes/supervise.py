@@ -281,3 +281,11 @@ def figures_page(
         "chart": bar_chart(history),
     }
     return render(request, "figures.html", context, visit=visit)
+
+
+@router.get("/copied")
+def copied_page(request: Request, desk: Desk, visit: Reviewer, year: int | None = None) -> Response:
+    """Narrative sections that repeat another unit's (与其他单位雷同), for the supervisor."""
+    year = _year(desk, year)
+    context = {"year": year, "pairs": desk.copied_text(visit.member, year=year)}
+    return render(request, "copied.html", context, visit=visit)
