@@ -108,7 +108,7 @@ def test_return_with_a_comment_resubmit_and_approve_in_the_browser(
     _sign_out(driver)
     _join(driver, site, codes["boss"], "hz-dc")
     driver.find_element(By.LINK_TEXT, "填报总览").click()
-    _wait_for(driver, "填报总览")
+    _wait_for(driver, 'class="official overview"')  # the new page, not the link on the old
     table = driver.find_element(By.CSS_SELECTOR, "table.overview").text
     assert "洪泽区人民政府" in table and "洪泽区科技局" in table
     assert "涟水" not in driver.page_source
