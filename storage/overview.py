@@ -7,6 +7,7 @@ so a supervisor moved or removed sees nothing more on their next request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from storage.models import (
     Answer,
     Member,
     Organisation,
+    ReminderLog,
     Report,
     ReportEvent,
 )
@@ -45,6 +47,7 @@ class OrgReport:
     previous: dict[str, Any] | None
     previous_kind: str | None
     due: date
+    reminders: int = 0  # deadline and overdue reminders sent to its staff for the year
 
     @property
     def last_activity(self) -> datetime | None:
@@ -112,9 +115,36 @@ def _values_by_report(session: Session, reports: Iterable[Report]) -> dict[int, 
     return values
 
 
+_LATER_PART = re.compile(r":p\d+$")
+
+
+def reminders_sent(session: Session, org_ids: Iterable[int], year: int) -> dict[int, int]:
+    """How many deadline and overdue reminders for `year` were sent to each organisation's
+    members (a long reminder split into several messages counts once)."""
+    ids = list(org_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Member.org_id, ReminderLog.key)
+        .join(Member, ReminderLog.member_id == Member.id)  # type: ignore[arg-type]
+        .where(
+            ReminderLog.status == "sent",
+            Member.org_id.in_(ids),  # type: ignore[attr-defined]
+            ReminderLog.key.like(f"deadline:{year}:%")  # type: ignore[attr-defined]
+            | ReminderLog.key.like(f"overdue:{year}:%"),  # type: ignore[attr-defined]
+        )
+    ).all()
+    counts: dict[int, int] = {}
+    for org_id, key in rows:
+        if not _LATER_PART.search(key):
+            counts[org_id] = counts.get(org_id, 0) + 1
+    return counts
+
+
 def _org_reports(session: Session, orgs: list[Organisation], year: int) -> list[OrgReport]:
     ids = [org.id for org in orgs if org.id is not None]
     current = _reports_by_org(session, ids, year)
+    reminded = reminders_sent(session, ids, year)
     previous = _reports_by_org(session, ids, year - 1)
     values = _values_by_report(session, [*current.values(), *previous.values()])
     rows = []
@@ -129,6 +159,7 @@ def _org_reports(session: Session, orgs: list[Organisation], year: int) -> list[
                 previous=values[last.id] if last is not None and last.id else None,
                 previous_kind=last.kind if last is not None else None,
                 due=deadline_for(session, org=org, year=year),
+                reminders=reminded.get(org.id, 0) if org.id is not None else 0,
             )
         )
     return rows

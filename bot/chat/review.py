@@ -45,10 +45,13 @@ from bot.chat.views import blocked_reply, findings_text, progress
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
 from bot.core.checks import Finding, check_values, has_errors
+from bot.core.copied import CopiedSection, copied_sections
 from bot.core.draft_marks import draft_options
+from bot.core.figures import Figures, figures_of
 from bot.core.form import form_for_year, load_form
 from bot.core.render import render_report
-from bot.core.rollup import RollupError, summary_text
+from bot.core.rollup import Rollup, RollupError, sum_values, summary_text
+from bot.core.rollup_check import differences
 from storage import access, audit, clock, inbox, positions, reports
 from storage.db import begin_write, session_scope, write_transaction
 from storage.errors import NotFound, PermissionDenied, StorageError
@@ -63,6 +66,7 @@ from storage.overview import (
     report_events,
     require_reviewer,
     reviewers_for,
+    rollup_input,
     staff_of,
     submitted_for_review,
 )
@@ -203,6 +207,10 @@ class OrgLine:
     last_activity: datetime | None
     due: date
     days_left: int
+    warnings: int | None = None
+    org_id: int | None = None
+    report_id: int | None = None
+    reminders: int = 0
 
     @property
     def percent(self) -> int:
@@ -235,6 +243,35 @@ class OrgLine:
             f"    进度 {self.percent}%｜错误 {errors}｜{self.deadline_text()}"
             f"（{self.due.month}月{self.due.day}日）｜最近更新 {last}"
         )
+
+
+MAX_CHANGES = 200
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    name: str
+    status: str
+    figures: Figures
+    previous: Figures | None  # last year's report's, if in the database
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One change of one cell, as the review page lists it."""
+
+    at: datetime
+    who: str
+    cell: str
+    old: str
+    new: str
+
+
+def _shown_value(value: object) -> str:
+    if value is None:
+        return "（空）"
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 class ReviewDesk:
@@ -278,34 +315,185 @@ class ReviewDesk:
     def overview(self, member: Member, *, year: int | None = None, page: int = 0) -> DeskResult:
         """/overview: every organisation in scope, most urgent first, a page at a time."""
         year = year or report_year_for(self.today())
+        try:
+            scope, lines = self.overview_lines(member, year=year)
+        except StorageError as exc:
+            return _said(str(exc))
+        return DeskResult(self._overview_turn(lines, year, scope, page))
+
+    def overview_lines(self, member: Member, *, year: int) -> tuple[str, list[OrgLine]]:
+        """The scope's name and every organisation in it, most urgent first (raises
+        `StorageError` for staff or a year without a format)."""
+        with session_scope(self.engine) as session:
+            actor = access.current(session, member)
+            rows = overview(session, actor=actor, year=year)
+            scope = "全部单位"
+            if actor.role != "admin":
+                scope = f"{get_org(session, org_id=actor.org_id).name}及所辖单位"
+        lines = sorted((self._org_line(row, year) for row in rows), key=lambda x: x.urgency)
+        return scope, lines
+
+    # Decisions taken on a page (the web): the same checks and notifications as the buttons.
+
+    def submit_report(self, member: Member, report_id: int, version: int) -> DeskResult:
+        """Submit the report at the version the member was shown."""
+        return self._decide(member, lambda s, a: self._confirm_submit(s, a, report_id, version))
+
+    def approve(self, member: Member, report_id: int, version: int) -> DeskResult:
+        return self._decide(member, lambda s, a: self._approve(s, a, report_id, version))
+
+    def return_report(
+        self, member: Member, report_id: int, version: int, comment: str
+    ) -> DeskResult:
+        """Return the report with `comment`, which goes to its staff as typed."""
+        comment = comment.strip()
+        if not comment:
+            return _said("请填写退回意见，说明需要修改的内容。")
+        if len(comment) > MAX_COMMENT_CHARS:
+            return _said(
+                f"退回意见共 {len(comment)} 字，请精简到 {MAX_COMMENT_CHARS} 字以内后重新提交。"
+            )
+
+        def send_back(session: Session, actor: Member) -> DeskResult:
+            report = self._for_review(session, actor, report_id)
+            if report.version != version:
+                return _said("报告内容已有变更，退回未执行，请重新审核。")
+            return self._return(session, actor, report, comment)
+
+        return self._decide(member, send_back)
+
+    def review_record(self, member: Member, report_id: int) -> tuple[list[EventRow], bool]:
+        """A readable report's status changes (oldest first) and whether `member` may
+        approve or return it now."""
+        with session_scope(self.engine) as session:
+            actor = access.current(session, member)
+            events = report_events(session, actor=actor, report_id=report_id)
+            report = reports.get_report(session, actor=actor, report_id=report_id)
+            return events, report.status == "submitted" and can_review(session, actor, report)
+
+    def _decide(self, member: Member, step: Callable[[Session, Member], DeskResult]) -> DeskResult:
         with session_scope(self.engine) as session:
             try:
-                actor = access.current(session, member)
-                rows = overview(session, actor=actor, year=year)
-                scope = "全部单位"
-                if actor.role != "admin":
-                    scope = f"{get_org(session, org_id=actor.org_id).name}及所辖单位"
+                return step(session, access.current(session, member))
+            except _Refusal as refusal:
+                return _said(str(refusal), notice=STALE)
             except StorageError as exc:
-                return _said(str(exc))
-        lines = sorted((self._org_line(row, year) for row in rows), key=lambda x: x.urgency)
-        return DeskResult(self._overview_turn(lines, year, scope, page))
+                return _said(str(exc), notice=str(exc)[:200])
 
     def summary(self, member: Member, *, year: int | None = None) -> DeskResult:
         """/summary: the approved reports below the member's organisation, summed."""
         year = year or report_year_for(self.today())
-        with session_scope(self.engine) as session:
-            try:
-                actor = require_reviewer(session, member, "汇总")
-                rollup = build_rollup(session, org_id=actor.org_id, year=year, actor=actor)
-            except (StorageError, RollupError) as exc:
-                return _said(str(exc))
-            _audit(session, actor, "report.summary", org_id=actor.org_id, year=year)
+        try:
+            rollup = self.rollup(member, year=year)
+        except (StorageError, RollupError) as exc:
+            return _said(str(exc))
         document = Document(
             rollup.filename,
             rollup.render(),
             f"{rollup.agency}{year}年度报告汇总表（文字部分待撰写）",
         )
         return DeskResult(Turn((Reply(summary_text(rollup)),), document=document))
+
+    def cell_changes(
+        self, member: Member, report_id: int, *, limit: int = MAX_CHANGES
+    ) -> list[CellChange]:
+        """Who changed which cell of a readable report, and when: the newest `limit`."""
+        with session_scope(self.engine) as session:
+            actor = access.current(session, member)
+            report = reports.get_report(session, actor=actor, report_id=report_id)
+            rows = reports.answer_history(session, actor=actor, report_id=report_id)[-limit:]
+            ids = {row.member_id for row in rows if row.member_id is not None}
+            names = dict(
+                session.exec(
+                    select(Member.id, Member.name).where(Member.id.in_(ids))  # type: ignore[union-attr]
+                ).all()
+            )
+        form = load_form(report.kind)
+        return [
+            CellChange(
+                at=row.changed_at,
+                who=names.get(row.member_id, "管理员（导入）"),
+                cell=form.field(row.field_id).label
+                if row.field_id in form.fields
+                else row.field_id,
+                old=_shown_value(row.old_value),
+                new=_shown_value(row.new_value),
+            )
+            for row in reversed(rows)
+        ]
+
+    def figures(self, member: Member, *, year: int) -> list[FigureRow]:
+        """Every report begun in the member's scope: its organisation, status, figures
+        (实质公开率, 其他处理 share, 纠错率, applications) and last year's, in the overview's
+        order of organisations."""
+        with session_scope(self.engine) as session:
+            rows = overview(session, actor=access.current(session, member), year=year)
+        return [
+            FigureRow(
+                row.org.name,
+                row.report.status,
+                figures_of(load_form(row.report.kind), row.values),
+                figures_of(load_form(row.previous_kind), row.previous)
+                if row.previous is not None and row.previous_kind is not None
+                else None,
+            )
+            for row in rows
+            if row.report is not None
+        ]
+
+    def copied_text(self, member: Member, *, year: int) -> list[CopiedSection]:
+        """Narrative sections of the scope's reports for `year` that repeat another unit's."""
+        with session_scope(self.engine) as session:
+            rows = overview(session, actor=access.current(session, member), year=year)
+        by_kind: dict[str, list[tuple[str, dict]]] = {}
+        for row in rows:
+            if row.report is not None:
+                by_kind.setdefault(row.report.kind, []).append((row.org.name, row.values))
+        found = [
+            c for kind, units in by_kind.items() for c in copied_sections(load_form(kind), units)
+        ]
+        return sorted(found, key=lambda c: -c.shared_chars)
+
+    def applications_by_year(
+        self, member: Member, *, year: int, years: int = 5
+    ) -> list[tuple[int, int, int]]:
+        """For each of the `years` up to `year` that has a national format: the year, the
+        applications newly received across the scope's reports, and how many reports."""
+        found = []
+        for each in range(year - years + 1, year + 1):
+            try:
+                rows = self.figures(member, year=each)
+            except StorageError:
+                continue  # no format for that year (before 2019)
+            found.append((each, sum(r.figures.applications for r in rows), len(rows)))
+        return found
+
+    def parent_check(self, member: Member, *, year: int) -> list[Finding] | None:
+        """The member's organisation's own report, if begun and of the roll-up's format,
+        checked cell by cell against the sum of the approved reports below (None: nothing
+        to compare)."""
+        with session_scope(self.engine) as session:
+            actor = require_reviewer(session, member, "汇总")
+            data = rollup_input(session, org_id=actor.org_id, year=year, actor=actor)
+            if data.own is None or data.own.id is None:
+                return None
+            parent = reports.report_values(session, actor=actor, report_id=data.own.id)
+        sources = [(row.org.name, row.values) for row in data.approved]
+        kinds = {row.report.kind for row in data.approved if row.report is not None}
+        if not sources or kinds != {data.own.kind}:
+            return None
+        form = load_form(data.own.kind)
+        summed = sum_values(form, [values for _, values in sources])
+        return differences(form, parent, summed, sources)
+
+    def rollup(self, member: Member, *, year: int) -> Rollup:
+        """The approved reports below the member's organisation, summed (raises
+        `StorageError` for staff, `RollupError` if nothing can be summed)."""
+        with session_scope(self.engine) as session:
+            actor = require_reviewer(session, member, "汇总")
+            rollup = build_rollup(session, org_id=actor.org_id, year=year, actor=actor)
+            _audit(session, actor, "report.summary", org_id=actor.org_id, year=year)
+        return rollup
 
     # Buttons and the return comment --------------------------------------------------------
 
@@ -755,13 +943,14 @@ class ReviewDesk:
     def _org_line(self, row: OrgReport, year: int) -> OrgLine:
         if row.report is None:
             total = len(form_for_year(year).questions)
-            done, errors = 0, None
+            done, errors, warnings = 0, None, None
         else:
             form = load_form(row.report.kind)
             state = ReportState(form, row.report.agency, year, row.values)
             done, total = progress(state)
             findings = check_values(form, row.values, previous=row.previous, year=year)
             errors = sum(f.severity == "error" for f in findings)
+            warnings = len(findings) - errors
         return OrgLine(
             name=row.org.name,
             status=row.report.status if row.report is not None else NOT_BEGUN,
@@ -771,6 +960,10 @@ class ReviewDesk:
             last_activity=row.last_activity,
             due=row.due,
             days_left=(row.due - self.today()).days,
+            warnings=warnings,
+            org_id=row.org.id,
+            report_id=row.report.id if row.report is not None else None,
+            reminders=row.reminders,
         )
 
     def _overview_turn(self, lines: list[OrgLine], year: int, scope: str, page: int) -> Turn:

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -35,32 +35,17 @@ from bot.chat.review import (
 from bot.chat.service import NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, Turn
 from bot.chat.state import Reply
 from bot.telegram.common import member_lock, report_chat, review_desk
+from bot.telegram.notices import send_notifications
 from bot.telegram.replies import answer_query, send_turn, with_retries
-from storage import members
-from storage.db import session_scope
 from storage.models import Member
 
 logger = logging.getLogger(__name__)
 
 
-def _mark_blocked(desk: ReviewDesk, member_id: int) -> None:
-    with session_scope(desk.engine) as session:
-        members.mark_blocked(session, member_id=member_id, blocked=True)
-
-
 async def deliver(
     context: ContextTypes.DEFAULT_TYPE, notifications: Iterable[Notification]
 ) -> None:
-    """Send each notification; one member's blocked chat does not stop the others."""
-    for note in notifications:
-        try:
-            await send_turn(context.bot, note.chat_id, note.turn)
-        except Forbidden:
-            logger.info("member %s has blocked the bot; notification not delivered", note.member_id)
-            if note.member_id is not None:
-                await asyncio.to_thread(_mark_blocked, review_desk(context), note.member_id)
-        except TelegramError as exc:
-            logger.warning("notification to member %s failed: %s", note.member_id, exc)
+    await send_notifications(context.bot, review_desk(context).engine, notifications)
 
 
 async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, result: DeskResult) -> None:

@@ -16,12 +16,14 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.chat.review import ReviewDesk
 from bot.chat.service import today_in_settings_zone
 from bot.chat.sheet import ReportSheet
 from bot.chat.uploads import MAX_UPLOAD_BYTES, ReportUploads
 from bot.config import Settings
 from bot.web.deps import CsrfRefused, NotSignedIn
-from bot.web.routes import auth, report
+from bot.web.notify import TelegramNotices
+from bot.web.routes import auth, report, submission, supervise
 from storage.db import make_engine
 from storage.errors import NotFound, PermissionDenied, StorageError
 
@@ -136,6 +138,8 @@ def create_app(
     app.state.engine = engine
     app.state.sheet = ReportSheet(engine, today=today)
     app.state.uploads = ReportUploads(engine, today=today)
+    app.state.desk = ReviewDesk(engine, today=today)
+    app.state.notices = TelegramNotices(settings, engine)
     templates = Jinja2Templates(directory=HERE / "templates")
     versions = _asset_versions()
 
@@ -147,6 +151,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth.router)
     app.include_router(report.router)
+    app.include_router(submission.router)
+    app.include_router(supervise.router)
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -167,7 +173,11 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "未找到该页面，或您无权访问。", 405: "不支持该操作。"}
+        messages = {
+            403: "该页面仅供上级单位的督导人员和管理员使用，您的账号无权访问。",
+            404: "未找到该页面，或您无权访问。",
+            405: "不支持该操作。",
+        }
         return _error(request, messages.get(exc.status_code, "请求无法处理。"), exc.status_code)
 
     @app.exception_handler(RequestValidationError)

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 
+from bot.chat.review import ReviewDesk
 from bot.chat.sheet import ReportSheet
 from bot.chat.uploads import ReportUploads
 from bot.config import Settings
@@ -63,7 +64,12 @@ def get_uploads(request: Request) -> ReportUploads:
     return request.app.state.uploads
 
 
+def get_desk(request: Request) -> ReviewDesk:
+    return request.app.state.desk
+
+
 DbEngine = Annotated[Engine, Depends(get_engine)]
+Desk = Annotated[ReviewDesk, Depends(get_desk)]
 Sheets = Annotated[ReportSheet, Depends(get_sheet)]
 Uploads = Annotated[ReportUploads, Depends(get_uploads)]
 

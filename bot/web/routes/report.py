@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from bot.chat.service import Turn
 from bot.chat.sheet import SaveResult, Sheet
 from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
-from bot.web.deps import CsrfChecked, DbEngine, Sheets, SignedIn, Uploads, Visit
+from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Uploads, Visit
 from bot.web.pages import redirect, render
+from bot.web.routes.submission import review_context
 from bot.web.tables import cell_anchor, cell_span, layout, table_rows
 from storage import web_accounts
 from storage.db import session_scope
@@ -71,11 +72,12 @@ def my_report(
 
 @router.get("/reports/{report_id}")
 def report_page(
-    request: Request, engine: DbEngine, sheets: Sheets, visit: SignedIn, report_id: int
+    request: Request, engine: DbEngine, sheets: Sheets, desk: Desk, visit: SignedIn, report_id: int
 ) -> Response:
     sheet = sheets.load(visit.member, report_id)
     flash = _take_flash(engine, visit)
-    context = {**_page_context(sheet), "flash": flash}
+    context = {**_page_context(sheet), **review_context(desk, visit.member, report_id)}
+    context["flash"] = flash
     return render(request, "report.html", context, visit=visit)
 
 
