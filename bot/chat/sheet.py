@@ -17,17 +17,18 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.chat.drafts import accept_draft, drafts_for
 from bot.chat.paste import PasteProblem, PasteResult, parse_block, table_rows
 from bot.chat.service import Document, document_filename, today_in_settings_zone
 from bot.chat.state import ReportState
 from bot.chat.views import previous_suggestion, progress
 from bot.chat.walkthrough import CONTENT_ONLY
 from bot.core.calendar import report_year_for
-from bot.core.checks import Finding, check_values, complete_values
+from bot.core.checks import Finding, complete_values
 from bot.core.form import ReportForm, Section, load_form
 from bot.core.render import render_report
 from bot.core.values import Value, ValueProblem, format_value, parse_value
-from storage import access, reports
+from storage import access, narratives, reports
 from storage.db import begin_write, session_scope
 from storage.errors import StorageError
 from storage.models import Member, Report
@@ -53,7 +54,12 @@ class Sheet:
     @cached_property
     def findings(self) -> tuple[Finding, ...]:
         """Every check (the preview, generating); a table's own are cheaper to get."""
-        return tuple(check_values(self.form, self.state.values, previous=self.state.previous))
+        return tuple(self.state.findings())
+
+    def drafts(self, field_id: str) -> str:
+        """The paragraphs of a text section drafted from the tables ('' while a table has
+        blank cells), to offer beside the section."""
+        return "\n".join(d.text for d in drafts_for(self.state, field_id))
 
     def shown(self, field_id: str) -> str:
         """A cell as the report prints it ('' while empty)."""
@@ -65,18 +71,12 @@ class Sheet:
         the relations that involve the table are run: a saved cell answers with these."""
         fields = {f.id for f in self.form.fields.values() if f.section == section.id}
         checks = {r.check for r in self.form.relations if fields.intersection(r.current_fields)}
-        found = check_values(
-            self.form, self.state.values, previous=self.state.previous, checks=checks
-        )
-        return [f for f in found if f.fields and set(f.fields) <= fields]
+        return [f for f in self.state.findings(checks) if f.fields and set(f.fields) <= fields]
 
     def text_findings(self, section: Section) -> list[Finding]:
         """The narrative checks of a text section (its length, what it must state)."""
         checks = set(self.form.content_checks) - CONTENT_ONLY
-        found = check_values(
-            self.form, self.state.values, previous=self.state.previous, checks=checks
-        )
-        return [f for f in found if section.text_field in f.fields]
+        return [f for f in self.state.findings(checks) if section.text_field in f.fields]
 
     def prefill(self, section: Section) -> dict[str, str]:
         """Cells still empty that last year's report fills (上年结转), as they would show."""
@@ -148,7 +148,12 @@ class ReportSheet:
         form = load_form(report.kind)
         values = reports.report_values(session, actor=member, report_id=report_id)
         previous = reports.previous_values(session, actor=member, report=report)
-        state = ReportState(form, report.agency, report.year, values, previous=previous)
+        peers = narratives.peer_texts(
+            session, year=report.year, fields=form.text_fields, exclude_org_id=report.org_id
+        )
+        state = ReportState(
+            form, report.agency, report.year, values, previous=previous, peers=tuple(peers)
+        )
         try:
             access.check_write(session, member, report)
             writable = True
@@ -252,6 +257,27 @@ class ReportSheet:
         with session_scope(self.engine) as session:
             sheet = self._sheet(session, member, report_id)
             return self._use_previous(session, member, sheet, section_id, version)
+
+    def use_draft(
+        self, member: Member, report_id: int, section_id: str, *, version: int
+    ) -> SaveResult:
+        """按表格起草 → 采用: the paragraphs drafted from the tables put into a text section
+        (replacing the ones drafted before), as the chat's 采用 does."""
+        with session_scope(self.engine) as session:
+            sheet = self._sheet(session, member, report_id)
+            try:
+                field_id = sheet.form.section(section_id).text_field
+            except KeyError:
+                return SaveResult(error="没有这个部分。")
+            if not field_id:
+                return SaveResult(error="该部分不是文字部分，无法起草。")
+            outcome = accept_draft(sheet.state, field_id)
+            notes = [reply.text for reply in outcome.replies]
+            if not outcome.changes:
+                return SaveResult(notes=tuple(notes), version=version)
+            assert sheet.report.id is not None
+            values = dict(outcome.changes)
+            return self._store(session, member, sheet.report.id, values, {}, {}, notes, version)
 
     def _use_previous(
         self, session: Session, member: Member, sheet: Sheet, section_id: str, version: int

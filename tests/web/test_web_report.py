@@ -11,7 +11,7 @@ from docx import Document as WordDocument
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from bot.core.answers import load_answers, parse_answers
+from bot.core.answers import AnswersFile, load_answers, parse_answers
 from bot.core.reader import read_report
 from bot.core.render import render_report
 from storage import orgs, reports
@@ -331,3 +331,23 @@ def test_a_forged_section_id_cannot_inject_into_the_redirect(page: Page) -> None
     assert response.status_code == 303
     assert response.headers["location"] == page.url
     assert "x" not in page.client.cookies
+
+
+def test_the_overview_drafted_from_the_tables_is_offered_and_adopted(web: Web) -> None:
+    org_id = web.org("某某县审计局")
+    sample = load_answers(SAMPLES / "huaian-szf-2024.yaml")
+    values = {k: v for k, v in sample.values.items() if k != "s1.text"}
+    with session_scope(web.engine) as session:
+        answers = AnswersFile(sample.kind, "某某县审计局", 2025, values)
+        reports.import_answers(session, org_id=org_id, answers=answers)
+    client = web.client()
+    web.join(client, org_id, "zhaoliu")
+    page = Page(client, web.report_url(client))
+    assert "按表格起草的段落（数字均取自表格）" in page.html
+    drafted = "本机关新收政府信息公开申请3119件"
+    assert drafted in page.html
+    assert page.post("/sections/s1/draft", {}).status_code == 303
+    html = page.reload()
+    assert "已采用按表格起草的段落" in html
+    text = re.search(r'<textarea id="c-s1-text"[^>]*>([^<]*)</textarea>', html)
+    assert text is not None and drafted in text.group(1)

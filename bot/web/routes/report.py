@@ -174,6 +174,20 @@ def use_previous(
     return _back_to(report_id, section_id)
 
 
+@router.post("/reports/{report_id}/sections/{section_id}/draft", dependencies=[CsrfChecked])
+def use_draft(
+    engine: DbEngine,
+    sheets: Sheets,
+    visit: SignedIn,
+    report_id: int,
+    section_id: str,
+    version: Annotated[int, Form()] = 0,
+) -> Response:
+    result = sheets.use_draft(visit.member, report_id, section_id, version=version)
+    _flash(engine, visit, result)
+    return _back_to(report_id, section_id)
+
+
 @router.get("/reports/{report_id}/preview")
 def preview(request: Request, sheets: Sheets, visit: SignedIn, report_id: int) -> Response:
     sheet = sheets.load(visit.member, report_id)
