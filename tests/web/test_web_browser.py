@@ -30,6 +30,7 @@ if chromium_available():
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -103,7 +104,11 @@ def _wait_for_page(driver: WebDriver) -> None:
 
 
 def _submit(driver: WebDriver, section_id: str) -> None:
+    """Post a table's form and wait for the page it leads to (the old one still reads
+    "complete" until the new one replaces it)."""
+    old_page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, f"#sec-{section_id} form.table-form button").click()
+    WebDriverWait(driver, 10).until(staleness_of(old_page))
     _wait_for_page(driver)
 
 
