@@ -97,19 +97,20 @@ def _typed(section_id: str) -> list[str]:
     ]
 
 
-def _wait_for_page(driver: WebDriver) -> None:
+def _wait_for_next_page(driver: WebDriver, old_page: object) -> None:
+    """Wait for the page a post leads to: the old one still reads "complete" until the new
+    one replaces it, so first wait for the old one to go."""
+    WebDriverWait(driver, 10).until(staleness_of(old_page))
     WebDriverWait(driver, 10).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
 
 
 def _submit(driver: WebDriver, section_id: str) -> None:
-    """Post a table's form and wait for the page it leads to (the old one still reads
-    "complete" until the new one replaces it)."""
+    """Post a table's form and wait for the page it leads to."""
     old_page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, f"#sec-{section_id} form.table-form button").click()
-    WebDriverWait(driver, 10).until(staleness_of(old_page))
-    _wait_for_page(driver)
+    _wait_for_next_page(driver, old_page)
 
 
 def _table_three_block(bad_field: str) -> str:
@@ -157,8 +158,9 @@ def test_a_new_member_fills_checks_and_generates_the_whole_report(
     assert cell.get_attribute("value") == "1O"  # kept as typed, to be fixed
     assert cell.get_attribute("aria-invalid") == "true"
     cell.clear()
+    old_page = driver.find_element(By.TAG_NAME, "html")
     cell.send_keys(_shown(bad), Keys.ENTER)  # Enter saves the table
-    _wait_for_page(driver)
+    _wait_for_next_page(driver, old_page)
     assert "未能保存" not in driver.page_source
     assert driver.find_element(By.ID, _anchor("s3.new.total")).text == str(
         sum(
@@ -179,8 +181,9 @@ def test_a_new_member_fills_checks_and_generates_the_whole_report(
     for section_id in ("s1", "s5", "s6"):
         area = driver.find_element(By.ID, _anchor(f"{section_id}.text"))
         area.send_keys(VALUES[f"{section_id}.text"])
+        old_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, f"#sec-{section_id} form.text-form button").click()
-        _wait_for_page(driver)
+        _wait_for_next_page(driver, old_page)
     assert "36/36" in driver.find_element(By.ID, "progress-text").text
 
     # A reload shows everything as saved.
