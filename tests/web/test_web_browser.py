@@ -27,10 +27,10 @@ VALUES = parse_answers(SAMPLE).values
 AGENCY = "某某市某某局"
 
 if chromium_available():
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.remote.webdriver import WebDriver
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -97,10 +97,21 @@ def _typed(section_id: str) -> list[str]:
     ]
 
 
+def _is_gone(element: object) -> bool:
+    """The element's document was replaced. Chromium reports this either as a stale element
+    or, while the new document is being built, as a node that "does not belong to the
+    document"."""
+    try:
+        element.is_enabled()  # type: ignore[attr-defined]
+    except (StaleElementReferenceException, WebDriverException):
+        return True
+    return False
+
+
 def _wait_for_next_page(driver: WebDriver, old_page: object) -> None:
     """Wait for the page a post leads to: the old one still reads "complete" until the new
     one replaces it, so first wait for the old one to go."""
-    WebDriverWait(driver, 10).until(staleness_of(old_page))
+    WebDriverWait(driver, 10).until(lambda _: _is_gone(old_page))
     WebDriverWait(driver, 10).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
