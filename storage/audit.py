@@ -1,10 +1,37 @@
-"""The admin audit trail: who did what from the command line, in the same transaction."""
+"""The admin audit trail: who did what, written in the same transaction as the action."""
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from storage.models import AuditLog
+from storage.models import AuditLog, Member
+
+# What the administration page calls each action (the codes are what is stored).
+ACTION_LABELS = {
+    "db.upgrade": "升级数据库",
+    "org.add": "添加单位",
+    "org.rename": "单位改名",
+    "org.move": "调整上级单位",
+    "org.set_type": "更改单位类型",
+    "invite.create": "生成邀请码",
+    "invite.revoke": "撤销邀请码",
+    "member.join_web": "网页登记加入",
+    "member.deactivate": "停用成员",
+    "member.set_role": "更改成员角色",
+    "member.set_password": "设置网页密码",
+    "deadline.set": "设置截止日期",
+    "deadline.clear": "取消单独设置的截止日期",
+    "report.import": "导入报告",
+    "report.export": "导出报告",
+    "report.export_all": "导出全部报告",
+    "report.summary": "汇总报告",
+}
+MEMBER_PREFIX = "member:"
+
+
+def member_actor(member: Member) -> str:
+    """How the log names a member acting (on the web or in the chat)."""
+    return f"{MEMBER_PREFIX}{member.id}"
 
 
 def record(session: Session, *, actor: str, action: str, detail: dict[str, Any]) -> AuditLog:
@@ -12,3 +39,9 @@ def record(session: Session, *, actor: str, action: str, detail: dict[str, Any])
     entry = AuditLog(actor=actor, action=action, detail=detail)
     session.add(entry)
     return entry
+
+
+def recent(session: Session, *, limit: int = 200) -> list[AuditLog]:
+    """The newest entries first."""
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
+    return list(session.exec(query).all())

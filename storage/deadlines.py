@@ -13,10 +13,10 @@ from datetime import date
 from sqlmodel import Session, select
 
 from bot.core.form import form_for_year
-from storage import audit
+from storage import access, audit
 from storage.db import write_transaction
 from storage.errors import StorageError
-from storage.models import ORG_TYPE_LABELS, Deadline, Organisation, check_code
+from storage.models import ORG_TYPE_LABELS, Deadline, Member, Organisation, check_code
 from storage.orgs import ancestors, get_org
 
 # Which legal deadline of the form definition applies to which kind of organisation.
@@ -35,32 +35,71 @@ def set_deadline(
     due: date,
     org_id: int | None = None,
     org_type: str | None = None,
-    actor: str,
+    actor: Member | str,
 ) -> Deadline:
-    """Set (or replace) an override for one organisation, one type, or everyone. Commits."""
+    """Set (or replace) an override for one organisation, one type, or everyone; `actor`: an
+    admin member or the command line (`access.check_admin`). Commits."""
     if org_id is not None and org_type is not None:
         raise StorageError("截止日期只能按单位或按单位类型设置，不能同时指定")
     if org_type is not None:
         check_code(org_type, ORG_TYPE_LABELS, "单位类型")
     with write_transaction(session):
+        by = access.check_admin(session, actor)
         if org_id is not None:
             get_org(session, org_id=org_id)
-        deadline = session.exec(
-            select(Deadline).where(
-                Deadline.year == year,
-                Deadline.org_id.is_not_distinct_from(org_id),  # type: ignore[union-attr]
-                Deadline.org_type.is_not_distinct_from(org_type),  # type: ignore[union-attr]
-            )
-        ).first() or Deadline(year=year, org_id=org_id, org_type=org_type, due=due)
+        deadline = _override(session, year=year, org_id=org_id, org_type=org_type) or Deadline(
+            year=year, org_id=org_id, org_type=org_type, due=due
+        )
         deadline.due = due
         session.add(deadline)
         audit.record(
             session,
-            actor=actor,
+            actor=by,
             action="deadline.set",
             detail={"year": year, "due": due.isoformat(), "org_id": org_id, "org_type": org_type},
         )
     return deadline
+
+
+def clear_org_deadline(
+    session: Session, *, year: int, org_id: int, actor: Member | str
+) -> Deadline | None:
+    """Drop one organisation's own override: it follows its parents, its type or the law
+    again. Returns the override removed (None: there was none). Commits."""
+    with write_transaction(session):
+        by = access.check_admin(session, actor)
+        get_org(session, org_id=org_id)
+        deadline = _override(session, year=year, org_id=org_id, org_type=None)
+        if deadline is not None:
+            session.delete(deadline)
+            audit.record(
+                session,
+                actor=by,
+                action="deadline.clear",
+                detail={"year": year, "org_id": org_id, "due": deadline.due.isoformat()},
+            )
+    return deadline
+
+
+def _override(
+    session: Session, *, year: int, org_id: int | None, org_type: str | None
+) -> Deadline | None:
+    return session.exec(
+        select(Deadline).where(
+            Deadline.year == year,
+            Deadline.org_id.is_not_distinct_from(org_id),  # type: ignore[union-attr]
+            Deadline.org_type.is_not_distinct_from(org_type),  # type: ignore[union-attr]
+        )
+    ).first()
+
+
+def org_overrides(session: Session, *, year: int) -> dict[int, date]:
+    """The organisations with a date of their own for `year` (an administrator's page marks
+    them)."""
+    rows = session.exec(
+        select(Deadline).where(Deadline.year == year, Deadline.org_id.is_not(None))  # type: ignore[union-attr]
+    ).all()
+    return {d.org_id: d.due for d in rows if d.org_id is not None}
 
 
 def legal_deadline(org_type: str, year: int) -> date:
