@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from storage.models import AuditLog, Member
+from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, STATUS_LABELS, AuditLog, Member
 
 # What the administration page calls each action (the codes are what is stored).
 ACTION_LABELS = {
@@ -27,6 +27,28 @@ ACTION_LABELS = {
     "report.summary": "汇总报告",
 }
 MEMBER_PREFIX = "member:"
+# The detail's keys as the page shows them.
+DETAIL_LABELS = {
+    "org_id": "单位编号",
+    "name": "名称",
+    "org_type": "单位类型",
+    "parent_id": "上级单位编号",
+    "from": "原为",
+    "to": "改为",
+    "invite_id": "邀请码编号",
+    "role": "角色",
+    "member_id": "成员编号",
+    "telegram_user_id": "Telegram 编号",
+    "year": "年度",
+    "due": "截止日期",
+    "revision": "版本",
+    "report_id": "报告编号",
+    "file": "文件",
+    "directory": "目录",
+    "reports": "报告份数",
+    "version": "报告版本",
+}
+_CODES = {**ROLE_LABELS, **ORG_TYPE_LABELS, **STATUS_LABELS}
 
 
 def member_actor(member: Member) -> str:
@@ -45,3 +67,18 @@ def recent(session: Session, *, limit: int = 200) -> list[AuditLog]:
     """The newest entries first."""
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
     return list(session.exec(query).all())
+
+
+def describe(detail: dict[str, Any]) -> str:
+    """An entry's detail in words: 单位编号：3；角色：填报人员 (codes shown as their labels)."""
+    return "；".join(f"{DETAIL_LABELS.get(key, key)}：{_shown(v)}" for key, v in detail.items())
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value) or "—"
+    return _CODES.get(value, str(value)) if isinstance(value, str) else str(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from storage import audit
 from storage.access import WRITABLE_STATUSES
 from storage.clock import utcnow
 from storage.db import alembic_config, get_engine, session_scope, upgrade_database
-from storage.deadlines import set_deadline
+from storage.deadlines import parse_due, set_deadline
 from storage.errors import NotFound, ReportLocked, StorageError
 from storage.members import (
     accounts_text,
@@ -51,7 +51,7 @@ from storage.models import (
     choices,
 )
 from storage.org_admin import add_org, move_org, rename_org, set_org_type
-from storage.orgs import find_org, list_orgs
+from storage.orgs import find_org, list_orgs, tree_order
 from storage.overview import build_rollup
 from storage.reports import ImportOutcome, export_answers, import_report, show_answer
 
@@ -201,18 +201,10 @@ def org_list() -> None:
     """按上下级关系列出全部单位。"""
     with _session() as session:
         orgs = list_orgs(session)
-    children: dict[int | None, list[Organisation]] = {}
-    for org in orgs:
-        children.setdefault(org.parent_id, []).append(org)
     if not orgs:
         typer.echo("尚无单位。请用 nianbao org add 添加。")
-
-    def show(parent_id: int | None, depth: int) -> None:
-        for org in children.get(parent_id, []):
-            typer.echo(f"{'    ' * depth}[{org.id}] {org.name}（{ORG_TYPE_LABELS[org.org_type]}）")
-            show(org.id, depth + 1)
-
-    show(None, 0)
+    for org, depth in tree_order(orgs):
+        typer.echo(f"{'    ' * depth}[{org.id}] {org.name}（{ORG_TYPE_LABELS[org.org_type]}）")
 
 
 @invite_app.command("create")
@@ -528,9 +520,9 @@ def deadline_set(
 ) -> None:
     """设置报送截止日期（不指定单位或类型时适用于全部单位）。"""
     try:
-        due_date = date.fromisoformat(due)
-    except ValueError as exc:
-        raise _fail(f"日期「{due}」格式有误，应为 YYYY-MM-DD", 2) from exc
+        due_date = parse_due(due)
+    except StorageError as exc:
+        raise _fail(str(exc), 2) from exc
     type_code = _code(org_type, ORG_TYPE_LABELS, "单位类型") if org_type else None
     with _session() as session:
         target = find_org(session, name_or_id=org) if org else None

@@ -28,6 +28,14 @@ LEGAL_DEADLINE_KEY = {
 }
 
 
+def parse_due(text: str) -> date:
+    """A date as administrators type it (YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise StorageError(f"日期「{text}」格式有误，应为 YYYY-MM-DD") from None
+
+
 def set_deadline(
     session: Session,
     *,
