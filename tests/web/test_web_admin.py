@@ -5,6 +5,7 @@ log; nobody else reaches a page or a form, and forms without the CSRF token do n
 from __future__ import annotations
 
 import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
