@@ -56,6 +56,23 @@ def member_actor(member: Member) -> str:
     return f"{MEMBER_PREFIX}{member.id}"
 
 
+def actor_text(actor: str, people: list[Member]) -> str:
+    """Who an entry names, for a page: a member by name (`member:7`, the account page's
+    `web:member:7`, the review desk's `telegram:<Telegram id>`, a web join's `web:<login>`),
+    the command line as 命令行（user）; anything else as stored."""
+    kind, _, key = actor.rpartition(":")
+    found: Member | None = None
+    if kind in ("member", "web:member") and key.isdigit():
+        found = next((m for m in people if m.id == int(key)), None)
+    elif kind == "telegram" and key.isdigit():
+        found = next((m for m in people if m.telegram_user_id == int(key)), None)
+    elif kind == "web":
+        found = next((m for m in people if m.login == key), None)
+    elif actor == "cli" or kind == "cli":
+        return f"命令行（{key or '系统'}）" if kind else "命令行"
+    return f"{found.name}（成员编号 {found.id}）" if found is not None else actor
+
+
 def record(session: Session, *, actor: str, action: str, detail: dict[str, Any]) -> AuditLog:
     """Add an audit row; it is committed together with the action it describes."""
     entry = AuditLog(actor=actor, action=action, detail=detail)

@@ -184,6 +184,8 @@ def test_invite_shown_once_joins_that_organisation_and_revoked_codes_do_not(
     assert (member.org_id, member.role) == (bureau, "supervisor_staff")
     row = admin.get(f"/admin/invites?org={bureau}").text
     assert "已使用" in row and "钱七（" in row
+    log = admin.get("/admin/audit").text
+    assert f"<td>钱七（成员编号 {member.id}）</td>\n<td>网页登记加入</td>" in log
 
     response = _post(
         admin, "/admin/invites", "/admin/invites", org=str(bureau), role="staff", days="14"

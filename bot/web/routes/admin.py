@@ -28,7 +28,7 @@ from storage import audit, deadlines, members, org_admin, orgs
 from storage.clock import utcnow
 from storage.db import session_scope
 from storage.errors import NotFound, PermissionDenied, StorageError
-from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Member, Organisation
+from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, Organisation
 
 ADMIN_ONLY = "管理页面仅供管理员使用，您的账号无权访问。"
 AUDIT_ROWS = 200
@@ -332,18 +332,18 @@ def _invites_context(engine: Engine, visit: Visit, org: int | None) -> dict[str,
         names = {o.id: o.name for o in orgs.list_orgs(session)}
         if org is not None and org not in names:
             raise NotFound(f"单位（编号 {org}）不存在")
-        people: dict[int | None, Member] = {m.id: m for m in members.list_members(session)}
+        everyone = members.list_members(session)
         tree = _tree(session)
     return {
         **_common(engine, visit),
         "invites": invites,
         "names": names,
-        "people": people,
+        "people": {m.id: m for m in everyone},
         "tree": tree,
         "org": org,
         "now": utcnow(),
         "state": members.invite_state,
-        "creator": lambda actor: _actor_name(actor, people),
+        "creator": lambda actor: audit.actor_text(actor, everyone),
         "max_days": members.MAX_TTL.days,
     }
 
@@ -415,31 +415,18 @@ def revoke_invite(
     )
 
 
-def _actor_name(actor: str, people: dict[int | None, Member]) -> str:
-    """A member acting (`member:7`, or the account page's `web:member:7`) by name; the
-    command line as 命令行（user）."""
-    number = actor.rsplit(":", 1)[-1]
-    if actor.startswith((audit.MEMBER_PREFIX, "web:member:")) and number.isdigit():
-        member = people.get(int(number))
-        if member is not None:
-            return f"{member.name}（成员编号 {member.id}）"
-    if actor.startswith("cli"):
-        return f"命令行（{actor.partition(':')[2] or '系统'}）"
-    return actor
-
-
 @router.get("/audit")
 def audit_page(request: Request, engine: DbEngine, visit: Admin) -> Response:
     """The newest administrative actions first."""
     with session_scope(engine) as session:
         entries = audit.recent(session, limit=AUDIT_ROWS)
-        people: dict[int | None, Member] = {m.id: m for m in members.list_members(session)}
+        everyone = members.list_members(session)
     context = {
         **_common(engine, visit),
         "entries": entries,
         "labels": audit.ACTION_LABELS,
         "describe": audit.describe,
-        "actor": lambda actor: _actor_name(actor, people),
+        "actor": lambda actor: audit.actor_text(actor, everyone),
         "limit": AUDIT_ROWS,
     }
     return render(request, "admin_audit.html", context, visit=visit)
