@@ -8,6 +8,7 @@ organisation type, or for everyone; the most specific override wins.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlmodel import Session, select
@@ -120,8 +121,32 @@ def legal_deadline(org_type: str, year: int) -> date:
 def deadline_for(session: Session, *, org: Organisation, year: int) -> date:
     """The date `org`'s report for `year` is due."""
     overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
+    return _due(ancestors(session, org=org), overrides, year)
+
+
+def deadlines_for(
+    session: Session, *, orgs: Sequence[Organisation], year: int
+) -> dict[int | None, date]:
+    """`deadline_for` of every organisation of a whole tree (`orgs` holds each one's
+    parents), in one query."""
+    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
+    by_id = {org.id: org for org in orgs}
+
+    def chain(org: Organisation) -> list[Organisation]:
+        nodes = [org]
+        while nodes[-1].parent_id in by_id and len(nodes) <= len(by_id):
+            nodes.append(by_id[nodes[-1].parent_id])
+        return nodes
+
+    return {org.id: _due(chain(org), overrides, year) for org in orgs}
+
+
+def _due(chain: list[Organisation], overrides: Sequence[Deadline], year: int) -> date:
+    """The most specific override for the first of `chain` (itself, then up the tree), else
+    the law."""
+    org = chain[0]
     by_org = {d.org_id: d.due for d in overrides if d.org_id is not None}
-    for node in ancestors(session, org=org):
+    for node in chain:
         if node.id in by_org:
             return by_org[node.id]
     for d in overrides:

@@ -89,7 +89,7 @@ def orgs_page(request: Request, engine: DbEngine, desk: Desk, visit: Admin) -> R
     year = report_year_for(desk.today())
     with session_scope(engine) as session:
         tree = _tree(session)
-        due = {org.id: deadlines.deadline_for(session, org=org, year=year) for org, _ in tree}
+        due = deadlines.deadlines_for(session, orgs=[org for org, _ in tree], year=year)
         own = deadlines.org_overrides(session, year=year)
         counts: dict[int, int] = {}
         for member in members.list_members(session):
