@@ -1,6 +1,6 @@
 """A real headless Chromium over real HTTP: an administrator adds an organisation to the tree
-and creates an invite for it; a new member joins with that code on the join page, sets a
-password and lands in that organisation."""
+and creates an invite for it (and revokes a spare one, which then joins nobody); a new member
+joins with the code on the join page, sets a password and lands in that organisation."""
 
 from __future__ import annotations
 
@@ -70,7 +70,9 @@ def _join(driver: WebDriver, site: str, code: str, login: str, name: str) -> Non
     ):
         driver.find_element(By.ID, field).send_keys(value)
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: "/join" not in d.current_url)
+    WebDriverWait(driver, 10).until(
+        lambda d: "/join" not in d.current_url or d.find_elements(By.CSS_SELECTOR, "p.error")
+    )
 
 
 def test_admin_adds_an_organisation_and_invites_a_member_who_joins_it(
@@ -105,8 +107,24 @@ def test_admin_adds_an_organisation_and_invites_a_member_who_joins_it(
     assert len(code) == 12
     assert "单位：洪泽区科技局；角色：填报人员" in driver.find_element(By.ID, "created").text
 
+    # A spare invite, revoked: the page asks first, and the code is never usable.
+    Select(driver.find_element(By.ID, "invite-org")).select_by_visible_text("　洪泽区科技局")
+    _press(driver, "create-invite")
+    spare = driver.find_element(By.ID, "invite-code").text
+    revoke = driver.find_element(By.CSS_SELECTOR, "#invites tbody tr:first-child button.danger")
+    old_page = driver.find_element(By.TAG_NAME, "html")
+    revoke.click()
+    alert = WebDriverWait(driver, 10).until(lambda d: d.switch_to.alert)
+    assert "撤销后不能恢复" in alert.text
+    alert.accept()
+    WebDriverWait(driver, 10).until(lambda _: _is_gone(old_page))
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "flash"))
+    assert "该邀请码在网页和 Telegram 中均不能再使用" in driver.find_element(By.ID, "flash").text
+
     driver.find_element(By.CSS_SELECTOR, "header form button").click()  # 退出
     WebDriverWait(driver, 10).until(lambda d: "/login" in d.current_url)
+    _join(driver, site, spare, "kjj-li", "李强")
+    assert "该邀请码已被管理员撤销" in driver.find_element(By.CSS_SELECTOR, "p.error").text
     _join(driver, site, code, "kjj-wang", "王芳")
     assert "/reports/" in driver.current_url
     assert "登记成功！您已作为“洪泽区科技局”的填报人员加入。" in driver.page_source
