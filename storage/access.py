@@ -4,7 +4,8 @@ staff: their own organisation's reports, writable while draft or returned.
 supervisor: read-only over their organisation and everything below it, plus review.
 supervisor_staff: both, in one account: a supervisor who also fills in and submits their own
 organisation's report (never reviews it: review is always by an organisation above).
-admin: everything.
+admin: everything, including administration (the organisation tree, members, invites,
+deadlines, web passwords), which `check_admin` guards for the web and the command line alike.
 
 The member is re-read from the database on every check, so deactivating someone or changing
 their role takes effect on their very next action, even in a long-running chat process.
@@ -15,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import event, orm
 from sqlmodel import Session
 
+from storage import audit
 from storage.errors import PermissionDenied
 from storage.models import STATUS_LABELS, Member, Report
 from storage.orgs import subtree_ids
@@ -115,3 +117,15 @@ def check_write(session: Session, actor: Member | None, report: Report) -> Membe
             "如需修改，请联系审核人员退回"
         )
     return actor
+
+
+def check_admin(session: Session, actor: Member | str) -> str:
+    """Administration: an active admin member, or the command line (a str naming who runs it,
+    trusted: whoever runs it holds the database anyway). Returns the actor as the audit log
+    records it."""
+    if isinstance(actor, str):
+        return actor
+    member = current(session, actor)
+    if member.role != "admin":
+        raise PermissionDenied("只有管理员可以管理单位、成员、邀请码和截止日期")
+    return audit.member_actor(member)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -27,20 +27,31 @@ from bot.core.form import ReportForm
 from bot.core.rollup import RollupError, summary_text
 from storage import audit
 from storage.access import WRITABLE_STATUSES
+from storage.clock import utcnow
 from storage.db import alembic_config, get_engine, session_scope, upgrade_database
-from storage.deadlines import set_deadline
+from storage.deadlines import parse_due, set_deadline
 from storage.errors import NotFound, ReportLocked, StorageError
-from storage.members import create_invite, deactivate_member, list_members, set_role
+from storage.members import (
+    accounts_text,
+    create_invite,
+    deactivate_member,
+    invite_state,
+    list_invites,
+    list_members,
+    revoke_invite,
+    set_role,
+    state_text,
+)
 from storage.models import (
     ORG_TYPE_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
-    Member,
     Organisation,
     Report,
     choices,
 )
-from storage.orgs import create_org, find_org, list_orgs
+from storage.org_admin import add_org, move_org, rename_org, set_org_type
+from storage.orgs import find_org, list_orgs, tree_order
 from storage.overview import build_rollup
 from storage.reports import ImportOutcome, export_answers, import_report, show_answer
 
@@ -52,7 +63,8 @@ report_app = typer.Typer(help="年度报告的导入与导出", no_args_is_help=
 deadline_app = typer.Typer(help="报送截止日期", no_args_is_help=True)
 
 
-def _actor() -> str:
+def cli_actor() -> str:
+    """Who the audit log says acted: the operating-system user running the command."""
     try:
         return f"cli:{getpass.getuser()}"
     except OSError:
@@ -107,7 +119,7 @@ def db_upgrade() -> None:
         ) from exc
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     with _session() as session:
-        audit.record(session, actor=_actor(), action="db.upgrade", detail={"revision": head})
+        audit.record(session, actor=cli_actor(), action="db.upgrade", detail={"revision": head})
     typer.echo(f"数据库已升级到最新版本（{head}）：{masked}")
 
 
@@ -133,14 +145,55 @@ def org_add(
     code = _code(org_type, ORG_TYPE_LABELS, "单位类型")
     with _session() as session:
         parent_id = find_org(session, name_or_id=parent).id if parent else None
-        org = create_org(session, name=name, org_type=code, parent_id=parent_id)
-        audit.record(
-            session,
-            actor=_actor(),
-            action="org.add",
-            detail={"org_id": org.id, "name": org.name, "org_type": code, "parent_id": parent_id},
-        )
+        org = add_org(session, actor=cli_actor(), name=name, org_type=code, parent_id=parent_id)
     typer.echo(f"已添加单位：{org.name}（{ORG_TYPE_LABELS[code]}，编号 {org.id}）")
+
+
+@org_app.command("rename")
+def org_rename(
+    org: Annotated[str, typer.Argument(help="单位编号或名称")],
+    name: Annotated[str, typer.Argument(help="新名称")],
+) -> None:
+    """单位改名（名称不能与其他单位重复）。"""
+    with _session() as session:
+        target = find_org(session, name_or_id=org)
+        before = target.name
+        renamed = rename_org(session, actor=cli_actor(), org_id=target.id, name=name)
+    typer.echo(f"已将单位「{before}」改名为「{renamed.name}」（编号 {renamed.id}）。")
+
+
+@org_app.command("move")
+def org_move(
+    org: Annotated[str, typer.Argument(help="单位编号或名称")],
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="新的上级单位（编号或名称）；不指定则为顶层单位")
+    ] = None,
+) -> None:
+    """调整单位的上级单位（连同其全部下级单位）。"""
+    with _session() as session:
+        target = find_org(session, name_or_id=org)
+        new_parent = find_org(session, name_or_id=parent) if parent else None
+        move_org(
+            session,
+            actor=cli_actor(),
+            org_id=target.id,
+            parent_id=new_parent.id if new_parent else None,
+        )
+    where = f"「{new_parent.name}」之下" if new_parent else "顶层（无上级单位）"
+    typer.echo(f"已将单位「{target.name}」移到{where}。")
+
+
+@org_app.command("type")
+def org_type_set(
+    org: Annotated[str, typer.Argument(help="单位编号或名称")],
+    org_type: Annotated[str, typer.Argument(help="单位类型：部门、乡镇、县级政府、市级政府")],
+) -> None:
+    """更改单位类型（决定适用的法定报送截止日期）。"""
+    code = _code(org_type, ORG_TYPE_LABELS, "单位类型")
+    with _session() as session:
+        target = find_org(session, name_or_id=org)
+        set_org_type(session, actor=cli_actor(), org_id=target.id, org_type=code)
+    typer.echo(f"已将单位「{target.name}」的类型改为{ORG_TYPE_LABELS[code]}。")
 
 
 @org_app.command("list")
@@ -148,18 +201,10 @@ def org_list() -> None:
     """按上下级关系列出全部单位。"""
     with _session() as session:
         orgs = list_orgs(session)
-    children: dict[int | None, list[Organisation]] = {}
-    for org in orgs:
-        children.setdefault(org.parent_id, []).append(org)
     if not orgs:
         typer.echo("尚无单位。请用 nianbao org add 添加。")
-
-    def show(parent_id: int | None, depth: int) -> None:
-        for org in children.get(parent_id, []):
-            typer.echo(f"{'    ' * depth}[{org.id}] {org.name}（{ORG_TYPE_LABELS[org.org_type]}）")
-            show(org.id, depth + 1)
-
-    show(None, 0)
+    for org, depth in tree_order(orgs):
+        typer.echo(f"{'    ' * depth}[{org.id}] {org.name}（{ORG_TYPE_LABELS[org.org_type]}）")
 
 
 @invite_app.command("create")
@@ -185,7 +230,7 @@ def invite_create(
             session,
             org_id=target.id,
             role=role_code,
-            created_by=_actor(),
+            created_by=cli_actor(),
             ttl=timedelta(days=days),
         )
     typer.echo(f"邀请码（仅显示这一次，请妥善转交本人）：{code}")
@@ -196,6 +241,41 @@ def invite_create(
         f"单位：{target.name}；角色：{ROLE_LABELS[role_code]}；"
         f"有效期至：{_local(invite.expires_at)}；限使用一次"
     )
+
+
+@invite_app.command("list")
+def invite_list(
+    org: Annotated[str | None, typer.Option("--org", help="只列出该单位（编号或名称）")] = None,
+) -> None:
+    """列出邀请码（不含邀请码本身）：单位、角色、有效期、是否已使用及使用人、是否已撤销。"""
+    with _session() as session:
+        org_id = find_org(session, name_or_id=org).id if org else None
+        invites = list_invites(session, org_id=org_id)
+        names = {o.id: o.name for o in list_orgs(session)}
+        users = {m.id: m.name for m in list_members(session)}
+    if not invites:
+        typer.echo("尚无邀请码。")
+    now = utcnow()
+    for invite in invites:
+        line = (
+            f"[{invite.id}] {names[invite.org_id]}  {ROLE_LABELS[invite.role]}  "
+            f"{invite_state(invite, now)}  有效期至 {_local(invite.expires_at)}"
+        )
+        if invite.used_at is not None:
+            line += f"  {users.get(invite.used_by_member_id, '')}于 {_local(invite.used_at)} 使用"
+        if invite.revoked_at is not None:
+            line += f"  于 {_local(invite.revoked_at)} 撤销"
+        typer.echo(line)
+
+
+@invite_app.command("revoke")
+def invite_revoke(
+    invite_id: Annotated[int, typer.Argument(help="邀请码编号（见 invite list）")],
+) -> None:
+    """撤销尚未使用的邀请码，立即生效（Telegram 和网页均不能再用它加入）。"""
+    with _session() as session:
+        invite = revoke_invite(session, actor=cli_actor(), invite_id=invite_id)
+    typer.echo(f"已撤销邀请码（编号 {invite.id}），该邀请码不能再使用。")
 
 
 @member_app.command("list")
@@ -210,30 +290,17 @@ def member_list(
     if not members:
         typer.echo("尚无成员。")
     for member in members:
-        state = "在用" if member.active else "已停用"
-        if member.active and member.blocked_at is not None:
-            state = "已屏蔽机器人"
         typer.echo(
             f"[{member.id}] {member.name}  {ROLE_LABELS[member.role]}  {names[member.org_id]}  "
-            f"{_accounts(member)}  {state}"
+            f"{accounts_text(member)}  {state_text(member)}"
         )
-
-
-def _accounts(member: Member) -> str:
-    """How the member signs in: Telegram, the web, or both."""
-    ways = []
-    if member.telegram_user_id is not None:
-        ways.append(f"Telegram {member.telegram_user_id}")
-    if member.login is not None:
-        ways.append(f"网页登录名 {member.login}")
-    return "，".join(ways) or "未绑定"
 
 
 @member_app.command("remove")
 def member_remove(member_id: Annotated[int, typer.Argument(help="成员编号")]) -> None:
     """停用成员，立即生效（记录保留）。"""
     with _session() as session:
-        member = deactivate_member(session, member_id=member_id, actor=_actor())
+        member = deactivate_member(session, member_id=member_id, actor=cli_actor())
     typer.echo(f"已停用成员：{member.name}（编号 {member.id}），立即生效。")
 
 
@@ -251,7 +318,7 @@ def member_role(
     """更改成员角色（如督导人员兼填本单位报告改为 supervisor_staff），下一步操作即生效。"""
     with _session() as session:
         role_code = _code(role, ROLE_LABELS, "角色")
-        member = set_role(session, member_id=member_id, role=role_code, actor=_actor())
+        member = set_role(session, member_id=member_id, role=role_code, actor=cli_actor())
     typer.echo(f"已将成员 {member.name}（编号 {member.id}）的角色改为{ROLE_LABELS[member.role]}。")
 
 
@@ -287,7 +354,7 @@ def report_import(
         report = outcome.report
         audit.record(
             session,
-            actor=_actor(),
+            actor=cli_actor(),
             action="report.import",
             detail={
                 "report_id": report.id,
@@ -374,7 +441,7 @@ def report_export(
         text = dump_answers(export_answers(session, report_id=report.id))
         audit.record(
             session,
-            actor=_actor(),
+            actor=cli_actor(),
             action="report.export",
             detail={"report_id": report.id, "file": str(output) if output else None},
         )
@@ -398,7 +465,7 @@ def _export_all(directory: Path) -> None:
             )
         audit.record(
             session,
-            actor=_actor(),
+            actor=cli_actor(),
             action="report.export_all",
             detail={"directory": str(directory), "reports": len(reports)},
         )
@@ -427,7 +494,7 @@ def report_summary(
         path.write_bytes(rollup.render())
         audit.record(
             session,
-            actor=_actor(),
+            actor=cli_actor(),
             action="report.summary",
             detail={
                 "org_id": target.id,
@@ -453,9 +520,9 @@ def deadline_set(
 ) -> None:
     """设置报送截止日期（不指定单位或类型时适用于全部单位）。"""
     try:
-        due_date = date.fromisoformat(due)
-    except ValueError as exc:
-        raise _fail(f"日期「{due}」格式有误，应为 YYYY-MM-DD", 2) from exc
+        due_date = parse_due(due)
+    except StorageError as exc:
+        raise _fail(str(exc), 2) from exc
     type_code = _code(org_type, ORG_TYPE_LABELS, "单位类型") if org_type else None
     with _session() as session:
         target = find_org(session, name_or_id=org) if org else None
@@ -465,7 +532,7 @@ def deadline_set(
             due=due_date,
             org_id=target.id if target else None,
             org_type=type_code,
-            actor=_actor(),
+            actor=cli_actor(),
         )
     if target is not None:
         scope = f"{target.name}及其下级单位"

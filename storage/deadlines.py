@@ -8,15 +8,16 @@ organisation type, or for everyone; the most specific override wins.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlmodel import Session, select
 
 from bot.core.form import form_for_year
-from storage import audit
+from storage import access, audit
 from storage.db import write_transaction
 from storage.errors import StorageError
-from storage.models import ORG_TYPE_LABELS, Deadline, Organisation, check_code
+from storage.models import ORG_TYPE_LABELS, Deadline, Member, Organisation, check_code
 from storage.orgs import ancestors, get_org
 
 # Which legal deadline of the form definition applies to which kind of organisation.
@@ -28,6 +29,14 @@ LEGAL_DEADLINE_KEY = {
 }
 
 
+def parse_due(text: str) -> date:
+    """A date as administrators type it (YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise StorageError(f"日期「{text}」格式有误，应为 YYYY-MM-DD") from None
+
+
 def set_deadline(
     session: Session,
     *,
@@ -35,32 +44,71 @@ def set_deadline(
     due: date,
     org_id: int | None = None,
     org_type: str | None = None,
-    actor: str,
+    actor: Member | str,
 ) -> Deadline:
-    """Set (or replace) an override for one organisation, one type, or everyone. Commits."""
+    """Set (or replace) an override for one organisation, one type, or everyone; `actor`: an
+    admin member or the command line (`access.check_admin`). Commits."""
     if org_id is not None and org_type is not None:
         raise StorageError("截止日期只能按单位或按单位类型设置，不能同时指定")
     if org_type is not None:
         check_code(org_type, ORG_TYPE_LABELS, "单位类型")
     with write_transaction(session):
+        by = access.check_admin(session, actor)
         if org_id is not None:
             get_org(session, org_id=org_id)
-        deadline = session.exec(
-            select(Deadline).where(
-                Deadline.year == year,
-                Deadline.org_id.is_not_distinct_from(org_id),  # type: ignore[union-attr]
-                Deadline.org_type.is_not_distinct_from(org_type),  # type: ignore[union-attr]
-            )
-        ).first() or Deadline(year=year, org_id=org_id, org_type=org_type, due=due)
+        deadline = _override(session, year=year, org_id=org_id, org_type=org_type) or Deadline(
+            year=year, org_id=org_id, org_type=org_type, due=due
+        )
         deadline.due = due
         session.add(deadline)
         audit.record(
             session,
-            actor=actor,
+            actor=by,
             action="deadline.set",
             detail={"year": year, "due": due.isoformat(), "org_id": org_id, "org_type": org_type},
         )
     return deadline
+
+
+def clear_org_deadline(
+    session: Session, *, year: int, org_id: int, actor: Member | str
+) -> Deadline | None:
+    """Drop one organisation's own override: it follows its parents, its type or the law
+    again. Returns the override removed (None: there was none). Commits."""
+    with write_transaction(session):
+        by = access.check_admin(session, actor)
+        get_org(session, org_id=org_id)
+        deadline = _override(session, year=year, org_id=org_id, org_type=None)
+        if deadline is not None:
+            session.delete(deadline)
+            audit.record(
+                session,
+                actor=by,
+                action="deadline.clear",
+                detail={"year": year, "org_id": org_id, "due": deadline.due.isoformat()},
+            )
+    return deadline
+
+
+def _override(
+    session: Session, *, year: int, org_id: int | None, org_type: str | None
+) -> Deadline | None:
+    return session.exec(
+        select(Deadline).where(
+            Deadline.year == year,
+            Deadline.org_id.is_not_distinct_from(org_id),  # type: ignore[union-attr]
+            Deadline.org_type.is_not_distinct_from(org_type),  # type: ignore[union-attr]
+        )
+    ).first()
+
+
+def org_overrides(session: Session, *, year: int) -> dict[int, date]:
+    """The organisations with a date of their own for `year` (an administrator's page marks
+    them)."""
+    rows = session.exec(
+        select(Deadline).where(Deadline.year == year, Deadline.org_id.is_not(None))  # type: ignore[union-attr]
+    ).all()
+    return {d.org_id: d.due for d in rows if d.org_id is not None}
 
 
 def legal_deadline(org_type: str, year: int) -> date:
@@ -73,8 +121,32 @@ def legal_deadline(org_type: str, year: int) -> date:
 def deadline_for(session: Session, *, org: Organisation, year: int) -> date:
     """The date `org`'s report for `year` is due."""
     overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
+    return _due(ancestors(session, org=org), overrides, year)
+
+
+def deadlines_for(
+    session: Session, *, orgs: Sequence[Organisation], year: int
+) -> dict[int | None, date]:
+    """`deadline_for` of every organisation of a whole tree (`orgs` holds each one's
+    parents), in one query."""
+    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
+    by_id = {org.id: org for org in orgs}
+
+    def chain(org: Organisation) -> list[Organisation]:
+        nodes = [org]
+        while nodes[-1].parent_id in by_id and len(nodes) <= len(by_id):
+            nodes.append(by_id[nodes[-1].parent_id])
+        return nodes
+
+    return {org.id: _due(chain(org), overrides, year) for org in orgs}
+
+
+def _due(chain: list[Organisation], overrides: Sequence[Deadline], year: int) -> date:
+    """The most specific override for the first of `chain` (itself, then up the tree), else
+    the law."""
+    org = chain[0]
     by_org = {d.org_id: d.due for d in overrides if d.org_id is not None}
-    for node in ancestors(session, org=org):
+    for node in chain:
         if node.id in by_org:
             return by_org[node.id]
     for d in overrides:

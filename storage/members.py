@@ -30,6 +30,7 @@ from storage.models import (
     InviteAttempt,
     Member,
     Report,
+    WebSession,
     check_code,
 )
 from storage.orgs import get_org
@@ -38,6 +39,7 @@ CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 12
 MAX_FAILURES = 5
 LOCK_WINDOW = timedelta(minutes=15)
+MAX_TTL = timedelta(days=365)
 ALREADY_USED = "该邀请码已被使用，每个邀请码只能使用一次；如需加入请联系管理员"
 
 
@@ -55,14 +57,18 @@ def create_invite(
     *,
     org_id: int,
     role: str,
-    created_by: str,
+    created_by: Member | str,
     ttl: timedelta = timedelta(days=14),
 ) -> tuple[Invite, str]:
-    """A new invite and its code; the code is returned once and never stored. Commits."""
+    """A new invite and its code; the code is returned once and never stored. `created_by`:
+    an admin member, or the command line (`access.check_admin`). Commits."""
     check_code(role, ROLE_LABELS, "角色")
     if ttl <= timedelta(0):
         raise StorageError("邀请码有效期应大于零")
+    if ttl > MAX_TTL:
+        raise StorageError(f"邀请码有效期不超过 {MAX_TTL.days} 天")
     with write_transaction(session):
+        by = access.check_admin(session, created_by)
         get_org(session, org_id=org_id)
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         now = clock.utcnow()
@@ -71,18 +77,62 @@ def create_invite(
             org_id=org_id,
             role=role,
             expires_at=now + ttl,
-            created_by=created_by,
+            created_by=by,
             created_at=now,
         )
         session.add(invite)
         session.flush()
         audit.record(
             session,
-            actor=created_by,
+            actor=by,
             action="invite.create",
             detail={"invite_id": invite.id, "org_id": org_id, "role": role},
         )
     return invite, code
+
+
+def revoke_invite(session: Session, *, actor: Member | str, invite_id: int) -> Invite:
+    """Withdraw an unused invite: its code no longer joins, in the chat or on the web.
+    Commits."""
+    with write_transaction(session):
+        by = access.check_admin(session, actor)
+        invite = session.get(Invite, invite_id)
+        if invite is None:
+            raise NotFound(f"邀请码（编号 {invite_id}）不存在")
+        if invite.used_at is not None:
+            raise StorageError(
+                f"邀请码（编号 {invite_id}）已被使用，不能撤销；如需停用该成员，请在成员列表中停用"
+            )
+        if invite.revoked_at is not None:
+            raise StorageError(f"邀请码（编号 {invite_id}）已撤销")
+        invite.revoked_at = clock.utcnow()
+        session.add(invite)
+        audit.record(
+            session,
+            actor=by,
+            action="invite.revoke",
+            detail={"invite_id": invite_id, "org_id": invite.org_id, "role": invite.role},
+        )
+    return invite
+
+
+def invite_state(invite: Invite, now: datetime) -> str:
+    """未使用, 已使用, 已过期 or 已撤销 (what the lists show)."""
+    if invite.used_at is not None:
+        return "已使用"
+    if invite.revoked_at is not None:
+        return "已撤销"
+    if invite.expires_at <= now:
+        return "已过期"
+    return "未使用"
+
+
+def list_invites(session: Session, *, org_id: int | None = None) -> list[Invite]:
+    """Every invite (used, expired and revoked too), the newest first."""
+    query = select(Invite).order_by(Invite.id.desc())  # type: ignore[union-attr]
+    if org_id is not None:
+        query = query.where(Invite.org_id == org_id)
+    return list(session.exec(query).all())
 
 
 def _locked_minutes(session: Session, telegram_user_id: int) -> int:
@@ -147,19 +197,27 @@ def redeem_invite(
 
 
 def check_usable(invite: Invite, now: datetime) -> None:
-    """Refuse an invite already used or expired (the bot's and the web's messages)."""
+    """Refuse an invite already used, revoked or expired (the bot's and the web's
+    messages)."""
     if invite.used_at is not None:
         raise InviteError(ALREADY_USED)
+    if invite.revoked_at is not None:
+        raise InviteError("该邀请码已被管理员撤销，不能再使用；如需加入请联系管理员重新生成")
     if invite.expires_at <= now:
         raise InviteError("该邀请码已过期，请联系管理员重新生成")
 
 
 def claim(session: Session, *, invite: Invite, member: Member, now: datetime) -> None:
     """Mark the invite used by `member`, inside the caller's write transaction. The
-    conditional update is what makes a code single-use under concurrent redemptions."""
+    conditional update is what makes a code single-use under concurrent redemptions (and
+    a revocation meanwhile win)."""
     claimed = session.execute(
         sa.update(Invite)
-        .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[union-attr]
+        .where(
+            Invite.id == invite.id,
+            Invite.used_at.is_(None),  # type: ignore[union-attr]
+            Invite.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
         .values(used_at=now, used_by_member_id=member.id)
     )
     if claimed.rowcount != 1:
@@ -238,6 +296,22 @@ def list_members(session: Session, *, org_id: int | None = None) -> list[Member]
     return list(session.exec(query).all())
 
 
+def accounts_text(member: Member) -> str:
+    """How the member signs in: Telegram, the web, or both."""
+    ways = []
+    if member.telegram_user_id is not None:
+        ways.append(f"Telegram {member.telegram_user_id}")
+    if member.login is not None:
+        ways.append(f"网页登录名 {member.login}")
+    return "，".join(ways) or "未绑定"
+
+
+def state_text(member: Member) -> str:
+    if not member.active:
+        return "已停用"
+    return "已屏蔽机器人" if member.blocked_at is not None else "在用"
+
+
 def _member(session: Session, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None:
@@ -245,33 +319,45 @@ def _member(session: Session, member_id: int) -> Member:
     return member
 
 
-def deactivate_member(session: Session, *, member_id: int, actor: str) -> Member:
-    """Switch a member off; storage refuses their next action. Commits."""
+def _not_oneself(actor: Member | str, member_id: int, what: str) -> None:
+    """An admin does not lock themselves out: another admin (or the command line) must."""
+    if isinstance(actor, Member) and actor.id == member_id:
+        raise StorageError(f"不能{what}，请由其他管理员操作")
+
+
+def deactivate_member(session: Session, *, member_id: int, actor: Member | str) -> Member:
+    """Switch a member off: storage refuses their next action and their web sessions end
+    (a later invite that reactivates them does not bring those back). Commits."""
+    _not_oneself(actor, member_id, "停用自己的账号")
     with write_transaction(session):
+        by = access.check_admin(session, actor)
         member = _member(session, member_id)
         member.active = False
         session.add(member)
+        session.execute(sa.delete(WebSession).where(WebSession.member_id == member_id))  # type: ignore[arg-type]
         audit.record(
             session,
-            actor=actor,
+            actor=by,
             action="member.deactivate",
             detail={"member_id": member_id, "telegram_user_id": member.telegram_user_id},
         )
     return member
 
 
-def set_role(session: Session, *, member_id: int, role: str, actor: str) -> Member:
+def set_role(session: Session, *, member_id: int, role: str, actor: Member | str) -> Member:
     """Change a member's role (e.g. a supervisor who also reports: supervisor_staff); it takes
     effect on their next action. Commits."""
     check_code(role, ROLE_LABELS, "角色")
+    _not_oneself(actor, member_id, "更改自己的角色")
     with write_transaction(session):
+        by = access.check_admin(session, actor)
         member = _member(session, member_id)
         before = member.role
         member.role = role
         session.add(member)
         audit.record(
             session,
-            actor=actor,
+            actor=by,
             action="member.set_role",
             detail={"member_id": member_id, "from": before, "to": role},
         )

@@ -144,6 +144,8 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     used_by_member_id: int | None = Field(default=None, foreign_key="members.id")
+    # Withdrawn by an administrator before use: the code no longer joins.
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: str = Field(max_length=200)
     created_at: datetime = _created()
 

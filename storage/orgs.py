@@ -52,6 +52,23 @@ def list_orgs(session: Session) -> list[Organisation]:
     return list(session.exec(select(Organisation).order_by(Organisation.id)).all())
 
 
+def tree_order(orgs: list[Organisation]) -> list[tuple[Organisation, int]]:
+    """The organisations as a tree is read: each followed by those below it, with its depth
+    (0 at the top); within a level by number."""
+    children: dict[int | None, list[Organisation]] = {}
+    for org in sorted(orgs, key=lambda o: o.id or 0):
+        children.setdefault(org.parent_id, []).append(org)
+    ordered: list[tuple[Organisation, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for org in children.get(parent_id, []):
+            ordered.append((org, depth))
+            walk(org.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
 def subtree_ids(session: Session, *, org_id: int) -> set[int]:
     """`org_id` and every organisation below it, at any depth (a recursive query)."""
     tree = select(Organisation.id).where(Organisation.id == org_id).cte(recursive=True)

@@ -165,6 +165,22 @@ def set_credentials(
     return member
 
 
+def reset_password(
+    session: Session, *, actor: Member | str, member_id: int, password_hash: str
+) -> Member:
+    """An administrator gives a member a temporary password (`bot.web.passwords`); every web
+    session of the member ends. Commits."""
+    with write_transaction(session):
+        by = access.check_admin(session, actor)
+        member = session.get(Member, member_id)
+        if member is not None and member.login is None:
+            raise StorageError(
+                f"{member.name}尚未设置网页登录名（只用 Telegram），无法重置网页密码；"
+                "请其在 Telegram 中向机器人发送 /web 获取登录链接"
+            )
+        return set_credentials(session, member_id=member_id, password_hash=password_hash, actor=by)
+
+
 def start_session(session: Session, *, member_id: int) -> tuple[str, WebSession]:
     """A new session for the member (a new token and CSRF token: rotated at every sign-in).
     Returns the cookie's token, which is stored only as a hash. Commits."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -23,7 +24,7 @@ from bot.chat.uploads import MAX_UPLOAD_BYTES, ReportUploads
 from bot.config import Settings
 from bot.web.deps import CsrfRefused, NotSignedIn
 from bot.web.notify import TelegramNotices
-from bot.web.routes import auth, report, submission, supervise
+from bot.web.routes import admin, auth, report, submission, supervise
 from storage.db import make_engine
 from storage.errors import NotFound, PermissionDenied, StorageError
 
@@ -153,6 +154,7 @@ def create_app(
     app.include_router(report.router)
     app.include_router(submission.router)
     app.include_router(supervise.router)
+    app.include_router(admin.router)
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -178,7 +180,12 @@ def create_app(
             404: "未找到该页面，或您无权访问。",
             405: "不支持该操作。",
         }
-        return _error(request, messages.get(exc.status_code, "请求无法处理。"), exc.status_code)
+        # A route may say why in Chinese (the administration pages' 403); else the default.
+        if exc.detail != HTTPStatus(exc.status_code).phrase:
+            message = exc.detail
+        else:
+            message = messages.get(exc.status_code, "请求无法处理。")
+        return _error(request, message, exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_form(request: Request, exc: RequestValidationError) -> Response:

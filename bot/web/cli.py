@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +9,8 @@ import typer
 
 from bot.config import get_settings
 from bot.logging_setup import configure_logging
-from bot.web.passwords import hash_password
-from storage import web_accounts
-from storage.cli import member_app
+from bot.web.passwords import issue_temporary_password
+from storage.cli import cli_actor, member_app
 from storage.db import get_engine, make_engine, session_scope, upgrade_database
 from storage.errors import StorageError
 
@@ -56,14 +54,10 @@ def web_command(
 @member_app.command("password-reset")
 def password_reset(member_id: Annotated[int, typer.Argument(help="成员编号")]) -> None:
     """为成员设置临时密码（只显示这一次），并使其已登录的网页会话失效。"""
-    password = secrets.token_urlsafe(9)
     with session_scope(get_engine()) as session:
         try:
-            member = web_accounts.set_credentials(
-                session,
-                member_id=member_id,
-                password_hash=hash_password(password),
-                actor="cli",
+            member, password = issue_temporary_password(
+                session, actor=cli_actor(), member_id=member_id
             )
         except StorageError as exc:
             typer.echo(str(exc), err=True)

@@ -1,9 +1,16 @@
-"""Password hashing (argon2id with argon2-cffi's defaults) and the password policy."""
+"""Password hashing (argon2id with argon2-cffi's defaults), the password policy and an
+administrator's reset."""
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session
+
+from storage import web_accounts
+from storage.models import Member
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -33,3 +40,16 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def issue_temporary_password(
+    session: Session, *, actor: Member | str, member_id: int
+) -> tuple[Member, str]:
+    """An administrator's password reset (the web's and `nianbao member password-reset`): a
+    random temporary password, shown once to the administrator and stored only hashed; the
+    member's sessions end. Commits."""
+    password = secrets.token_urlsafe(9)
+    member = web_accounts.reset_password(
+        session, actor=actor, member_id=member_id, password_hash=hash_password(password)
+    )
+    return member, password

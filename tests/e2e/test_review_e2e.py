@@ -300,7 +300,7 @@ async def test_admin_decisions_through_the_bot_are_audited(
     ]
 
 
-async def test_invites_over_the_bot_are_hashed_single_use_expiring_and_rate_limited(
+async def test_invites_over_the_bot_are_hashed_single_use_revocable_expiring_and_rate_limited(
     tg, running_bot, engine, make_org, make_invite, monkeypatch
 ) -> None:
     org = make_org("洪泽区科技局")
@@ -326,6 +326,14 @@ async def test_invites_over_the_bot_are_hashed_single_use_expiring_and_rate_limi
     assert "分钟后再试" in locked["text"]
     guesser.send_command("review")
     await guesser.wait_for_text_async("本助手仅供已登记的政府信息公开工作人员使用")
+
+    withdrawn = make_invite(org)
+    with session_scope(engine) as session:
+        newest = max(session.exec(select(Invite.id)).all())
+        members.revoke_invite(session, actor="cli:root", invite_id=newest)
+    refused = tg.user(id=8305, first_name="戊")
+    refused.send_command("start", withdrawn)
+    await refused.wait_for_text_async("该邀请码已被管理员撤销，不能再使用")
 
     late = tg.user(id=8304, first_name="丁")
     expiring = make_invite(org)

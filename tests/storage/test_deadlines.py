@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from storage.deadlines import deadline_for, set_deadline
+from storage.deadlines import deadline_for, deadlines_for, set_deadline
 from storage.errors import NotFound, StorageError
+from storage.orgs import list_orgs
 
 
 def test_legal_deadlines(session: Session, tree) -> None:
@@ -29,6 +30,10 @@ def test_most_specific_override_wins(session: Session, tree) -> None:
     assert deadline_for(session, org=tree.bureau, year=2024) == date(2025, 1, 19)  # replaced
     assert deadline_for(session, org=tree.other_bureau, year=2024) == date(2025, 1, 20)
     assert deadline_for(session, org=tree.bureau, year=2023) == date(2024, 1, 31)
+    orgs = list_orgs(session)
+    for year in (2023, 2024):  # the whole tree at once: the same dates
+        whole_tree = deadlines_for(session, orgs=orgs, year=year)
+        assert whole_tree == {o.id: deadline_for(session, org=o, year=year) for o in orgs}
 
 
 def test_org_and_type_together_are_refused(session: Session, tree) -> None:

@@ -17,6 +17,7 @@ from bot.cli import app
 from bot.config import get_settings
 from bot.core.form import load_form
 from storage.db import dispose_engines
+from storage.errors import InviteError
 from storage.members import create_invite, get_member, redeem_invite
 from storage.models import AuditLog, Deadline, Member
 from storage.reports import answer_history, export_answers, save_answers, set_status
@@ -279,3 +280,33 @@ def test_member_role_lets_a_supervisor_also_report(nianbao, orgs, engine: Engine
         assert get_member(session, telegram_user_id=123456789013).role == "supervisor_staff"
         logged = session.exec(select(AuditLog).where(AuditLog.action == "member.set_role")).one()
     assert logged.detail == {"member_id": member.id, "from": "supervisor", "to": "supervisor_staff"}
+
+
+def test_org_rename_move_type_and_invite_list_revoke(nianbao, orgs, engine: Engine) -> None:
+    assert "已将单位「洪泽区科技局」改名为「洪泽区科学技术局」" in (
+        nianbao("org", "rename", "3", "洪泽区科学技术局").output
+    )
+    assert "单位「淮安市人民政府」已存在" in (
+        nianbao("org", "rename", "3", "淮安市人民政府", code=1).output
+    )
+    refused = nianbao("org", "move", "淮安市人民政府", "--parent", "3", code=1).output
+    assert "上下级关系不能形成循环" in refused
+    assert "移到顶层" in nianbao("org", "move", "3").output
+    assert "类型改为乡镇" in nianbao("org", "type", "3", "乡镇").output
+    assert nianbao("org", "list").output.splitlines()[-1] == "[3] 洪泽区科学技术局（乡镇）"
+
+    output = nianbao("invite", "create", "--org", "2", "--role", "staff").output
+    code = re.search(r"：([a-z0-9]{12})\n", output).group(1)
+    listing = nianbao("invite", "list").output
+    assert "[1] 洪泽区人民政府  填报人员  未使用  有效期至" in listing and code not in listing
+    assert "已撤销邀请码（编号 1）" in nianbao("invite", "revoke", "1").output
+    assert "已撤销" in nianbao("invite", "list", "--org", "2").output
+    assert "邀请码（编号 1）已撤销" in nianbao("invite", "revoke", "1", code=1).output
+    with Session(engine) as session:
+        with pytest.raises(InviteError, match="该邀请码已被管理员撤销"):
+            redeem_invite(session, code=code, telegram_user_id=123, name="王芳")
+        log = [(a.actor, a.action) for a in session.exec(select(AuditLog).order_by(AuditLog.id))]
+    assert [action for _, action in log[3:]] == [
+        "org.rename", "org.move", "org.set_type", "invite.create", "invite.revoke",
+    ]  # fmt: skip
+    assert all(actor.startswith("cli") for actor, _ in log)

@@ -1,6 +1,7 @@
-// Live saving for the report page. Every form also works without this script (plain posts
-// and a redirect); this only saves a cell as soon as it is left, and shows the totals and
-// checks the server computed. Nothing is computed or decided here.
+// Live saving for the report page, and a confirmation before irreversible administration
+// forms. Every form also works without this script (plain posts and a redirect); on the report
+// page it only saves a cell as soon as it is left, and shows the totals and checks the server
+// computed. Nothing is computed or decided here.
 "use strict";
 
 (function () {
@@ -148,3 +149,13 @@
     });
   });
 })();
+
+// Forms that cannot be undone from the page (停用 a member, 撤销 an invite) ask first; without
+// this script they post at once, as every form does.
+document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+  form.addEventListener("submit", function (event) {
+    if (!window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+});
