@@ -27,6 +27,7 @@ from bot.web.notify import TelegramNotices
 from bot.web.routes import admin, auth, report, submission, supervise
 from storage.db import make_engine
 from storage.errors import NotFound, PermissionDenied, StorageError
+from storage.overview import REVIEW_ROLES
 
 HERE = Path(__file__).resolve().parent
 # A form's fields and a pasted block; the narratives are at most 20,000 characters.
@@ -148,6 +149,8 @@ def create_app(
         return f"/static/{name}?v={versions.get(name, '')}"
 
     templates.env.globals["static_url"] = static_url
+    # The navigation offers the supervisor pages to exactly those require_reviewer admits.
+    templates.env.globals["REVIEW_ROLES"] = REVIEW_ROLES
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth.router)

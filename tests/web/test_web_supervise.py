@@ -182,6 +182,16 @@ def test_staff_are_refused_every_supervisor_page_with_a_chinese_403(
     assert "填报总览" not in staff.get(f"/reports/{report_id}").text
 
 
+def test_a_supervisor_who_also_reports_finds_the_supervisor_pages_in_the_navigation(
+    web: Web, tree: Tree
+) -> None:
+    both = signed_in(web, tree.county, "hz-both", role="supervisor_staff")
+    page = both.get("/account").text
+    for link in ("/supervise", "/supervise/figures", "/supervise/copied", "/supervise/rollup"):
+        assert f'href="{link}"' in page, link
+    assert both.get("/supervise").status_code == 200
+
+
 def test_a_supervisor_reaches_nothing_outside_the_subtree_by_url_form_or_id(
     web: Web, tree: Tree, this_year: int
 ) -> None:
