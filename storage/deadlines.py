@@ -8,6 +8,7 @@ organisation type, or for everyone; the most specific override wins.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
@@ -70,17 +71,31 @@ def legal_deadline(org_type: str, year: int) -> date:
     return date(year + 1, int(month), int(day))
 
 
+@dataclass(frozen=True)
+class YearDeadlines:
+    """A year's due dates: the per-organisation overrides (each inherited down the tree from
+    the organisation that has it) and, for every organisation type, the date that applies
+    where no organisation override does."""
+
+    by_org: dict[int, date]
+    by_type: dict[str, date]
+
+
+def deadlines_of_year(session: Session, *, year: int) -> YearDeadlines:
+    """What `deadline_for` decides, for every organisation at once."""
+    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
+    everyone = next((d.due for d in overrides if d.org_id is None and d.org_type is None), None)
+    by_type = {}
+    for org_type in ORG_TYPE_LABELS:
+        typed = [d.due for d in overrides if d.org_id is None and d.org_type == org_type]
+        by_type[org_type] = typed[0] if typed else everyone or legal_deadline(org_type, year)
+    return YearDeadlines({d.org_id: d.due for d in overrides if d.org_id is not None}, by_type)
+
+
 def deadline_for(session: Session, *, org: Organisation, year: int) -> date:
     """The date `org`'s report for `year` is due."""
-    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
-    by_org = {d.org_id: d.due for d in overrides if d.org_id is not None}
+    rules = deadlines_of_year(session, year=year)
     for node in ancestors(session, org=org):
-        if node.id in by_org:
-            return by_org[node.id]
-    for d in overrides:
-        if d.org_id is None and d.org_type == org.org_type:
-            return d.due
-    for d in overrides:
-        if d.org_id is None and d.org_type is None:
-            return d.due
-    return legal_deadline(org.org_type, year)
+        if node.id in rules.by_org:
+            return rules.by_org[node.id]
+    return rules.by_type[org.org_type]
