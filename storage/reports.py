@@ -400,8 +400,9 @@ def _standing(
     """The report's standing once `values` are saved at `version` (see `storage.standing`)."""
     previous = _last_year(session, report)
     return standing_columns(
-        report,
-        values,
+        kind=report.kind,
+        year=report.year,
+        values=values,
         version=version,
         previous=None if previous is None else _values(session, previous),
         previous_version=None if previous is None else previous.version,

@@ -37,16 +37,17 @@ BATCH = 200
 
 
 def standing_columns(
-    report: Report,
-    values: Mapping[str, Any],
     *,
+    kind: str,
+    year: int,
+    values: Mapping[str, Any],
     version: int,
     previous: Mapping[str, Any] | None,
     previous_version: int | None,
 ) -> dict[str, int | None]:
-    """The report row's standing columns for `values` at `version`, checked against last
+    """A report row's standing columns for `values` at `version`, checked against last
     year's answers (`previous`, at `previous_version`; None: no report that year)."""
-    found = standing_of(load_form(report.kind), values, previous=previous, year=report.year)
+    found = standing_of(load_form(kind), values, previous=previous, year=year)
     return {
         "answered": found.answered,
         "questions": found.questions,
@@ -83,61 +84,76 @@ def as_parameters(columns: Mapping[str, int | None]) -> dict[str, int | None]:
 def refresh(session: Session, *, year: int, org_ids: sa.Select | None = None) -> int:
     """Recompute the stale standings of the `year` reports of the organisations `org_ids`
     selects (None: all), a batch per write transaction; how many were recomputed."""
-    query = (
-        sa.select(Report.id, LAST_YEAR.id)
-        .outerjoin(LAST_YEAR, LAST_YEAR_OF)
-        .where(Report.year == year, STALE)
-        .order_by(Report.id)  # type: ignore[arg-type]
-    )
-    if org_ids is not None:
-        query = query.where(Report.org_id.in_(org_ids))  # type: ignore[attr-defined]
-    stale = session.execute(query).all()
+    stale = _stale(session.connection(), year=year, org_ids=org_ids)
     if session.in_transaction():
         session.commit()  # end the read before the writes: SQLite would refuse its snapshot
     for start in range(0, len(stale), BATCH):
-        batch = stale[start : start + BATCH]
-        rows = _recomputed(session, [(r, p) for r, p in batch])
+        rows = _recomputed(session.connection(), stale[start : start + BATCH])
+        session.commit()
         with write_transaction(session):
             session.connection().execute(_SET_STANDING, rows)
     return len(stale)
 
 
-def _recomputed(session: Session, pairs: Sequence[tuple[int, int | None]]) -> list[dict[str, Any]]:
+def backfill(connection: sa.Connection) -> int:
+    """Compute every report's standing on `connection`, in the caller's transaction (the
+    migration that adds the columns); how many reports."""
+    stale = _stale(connection)
+    for start in range(0, len(stale), BATCH):
+        connection.execute(_SET_STANDING, _recomputed(connection, stale[start : start + BATCH]))
+    return len(stale)
+
+
+def _stale(
+    connection: sa.Connection, *, year: int | None = None, org_ids: sa.Select | None = None
+) -> list[tuple[int, int | None]]:
+    """(report, last year's report) of every report whose standing is missing or stale."""
+    query = (
+        sa.select(Report.id, LAST_YEAR.id)
+        .outerjoin(LAST_YEAR, LAST_YEAR_OF)
+        .where(STALE)
+        .order_by(Report.id)  # type: ignore[arg-type]
+    )
+    if year is not None:
+        query = query.where(Report.year == year)
+    if org_ids is not None:
+        query = query.where(Report.org_id.in_(org_ids))  # type: ignore[attr-defined]
+    return [(report_id, previous_id) for report_id, previous_id in connection.execute(query)]
+
+
+def _recomputed(
+    connection: sa.Connection, pairs: Sequence[tuple[int, int | None]]
+) -> list[dict[str, Any]]:
     """The standing of each (report, last year's report) pair, from their answers and
-    versions read in one statement."""
+    versions read in one statement (columns named one by one: the migration runs this on
+    the schema as it is then)."""
     ids = {r for r, _ in pairs} | {p for _, p in pairs if p is not None}
-    reports = {
-        report.id: report
-        for report in session.execute(
-            sa.select(Report).where(Report.id.in_(ids))  # type: ignore[union-attr]
-        ).scalars()
-    }
-    values: dict[int, dict[str, Any]] = {report_id: {} for report_id in ids}
-    versions: dict[int, int] = {}
-    rows = session.execute(
-        sa.select(Report.id, Report.version, Answer.field_id, Answer.value)
+    rows = connection.execute(
+        sa.select(
+            Report.id, Report.kind, Report.year, Report.version, Answer.field_id, Answer.value
+        )
         .select_from(Report)
         .outerjoin(Answer, Answer.report_id == Report.id)  # type: ignore[arg-type]
         .where(Report.id.in_(ids))  # type: ignore[union-attr]
         .order_by(Answer.id)  # type: ignore[arg-type]
     ).all()
-    for report_id, version, field_id, value in rows:
-        versions[report_id] = version
+    values: dict[int, dict[str, Any]] = {report_id: {} for report_id in ids}
+    read: dict[int, tuple[str, int, int]] = {}
+    for report_id, kind, year, version, field_id, value in rows:
+        read[report_id] = (kind, year, version)
         if field_id is not None:
-            form = load_form(reports[report_id].kind)
-            values[report_id][field_id] = from_json(form.fields.get(field_id), value)
-    if session.in_transaction():
-        session.commit()
+            field = load_form(kind).fields.get(field_id)
+            values[report_id][field_id] = from_json(field, value)
     found = []
     for report_id, previous_id in pairs:
+        kind, year, version = read[report_id]
         columns = standing_columns(
-            reports[report_id],
-            values[report_id],
-            version=versions[report_id],
-            previous=values[previous_id] if previous_id is not None else None,
-            previous_version=versions.get(previous_id) if previous_id is not None else None,
+            kind=kind,
+            year=year,
+            values=values[report_id],
+            version=version,
+            previous=None if previous_id is None else values[previous_id],
+            previous_version=None if previous_id is None else read[previous_id][2],
         )
-        found.append(
-            {"report_id": report_id, "read_version": versions[report_id], **as_parameters(columns)}
-        )
+        found.append({"report_id": report_id, "read_version": version, **as_parameters(columns)})
     return found
