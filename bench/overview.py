@@ -40,10 +40,9 @@ sys.path[0] = str(ROOT)
 sys.path.append(str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
+from reminders import DEFAULT_PG, YEAR, build  # noqa: E402  (bench/reminders.py)
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
-
-from reminders import DEFAULT_PG, YEAR, build  # noqa: E402  (bench/reminders.py)
 
 TODAY = date(2025, 2, 10)  # the departments' deadline passed, the governments' not yet
 TARGET_S = 1.0
