@@ -26,6 +26,7 @@ from bot.core.rollup import RollupError
 from bot.core.values import Value, format_value
 from bot.web.chart import bar_chart
 from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Visit
+from bot.web.flash import set_flash, take_flash
 from bot.web.notify import Notices, send_later
 from bot.web.overview_table import (
     PAGE_SIZE,
@@ -37,7 +38,7 @@ from bot.web.overview_table import (
     pages_for,
 )
 from bot.web.pages import redirect, render
-from bot.web.routes.report import _flash, _page_context, _take_flash
+from bot.web.sheet_page import sheet_context
 from bot.web.tables import cell_span, layout
 from storage.errors import StorageError
 from storage.models import STATUS_LABELS
@@ -153,8 +154,8 @@ def review_page(
     sheet = sheets.load(visit.member, report_id)
     events, may_decide = desk.review_record(visit.member, report_id)
     context = {
-        **_page_context(sheet),
-        "flash": _take_flash(engine, visit),
+        **sheet_context(sheet),
+        "flash": take_flash(engine, visit),
         "events": events,
         "may_decide": may_decide,
         "compare": year_on_year(sheet),
@@ -171,7 +172,7 @@ def _after_decision(
     """The desk's answer shown once on the review page; a comment typed is kept for the form,
     which is shown again only if the report is still awaiting review."""
     notes = [reply.text for reply in result.turn.replies]
-    _flash(engine, visit, {"notes": notes, "comment": comment})
+    set_flash(engine, visit, {"notes": notes, "comment": comment})
     return redirect(f"/supervise/reports/{report_id}")
 
 
