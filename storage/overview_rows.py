@@ -10,7 +10,7 @@ A due date follows `storage.deadlines`: the nearest organisation override up the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from storage.deadlines import deadlines_of_year
 from storage.models import Member, Organisation, ReminderLog, Report
 from storage.orgs import ancestors, get_org
 from storage.overview import check_year, require_reviewer
-from storage.standing import refresh
+from storage.standing import LAST_YEAR, LAST_YEAR_OF, STALE, refresh
 
 # An organisation's status before its report is begun.
 NOT_BEGUN = "none"
@@ -162,13 +162,17 @@ class _Overview:
         if session.get_bind().dialect.name == "postgresql":
             name = name.collate("C")  # code-point order, as on SQLite (and in Python)
         self.name = name
-        self.base = (
+        # What the totals count (with last year's report, to tell stale standings) …
+        self.counted = (
             sa.select(Organisation.id)
             .select_from(self.tree)
             .join(Organisation, Organisation.id == self.tree.c.id)  # type: ignore[arg-type]
             .outerjoin(Report, sa.and_(Report.org_id == Organisation.id, Report.year == year))
-            .outerjoin(sent, sent.c.org_id == Organisation.id)
+            .outerjoin(LAST_YEAR, LAST_YEAR_OF)
         )
+        self.stale = sa.and_(Report.id.is_not(None), STALE)  # type: ignore[union-attr]
+        # … and what the rows show besides.
+        self.base = self.counted.outerjoin(sent, sent.c.org_id == Organisation.id)
 
     def filtered(self, query: sa.Select, selection: Selection) -> sa.Select:
         if selection.name:
@@ -215,59 +219,69 @@ def _columns(view: _Overview) -> sa.Select:
     )
 
 
-def _rows(result: Any) -> Iterator[OverviewRow]:
-    for row in result:
-        yield OverviewRow(*row)
-
-
-def _prepared(session: Session, actor: Member, year: int, today: date) -> tuple[Member, _Overview]:
+def _prepared(session: Session, actor: Member, year: int, today: date) -> _Overview:
     actor = require_reviewer(session, actor, "填报总览")
     check_year(year)
-    view = _Overview(session, actor, year, today)
+    return _Overview(session, actor, year, today)
+
+
+def _refresh(session: Session, view: _Overview, year: int) -> None:
     refresh(session, year=year, org_ids=sa.select(view.tree.c.id))
-    return actor, view
 
 
 def overview_rows(
     session: Session, *, actor: Member, year: int, today: date, selection: Selection
 ) -> tuple[list[OverviewRow], Totals]:
     """The rows `selection` asks for, with the scope's totals (stale standings recomputed
-    first). Raises `PermissionDenied` for staff, `StorageError` for a year without a format."""
-    actor, view = _prepared(session, actor, year, today)
-    query = view.filtered(_columns(view), selection)
+    first). Raises `PermissionDenied` for staff, `StorageError` for a year without a format.
+
+    Two statements when every standing is current: the totals (which count the stale rows
+    too), and the page (with how many rows the filters keep, as a window count)."""
+    view = _prepared(session, actor, year, today)
+    totals, stale = _totals(session, view)
+    if stale:
+        _refresh(session, view, year)
+        totals, _ = _totals(session, view)
+    query = view.filtered(_columns(view).add_columns(sa.func.count().over()), selection)
     query = query.order_by(*view.order(selection.sort, selection.descending))
     query = query.offset(selection.offset).limit(selection.limit)
-    rows = list(_rows(session.execute(query)))
-    return rows, _totals(session, view, selection)
+    found = session.execute(query).all()
+    rows = [OverviewRow(*row[:-1]) for row in found]
+    if found:
+        selected = found[0][-1]
+    elif selection.name or selection.status:  # past the last page: count apart
+        count = view.filtered(view.base.with_only_columns(sa.func.count()), selection)
+        selected = session.execute(count).scalar_one()
+    else:
+        selected = totals.scope
+    return rows, replace(totals, selected=selected)
 
 
 def stream_overview_rows(
     session: Session, *, actor: Member, year: int, today: date, selection: Selection
 ) -> Iterator[OverviewRow]:
     """Every row the filters keep, in order, read from the database in batches."""
-    actor, view = _prepared(session, actor, year, today)
+    view = _prepared(session, actor, year, today)
+    _refresh(session, view, year)
     query = view.filtered(_columns(view), selection)
     query = query.order_by(*view.order(selection.sort, selection.descending))
-    yield from _rows(session.execute(query.execution_options(yield_per=500)))
+    for row in session.execute(query.execution_options(yield_per=500)):
+        yield OverviewRow(*row)
 
 
-def _totals(session: Session, view: _Overview, selection: Selection) -> Totals:
+def _totals(session: Session, view: _Overview) -> tuple[Totals, int]:
+    """The scope's totals (`selected`: all of it), and how many standings are stale."""
+
     def count(condition: Any) -> Any:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
     statuses = [*STATUS_ORDER]
-    counting = view.base.with_only_columns(
+    counting = view.counted.with_only_columns(
         sa.func.count(),
         *(count(view.status == s) for s in statuses),
         count(view.overdue),
+        count(view.stale),
     )
-    total, *per_status, overdue = session.execute(counting).one()
-    selected = total
-    if selection.name or selection.status:
-        filtered = view.filtered(view.base.with_only_columns(sa.func.count()), selection)
-        selected = session.execute(filtered).scalar_one()
-    return Totals(
-        scope=total,
-        selected=selected,
-        by_status={**dict(zip(statuses, per_status, strict=True)), OVERDUE: overdue},
-    )
+    total, *per_status, overdue, stale = session.execute(counting).one()
+    by_status = {**dict(zip(statuses, per_status, strict=True)), OVERDUE: overdue}
+    return Totals(scope=total, selected=total, by_status=by_status), stale
