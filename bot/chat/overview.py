@@ -19,7 +19,6 @@ from sqlmodel import Session
 from bot.chat.service import LOCKED_STATUSES
 from bot.config import get_settings
 from bot.core.form import form_for_year
-from storage import access
 from storage.db import session_scope
 from storage.models import STATUS_LABELS, Member
 from storage.orgs import get_org
@@ -139,7 +138,7 @@ class Overview:
 def _scope_name(session: Session, actor: Member) -> str:
     if actor.role == "admin":
         return "全部单位"
-    return f"{get_org(session, org_id=access.current(session, actor).org_id).name}及所辖单位"
+    return f"{get_org(session, org_id=actor.org_id).name}及所辖单位"
 
 
 def _line(row: OverviewRow, year: int, today: date) -> OrgLine:
