@@ -17,6 +17,8 @@ every one (reading every report's answers and running the checks, which is what 
 overview page cost before the counts were stored) and is timed as such. Then, `--rounds`
 times each: the first page (most urgent first), page 100, sorted by errors (descending),
 filtered by status and part of a name, filtered to the overdue, and the whole CSV export.
+Last, what storing the standing adds to a save (one cell of a complete report, alternating
+with the same save without it).
 Target (issue 20): <= 1 s per page on SQLite and on PostgreSQL.
 """
 
@@ -40,13 +42,14 @@ sys.path[0] = str(ROOT)
 sys.path.append(str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
-from reminders import DEFAULT_PG, YEAR, build  # noqa: E402  (bench/reminders.py)
+from reminders import DEFAULT_PG, SAMPLE, YEAR, build  # noqa: E402  (bench/reminders.py)
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 TODAY = date(2025, 2, 10)  # the departments' deadline passed, the governments' not yet
 TARGET_S = 1.0
 CITY_SUPERVISOR = 3  # the builder gives every organisation 2 staff then 1 supervisor
+CELL = "s3.new.natural"
 
 PAGES = {
     "first page (most urgent first)": {},
@@ -120,6 +123,51 @@ def run(engine: Engine, label: str, orgs: int, rounds: int) -> None:
     verdict = "met" if worst <= TARGET_S else "NOT met"
     print(f"[{label}] slowest page {worst * 1000:.0f} ms; target <= 1 s per page: {verdict}")
     client.close()
+    saves(engine, label, rounds * 8)
+
+
+def saves(engine: Engine, label: str, count: int) -> None:
+    """What storing the standing adds to a save: one cell of a complete report (with last
+    year's report beside it) saved through `save_answers`, alternating with the same save
+    whose standing is left to `refresh` (as saves were before: no checks run)."""
+    from bot.core.answers import AnswersFile, load_answers
+    from storage import members, orgs, reports
+    from storage.db import session_scope
+    from storage.standing import STANDING_COLUMNS
+
+    with session_scope(engine) as session:
+        org = orgs.create_org(session, name="基准测试保存局", org_type="department", parent_id=1)
+        _, code = members.create_invite(session, org_id=org.id, role="staff", created_by="b")
+        staff = members.redeem_invite(session, code=code, telegram_user_id=4_000_000_001, name="甲")
+        sample = load_answers(SAMPLE)
+        for year in (YEAR - 1, YEAR):
+            answers = AnswersFile(sample.kind, org.name, year, dict(sample.values))
+            report = reports.import_answers(session, org_id=org.id, answers=answers)
+    counted = reports._standing
+
+    def uncounted(session, report, values, version):  # type: ignore[no-untyped-def]
+        return {name: None for name in STANDING_COLUMNS}
+
+    times: dict[str, list[float]] = {"standing stored": [], "standing left to refresh": []}
+    sides = (("standing stored", counted), ("standing left to refresh", uncounted))
+    for number in range(count):
+        for index, (name, standing) in enumerate(sides):
+            reports._standing = standing
+            value = 1000 + 2 * number + index  # every save changes the cell
+            with session_scope(engine) as session:
+                started = time.perf_counter()
+                reports.save_answers(
+                    session, actor=staff, report_id=report.id, values={CELL: value}
+                )
+                times[name].append(time.perf_counter() - started)
+    reports._standing = counted
+    for name, measured in times.items():
+        print(
+            f"[{label}] save of one cell, {name}: median "
+            f"{statistics.median(measured) * 1000:.1f} ms, "
+            f"p90 {statistics.quantiles(measured, n=10)[-1] * 1000:.1f} ms ({count} saves)",
+            flush=True,
+        )
 
 
 def _pg_reachable(url: str) -> bool:
