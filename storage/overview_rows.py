@@ -189,6 +189,8 @@ class _Overview:
         )
         status = sa.case(*((self.status == s, i) for i, s in enumerate(STATUS_ORDER)))
         keys: dict[str, list[Any]] = {
+            # Reports still being written first (overdue, then fewest days left, then least
+            # progress); then those awaiting review; approved ones last.
             "urgency": [urgency, self.due, self.percent],
             "name": [],
             "status": [status],
