@@ -9,6 +9,7 @@ organisation type, or for everyone; the most specific override wins.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
@@ -118,10 +119,37 @@ def legal_deadline(org_type: str, year: int) -> date:
     return date(year + 1, int(month), int(day))
 
 
+@dataclass(frozen=True)
+class YearDeadlines:
+    """A year's due dates: the per-organisation overrides (each inherited down the tree from
+    the organisation that has it) and, for every organisation type, the date that applies
+    where no organisation override does."""
+
+    by_org: dict[int, date]
+    by_type: dict[str, date]
+
+    def due(self, chain: Sequence[Organisation]) -> date:
+        """The date for the first of `chain` (itself, then up the tree to the root)."""
+        for node in chain:
+            if node.id in self.by_org:
+                return self.by_org[node.id]
+        return self.by_type[chain[0].org_type]
+
+
+def deadlines_of_year(session: Session, *, year: int) -> YearDeadlines:
+    """What `deadline_for` decides, for every organisation at once."""
+    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
+    everyone = next((d.due for d in overrides if d.org_id is None and d.org_type is None), None)
+    by_type = {}
+    for org_type in ORG_TYPE_LABELS:
+        typed = [d.due for d in overrides if d.org_id is None and d.org_type == org_type]
+        by_type[org_type] = typed[0] if typed else everyone or legal_deadline(org_type, year)
+    return YearDeadlines({d.org_id: d.due for d in overrides if d.org_id is not None}, by_type)
+
+
 def deadline_for(session: Session, *, org: Organisation, year: int) -> date:
     """The date `org`'s report for `year` is due."""
-    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
-    return _due(ancestors(session, org=org), overrides, year)
+    return deadlines_of_year(session, year=year).due(ancestors(session, org=org))
 
 
 def deadlines_for(
@@ -129,7 +157,7 @@ def deadlines_for(
 ) -> dict[int | None, date]:
     """`deadline_for` of every organisation of a whole tree (`orgs` holds each one's
     parents), in one query."""
-    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
+    rules = deadlines_of_year(session, year=year)
     by_id = {org.id: org for org in orgs}
 
     def chain(org: Organisation) -> list[Organisation]:
@@ -138,21 +166,4 @@ def deadlines_for(
             nodes.append(by_id[nodes[-1].parent_id])
         return nodes
 
-    return {org.id: _due(chain(org), overrides, year) for org in orgs}
-
-
-def _due(chain: list[Organisation], overrides: Sequence[Deadline], year: int) -> date:
-    """The most specific override for the first of `chain` (itself, then up the tree), else
-    the law."""
-    org = chain[0]
-    by_org = {d.org_id: d.due for d in overrides if d.org_id is not None}
-    for node in chain:
-        if node.id in by_org:
-            return by_org[node.id]
-    for d in overrides:
-        if d.org_id is None and d.org_type == org.org_type:
-            return d.due
-    for d in overrides:
-        if d.org_id is None and d.org_type is None:
-            return d.due
-    return legal_deadline(org.org_type, year)
+    return {org.id: rules.due(chain(org)) for org in orgs}

@@ -179,6 +179,16 @@ class Report(SQLModel, table=True):
     agency: str = Field(max_length=200)
     created_at: datetime = _created()
     updated_at: datetime = _created()
+    # Where the report stands (`bot.core.standing`), written with every change of its answers
+    # so the overview sorts and counts in SQL. Valid while `checked_version` is the report's
+    # version and `checked_previous` the version of last year's report (None: there was none);
+    # otherwise `storage.standing` recomputes them before the overview reads them.
+    answered: int | None = None
+    questions: int | None = None
+    open_errors: int | None = None
+    open_warnings: int | None = None
+    checked_version: int | None = None
+    checked_previous: int | None = None
 
 
 class Answer(SQLModel, table=True):

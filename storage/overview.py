@@ -165,8 +165,10 @@ def _org_reports(session: Session, orgs: list[Organisation], year: int) -> list[
     return rows
 
 
-def overview(session: Session, *, actor: Member, year: int) -> list[OrgReport]:
-    """Every organisation in the actor's scope with its report for `year` (None if not begun)."""
+def scope_reports(session: Session, *, actor: Member, year: int) -> list[OrgReport]:
+    """Every organisation in the actor's scope with its report for `year` (None if not begun)
+    and the answers of it and of last year's: for the figures and the copied-text pages,
+    which read the answers themselves (the overview reads `storage.overview_rows`)."""
     actor = require_reviewer(session, actor, "填报总览")
     check_year(year)
     return _org_reports(session, scope_orgs(session, actor), year)

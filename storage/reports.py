@@ -45,6 +45,8 @@ from storage.models import (
 )
 from storage.orgs import get_org
 from storage.positions import PositionWrite, stage_position
+from storage.standing import STANDING_COLUMNS, standing_columns
+from storage.standing import as_parameters as standing_parameters
 from storage.values import from_json, normalise, to_json
 
 TRANSITIONS = {
@@ -289,14 +291,18 @@ def report_values(session: Session, *, actor: Member, report_id: int) -> dict[st
 def previous_values(session: Session, *, actor: Member, report: Report) -> dict[str, Any] | None:
     """Last year's answers of the report's organisation; None if it has no report for then."""
     access.check_read(session, actor, report.org_id)
+    previous = _last_year(session, report)
+    return None if previous is None else _values(session, previous)
+
+
+def _last_year(session: Session, report: Report) -> Report | None:
+    """The organisation's report of the year before (read with the report when it was locked)."""
     locked = session.info.get(_LOCKED, {}).get(report.id)
     if locked is not None:
-        previous = locked[1]
-    else:
-        previous = session.exec(
-            _REPORT_OF_YEAR, params={"org_id": report.org_id, "year": report.year - 1}
-        ).first()
-    return None if previous is None else _values(session, previous)
+        return locked[1]
+    return session.exec(
+        _REPORT_OF_YEAR, params={"org_id": report.org_id, "year": report.year - 1}
+    ).first()
 
 
 def save_answers(
@@ -358,25 +364,49 @@ def _apply(
         return
     now = clock.utcnow()
     version = report.version + 1
+    left = dict(stored)
+    for field_id, _, new in changes:
+        if new is None:
+            left.pop(field_id, None)
+        else:
+            left[field_id] = from_json(form.fields.get(field_id), new)
+    standing = _standing(session, report, left, version)
     session.info[_CHANGED] = True
     bumped = session.connection().execute(
         _BUMP_VERSION,
-        {"report_id": report.id, "read_version": report.version, "version": version, "now": now},
+        {
+            "report_id": report.id,
+            "read_version": report.version,
+            "version": version,
+            "now": now,
+            **standing_parameters(standing),
+        },
     )
     if bumped.rowcount != 1:  # the row lock makes this impossible; never write past it
         raise StorageError("保存未成功：报告已被他人同时修改，请重试")
     member_id = member.id if member is not None else None
     _write_changes(session, report, changes, raw, member_id, version, now)
     if cacheable:
-        left = dict(stored)
-        for field_id, _, new in changes:
-            if new is None:
-                left.pop(field_id, None)
-            else:
-                left[field_id] = from_json(form.fields.get(field_id), new)
         session.info.setdefault(_CACHE_ON_COMMIT, []).append((report, version, left))
     set_committed_value(report, "version", version)
     set_committed_value(report, "updated_at", now)
+    for name, value in standing.items():
+        set_committed_value(report, name, value)
+
+
+def _standing(
+    session: Session, report: Report, values: dict[str, Any], version: int
+) -> dict[str, int | None]:
+    """The report's standing once `values` are saved at `version` (see `storage.standing`)."""
+    previous = _last_year(session, report)
+    return standing_columns(
+        kind=report.kind,
+        year=report.year,
+        values=values,
+        version=version,
+        previous=None if previous is None else _values(session, previous),
+        previous_version=None if previous is None else previous.version,
+    )
 
 
 # Built once and run as plain SQL on the session's connection (the save keeps the report
@@ -387,7 +417,11 @@ _BUMP_VERSION = (
     sa.update(_REPORTS)
     .where(_REPORTS.c.id == sa.bindparam("report_id"))
     .where(_REPORTS.c.version == sa.bindparam("read_version"))
-    .values(version=sa.bindparam("version"), updated_at=sa.bindparam("now"))
+    .values(
+        version=sa.bindparam("version"),
+        updated_at=sa.bindparam("now"),
+        **{name: sa.bindparam(f"new_{name}") for name in STANDING_COLUMNS},
+    )
 )
 _INSERT_HISTORY = sa.insert(AnswerHistory.__table__)  # type: ignore[attr-defined]
 
@@ -608,6 +642,8 @@ def import_report(
         current = {f: to_json(v) for f, v in _values(session, report).items()}
         incoming = {f: to_json(normalise(form.field(f), v)) for f, v in parsed.values.items()}
         absent = tuple((f, old) for f, old in current.items() if f not in incoming)
+        if report.kind != answers.kind:
+            report.checked_version = None  # counted by the other format's checks
         report.kind = answers.kind
         report.agency = answers.agency
         session.add(report)

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -30,8 +29,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.chat.overview import (
+    STATUS_FILTERS,
+    OrgLine,
+    Overview,
+    OverviewPage,
+    Selection,
+)
 from bot.chat.service import (
-    LOCKED_STATUSES,
     OPEN_REPORT,
     PENDING_RETURN_KEYS,
     Document,
@@ -44,11 +49,11 @@ from bot.chat.state import Button, Reply, ReportState
 from bot.chat.views import blocked_reply, findings_text, progress
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
-from bot.core.checks import Finding, check_values, has_errors
+from bot.core.checks import Finding, has_errors
 from bot.core.copied import CopiedSection, copied_sections
 from bot.core.draft_marks import draft_options
 from bot.core.figures import Figures, figures_of
-from bot.core.form import form_for_year, load_form
+from bot.core.form import load_form
 from bot.core.render import render_report
 from bot.core.rollup import Rollup, RollupError, sum_values, summary_text
 from bot.core.rollup_check import differences
@@ -59,14 +64,13 @@ from storage.models import STATUS_LABELS, Member, Report
 from storage.orgs import get_org
 from storage.overview import (
     EventRow,
-    OrgReport,
     build_rollup,
     can_review,
-    overview,
     report_events,
     require_reviewer,
     reviewers_for,
     rollup_input,
+    scope_reports,
     staff_of,
     submitted_for_review,
 )
@@ -109,10 +113,6 @@ UNAVAILABLE = "该报告不存在或您无权查看。"
 STALE = "该按钮已失效。"
 UNRECOGNISED = "无法识别该按钮，请重新发送相应命令（如 /review、/submit）。"
 CHANGED = "报告内容已有变更，已显示最新内容，请重新审核。"
-
-# An organisation's status in the overview before its report is begun.
-NOT_BEGUN = "none"
-OVERVIEW_LABELS = {**STATUS_LABELS, NOT_BEGUN: "未开始"}
 
 
 def action(code: str, *numbers: int) -> str:
@@ -195,56 +195,6 @@ def _audit(session: Session, actor: Member, action_name: str, **detail: object) 
         session.commit()
 
 
-@dataclass(frozen=True)
-class OrgLine:
-    """One organisation in the overview."""
-
-    name: str
-    status: str  # a report status, or NOT_BEGUN
-    done: int
-    total: int
-    errors: int | None
-    last_activity: datetime | None
-    due: date
-    days_left: int
-    warnings: int | None = None
-    org_id: int | None = None
-    report_id: int | None = None
-    reminders: int = 0
-
-    @property
-    def percent(self) -> int:
-        return self.done * 100 // self.total if self.total else 0
-
-    @property
-    def urgency(self) -> tuple[int, int, int, str]:
-        """Reports still being written first (overdue, then fewest days left, then least
-        progress); then those awaiting review; approved ones last."""
-        rank = {"submitted": 1, "approved": 2}.get(self.status, 0)
-        return rank, self.days_left, self.percent, self.name
-
-    @property
-    def overdue(self) -> bool:
-        """Past the deadline and not yet submitted."""
-        return self.days_left < 0 and self.status not in LOCKED_STATUSES
-
-    def deadline_text(self) -> str:
-        if self.days_left < 0:
-            return f"已逾期 {-self.days_left} 天"
-        if self.days_left == 0:
-            return "今天截止"
-        return f"距截止 {self.days_left} 天"
-
-    def text(self, number: int) -> str:
-        errors = "—" if self.errors is None else f"{self.errors} 项"
-        last = _local(self.last_activity)[5:] if self.last_activity else "—"
-        return (
-            f"{number}. {self.name}（{OVERVIEW_LABELS[self.status]}）\n"
-            f"    进度 {self.percent}%｜错误 {errors}｜{self.deadline_text()}"
-            f"（{self.due.month}月{self.due.day}日）｜最近更新 {last}"
-        )
-
-
 MAX_CHANGES = 200
 
 
@@ -281,6 +231,7 @@ class ReviewDesk:
         self.engine = engine
         self.today = today
         self._chat = ReportChat(engine, today=today)
+        self._overview = Overview(engine, today)
 
     # Staff -------------------------------------------------------------------------------
 
@@ -315,23 +266,32 @@ class ReviewDesk:
     def overview(self, member: Member, *, year: int | None = None, page: int = 0) -> DeskResult:
         """/overview: every organisation in scope, most urgent first, a page at a time."""
         year = year or report_year_for(self.today())
+        page = max(page, 0)
         try:
-            scope, lines = self.overview_lines(member, year=year)
+            found = self.overview_page(
+                member, year=year, selection=Selection(offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+            )
+            if not found.lines and found.totals.scope:  # past the last page: show the last
+                page = (found.totals.scope - 1) // PAGE_SIZE
+                found = self.overview_page(
+                    member,
+                    year=year,
+                    selection=Selection(offset=page * PAGE_SIZE, limit=PAGE_SIZE),
+                )
         except StorageError as exc:
             return _said(str(exc))
-        return DeskResult(self._overview_turn(lines, year, scope, page))
+        return DeskResult(_overview_turn(found, year, page))
 
-    def overview_lines(self, member: Member, *, year: int) -> tuple[str, list[OrgLine]]:
-        """The scope's name and every organisation in it, most urgent first (raises
-        `StorageError` for staff or a year without a format)."""
-        with session_scope(self.engine) as session:
-            actor = access.current(session, member)
-            rows = overview(session, actor=actor, year=year)
-            scope = "全部单位"
-            if actor.role != "admin":
-                scope = f"{get_org(session, org_id=actor.org_id).name}及所辖单位"
-        lines = sorted((self._org_line(row, year) for row in rows), key=lambda x: x.urgency)
-        return scope, lines
+    def overview_page(self, member: Member, *, year: int, selection: Selection) -> OverviewPage:
+        """The organisations in scope `selection` asks for, with the scope's name and totals
+        (raises `StorageError` for staff or a year without a format)."""
+        return self._overview.page(member, year=year, selection=selection)
+
+    def overview_stream(
+        self, member: Member, *, year: int, selection: Selection
+    ) -> tuple[str, Iterator[OrgLine]]:
+        """The scope's name and every organisation the filters keep, read as consumed."""
+        return self._overview.stream(member, year=year, selection=selection)
 
     # Decisions taken on a page (the web): the same checks and notifications as the buttons.
 
@@ -427,7 +387,7 @@ class ReviewDesk:
         (实质公开率, 其他处理 share, 纠错率, applications) and last year's, in the overview's
         order of organisations."""
         with session_scope(self.engine) as session:
-            rows = overview(session, actor=access.current(session, member), year=year)
+            rows = scope_reports(session, actor=access.current(session, member), year=year)
         return [
             FigureRow(
                 row.org.name,
@@ -444,7 +404,7 @@ class ReviewDesk:
     def copied_text(self, member: Member, *, year: int) -> list[CopiedSection]:
         """Narrative sections of the scope's reports for `year` that repeat another unit's."""
         with session_scope(self.engine) as session:
-            rows = overview(session, actor=access.current(session, member), year=year)
+            rows = scope_reports(session, actor=access.current(session, member), year=year)
         by_kind: dict[str, list[tuple[str, dict]]] = {}
         for row in rows:
             if row.report is not None:
@@ -938,62 +898,6 @@ class ReviewDesk:
                 changes={PENDING_KEY: report.id, PENDING_VERSION_KEY: report.version},
             )
 
-    # Overview ------------------------------------------------------------------------------
-
-    def _org_line(self, row: OrgReport, year: int) -> OrgLine:
-        if row.report is None:
-            total = len(form_for_year(year).questions)
-            done, errors, warnings = 0, None, None
-        else:
-            form = load_form(row.report.kind)
-            state = ReportState(form, row.report.agency, year, row.values)
-            done, total = progress(state)
-            findings = check_values(form, row.values, previous=row.previous, year=year)
-            errors = sum(f.severity == "error" for f in findings)
-            warnings = len(findings) - errors
-        return OrgLine(
-            name=row.org.name,
-            status=row.report.status if row.report is not None else NOT_BEGUN,
-            done=done,
-            total=total,
-            errors=errors,
-            last_activity=row.last_activity,
-            due=row.due,
-            days_left=(row.due - self.today()).days,
-            warnings=warnings,
-            org_id=row.org.id,
-            report_id=row.report.id if row.report is not None else None,
-            reminders=row.reminders,
-        )
-
-    def _overview_turn(self, lines: list[OrgLine], year: int, scope: str, page: int) -> Turn:
-        if not lines:
-            return Turn((Reply(f"{scope}尚无单位。"),))
-        pages = (len(lines) + PAGE_SIZE - 1) // PAGE_SIZE
-        page = min(max(page, 0), pages - 1)
-        counts = Counter(line.status for line in lines)
-        overdue = sum(line.overdue for line in lines)
-        text = [
-            f"{year}年度报告填报总览：{scope}，共 {len(lines)} 个单位",
-            "｜".join(f"{label} {counts[status]}" for status, label in OVERVIEW_LABELS.items())
-            + f"｜逾期未提交 {overdue}",
-            "按紧迫程度排列：逾期未提交的在前，其次为剩余天数少、进度低的单位；"
-            "已提交和已通过的在后。",
-        ]
-        if pages > 1:
-            text.append(f"第 {page + 1}/{pages} 页")
-        text.append("")
-        start = page * PAGE_SIZE
-        for number, line in enumerate(lines[start : start + PAGE_SIZE], start=start + 1):
-            text.append(line.text(number))
-        row: list[Button] = []
-        if page > 0:
-            row.append(Button("上一页", action(PAGE, year, page - 1)))
-        if page < pages - 1:
-            row.append(Button("下一页", action(PAGE, year, page + 1)))
-        buttons = (tuple(row),) if row else ()
-        return Turn((Reply("\n".join(text), buttons=buttons),))
-
 
 def _history_lines(events: list[EventRow]) -> list[str]:
     verbs = {"submitted": "提交", "returned": "退回", "approved": "审核通过"}
@@ -1006,3 +910,27 @@ def _history_lines(events: list[EventRow]) -> list[str]:
             line += f"：{row.event.comment}"
         lines.append(line)
     return lines
+
+
+def _overview_turn(found: OverviewPage, year: int, page: int) -> Turn:
+    totals, scope = found.totals, found.scope
+    if not totals.scope:
+        return Turn((Reply(f"{scope}尚无单位。"),))
+    pages = (totals.scope + PAGE_SIZE - 1) // PAGE_SIZE
+    text = [
+        f"{year}年度报告填报总览：{scope}，共 {totals.scope} 个单位",
+        "｜".join(f"{label} {totals.by_status[key]}" for key, label in STATUS_FILTERS.items()),
+        "按紧迫程度排列：逾期未提交的在前，其次为剩余天数少、进度低的单位；已提交和已通过的在后。",
+    ]
+    if pages > 1:
+        text.append(f"第 {page + 1}/{pages} 页")
+    text.append("")
+    for number, line in enumerate(found.lines, start=page * PAGE_SIZE + 1):
+        text.append(line.text(number))
+    row: list[Button] = []
+    if page > 0:
+        row.append(Button("上一页", action(PAGE, year, page - 1)))
+    if page < pages - 1:
+        row.append(Button("下一页", action(PAGE, year, page + 1)))
+    buttons = (tuple(row),) if row else ()
+    return Turn((Reply("\n".join(text), buttons=buttons),))

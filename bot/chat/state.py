@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.checks import Finding, PeerText, check_values
 from bot.core.form import Question, ReportForm, Section
+from bot.core.standing import question_answered
 from bot.core.values import Value
 
 
@@ -101,7 +102,7 @@ class ReportState:
 
     def answered(self, question: Question) -> bool:
         """Every cell of the question holds a value (a narrative: some text)."""
-        return all(self.values.get(f) not in (None, "") for f in question.fields)
+        return question_answered(question, self.values)
 
 
 @dataclass(frozen=True)

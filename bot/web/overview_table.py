@@ -1,38 +1,30 @@
-"""The supervisors' overview as a page and a CSV file: the desk's lines filtered, sorted
-and cut into pages by the query string (nothing about scope is decided here)."""
+"""The supervisors' overview as a page and a CSV file: the query string read into the
+desk's `Selection` (filters, order, page), and the lines written out (nothing about scope is
+decided here; the database filters, sorts and pages)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.chat.review import OVERVIEW_LABELS, OrgLine
+from bot.chat.overview import OVERVIEW_LABELS, STATUS_FILTERS, OrgLine, Selection
 from bot.config import get_settings
 
 PAGE_SIZE = 50
-OVERDUE = "overdue"
-# What the 状态 filter offers: every status, and those past the deadline not yet submitted.
-STATUS_FILTERS = {**OVERVIEW_LABELS, OVERDUE: "逾期未提交"}
-
-
-def _minus(value: int | None) -> int:
-    return -1 if value is None else value
-
-
-SORTS: dict[str, tuple[str, Callable[[OrgLine], object]]] = {
-    "urgency": ("紧迫程度", lambda line: line.urgency),
-    "name": ("单位名称", lambda line: line.name),
-    "status": ("状态", lambda line: (list(OVERVIEW_LABELS).index(line.status), line.name)),
-    "progress": ("进度", lambda line: (line.percent, line.name)),
-    "errors": ("错误数", lambda line: (_minus(line.errors), line.name)),
-    "warnings": ("提示数", lambda line: (_minus(line.warnings), line.name)),
-    "activity": ("最近更新", lambda line: (line.last_activity or datetime.min, line.name)),
-    "deadline": ("剩余天数", lambda line: (line.days_left, line.name)),
-    "reminders": ("已发提醒", lambda line: (line.reminders, line.name)),
+SORTS = {
+    "urgency": "紧迫程度",
+    "name": "单位名称",
+    "status": "状态",
+    "progress": "进度",
+    "errors": "错误数",
+    "warnings": "提示数",
+    "activity": "最近更新",
+    "deadline": "剩余天数",
+    "reminders": "已发提醒",
 }
 
 
@@ -56,18 +48,10 @@ class Query:
             page=max(page, 1),
         )
 
-    def select(self, lines: Sequence[OrgLine]) -> list[OrgLine]:
-        """The lines the filters keep, in the order asked for."""
-        kept = [
-            line
-            for line in lines
-            if (not self.name or self.name in line.name)
-            and (
-                not self.status
-                or (line.overdue if self.status == OVERDUE else line.status == self.status)
-            )
-        ]
-        return sorted(kept, key=SORTS[self.sort][1], reverse=self.descending)  # type: ignore[arg-type]
+    def selection(self, page: int | None = None) -> Selection:
+        """The filters and order, for one page (None: every line)."""
+        offset, limit = (0, None) if page is None else ((page - 1) * PAGE_SIZE, PAGE_SIZE)
+        return Selection(self.status, self.name, self.sort, self.descending, offset, limit)
 
 
 @dataclass(frozen=True)
@@ -78,11 +62,8 @@ class Page:
     first: int  # the position of the first line, from 1
 
 
-def page_of(lines: list[OrgLine], number: int) -> Page:
-    pages = max((len(lines) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    number = min(number, pages)
-    start = (number - 1) * PAGE_SIZE
-    return Page(lines[start : start + PAGE_SIZE], number, pages, start + 1)
+def pages_for(selected: int) -> int:
+    return max((selected + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 
 
 def local_time(moment: datetime | None) -> str:
@@ -106,10 +87,12 @@ CSV_HEADER = (
 )
 
 
-def overview_csv(lines: Sequence[OrgLine]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel and WPS open the Chinese text correctly."""
+def overview_csv(lines: Iterable[OrgLine], rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """UTF-8 with a byte-order mark, so Excel and WPS open the Chinese text correctly;
+    written out a chunk of rows at a time as the lines are read."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    out.write("\ufeff")
     writer.writerow(CSV_HEADER)
     for number, line in enumerate(lines, start=1):
         writer.writerow(
@@ -127,4 +110,8 @@ def overview_csv(lines: Sequence[OrgLine]) -> bytes:
                 line.reminders,
             )
         )
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+        if number % rows_per_chunk == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")

@@ -24,10 +24,10 @@ from storage.models import AuditLog, Member, Organisation
 from storage.overview import (
     build_rollup,
     can_review,
-    overview,
     report_events,
     reviewers_for,
     rollup_input,
+    scope_reports,
     staff_of,
     submitted_for_review,
 )
@@ -62,23 +62,23 @@ def test_overview_is_exactly_the_supervisors_subtree(
     report = get_or_create_report(session, actor=staff, year=2024)
     save_answers(session, actor=staff, report_id=report.id, values={"s3.new.natural": 4})
     set_deadline(session, year=2024, due=date(2025, 1, 20), org_id=tree.county.id, actor="t")
-    rows = overview(session, actor=supervisor, year=2024)
+    rows = scope_reports(session, actor=supervisor, year=2024)
     assert [r.org.name for r in rows] == ["洪泽区人民政府", "洪泽区科技局", "高良涧街道"]
     bureau = rows[1]
     assert bureau.report is not None and bureau.values == {"s3.new.natural": 4}
     assert bureau.due == date(2025, 1, 20) and bureau.last_activity == report.updated_at
     assert rows[0].report is None and rows[0].values == {} and rows[0].previous is None
-    assert len(overview(session, actor=admin, year=2024)) == 6
+    assert len(scope_reports(session, actor=admin, year=2024)) == 6
     with pytest.raises(PermissionDenied, match="填报总览仅供"):
-        overview(session, actor=staff, year=2024)
+        scope_reports(session, actor=staff, year=2024)
     with pytest.raises(StorageError, match="2010年度没有适用的报告格式"):
-        overview(session, actor=supervisor, year=2010)
+        scope_reports(session, actor=supervisor, year=2010)
 
 
 def test_last_years_values_come_along(session: Session, tree, staff, supervisor, huaian) -> None:
     import_answers(session, org_id=tree.bureau.id, answers=as_org(huaian, "洪泽区科技局", 2023))
     get_or_create_report(session, actor=staff, year=2024)
-    bureau = next(r for r in overview(session, actor=supervisor, year=2024) if r.report)
+    bureau = next(r for r in scope_reports(session, actor=supervisor, year=2024) if r.report)
     assert bureau.previous is not None and bureau.previous["s3.new.natural"] == 3001
     assert bureau.previous_kind == "gov-disclosure-2021"
 
@@ -86,7 +86,7 @@ def test_last_years_values_come_along(session: Session, tree, staff, supervisor,
 def test_a_removed_supervisor_sees_nothing(session: Session, tree, supervisor) -> None:
     deactivate_member(session, member_id=supervisor.id, actor="t")
     with pytest.raises(PermissionDenied, match="已停用"):
-        overview(session, actor=supervisor, year=2024)
+        scope_reports(session, actor=supervisor, year=2024)
     with pytest.raises(PermissionDenied):
         submitted_for_review(session, actor=supervisor)
 

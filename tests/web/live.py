@@ -107,3 +107,38 @@ def chromium(*, download_dir: Path, javascript: bool = True, width: int = 1366, 
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(driver, text: str, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
+    """Until the page holds `text`."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(lambda d: text in d.page_source)
+
+
+def join(driver, site: str, code: str, login: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Join with an invite on /join as a person does, and wait to be signed in."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{site}/join")
+    for field, value in (
+        ("code", code),
+        ("name", f"{login}同志"),
+        ("login", login),
+        ("password", password),
+        ("password2", password),
+    ):
+        driver.find_element(By.ID, field).send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: "/join" not in d.current_url)
+
+
+def press(driver, element_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Click a button as a person would: scrolled into view first (a long list of findings
+    can leave it at the window's lower edge, under the page's fixed parts)."""
+    from selenium.webdriver.common.by import By
+
+    button = driver.find_element(By.ID, element_id)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()

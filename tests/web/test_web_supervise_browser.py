@@ -14,7 +14,7 @@ from bot.core.answers import AnswersFile, load_answers
 from storage import members, orgs, reports
 from storage.db import session_scope
 from tests.web.conftest import PASSWORD, SAMPLES, TODAY
-from tests.web.live import chromium, chromium_available, live_server
+from tests.web.live import chromium, chromium_available, join, live_server, press, wait_for
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="chromium is not installed")
 
@@ -37,10 +37,6 @@ def site(engine: Engine) -> Iterator[str]:
 def driver(tmp_path: Path) -> Iterator[WebDriver]:
     with chromium(download_dir=tmp_path) as browser:
         yield browser
-
-
-def _wait_for(driver: WebDriver, text: str) -> None:
-    WebDriverWait(driver, 10).until(lambda d: text in d.page_source)
 
 
 def _setup(engine: Engine) -> dict[str, str]:
@@ -68,17 +64,7 @@ def _setup(engine: Engine) -> dict[str, str]:
 
 
 def _join(driver: WebDriver, site: str, code: str, login: str) -> None:
-    driver.get(f"{site}/join")
-    for field, value in (
-        ("code", code),
-        ("name", f"{login}同志"),
-        ("login", login),
-        ("password", PASSWORD),
-        ("password2", PASSWORD),
-    ):
-        driver.find_element(By.ID, field).send_keys(value)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: "/join" not in d.current_url)
+    join(driver, site, code, login, PASSWORD)
 
 
 def _sign_out(driver: WebDriver) -> None:
@@ -102,24 +88,24 @@ def test_return_with_a_comment_resubmit_and_approve_in_the_browser(
     _join(driver, site, codes["staff"], "kjj")
     driver.get(f"{site}/report")
     report_url = driver.current_url.split("#")[0]
-    _press(driver, "submit-report")
-    _wait_for(driver, "报告已提交，正在等待上级审核")
+    press(driver, "submit-report")
+    wait_for(driver, "报告已提交，正在等待上级审核")
 
     _sign_out(driver)
     _join(driver, site, codes["boss"], "hz-dc")
     driver.find_element(By.LINK_TEXT, "填报总览").click()
-    _wait_for(driver, 'class="official overview"')  # the new page, not the link on the old
+    wait_for(driver, 'class="official overview"')  # the new page, not the link on the old
     table = driver.find_element(By.CSS_SELECTOR, "table.overview").text
     assert "洪泽区人民政府" in table and "洪泽区科技局" in table
     assert "涟水" not in driver.page_source
 
     driver.find_element(By.LINK_TEXT, "洪泽区科技局").click()
-    _wait_for(driver, "校验结果")
+    wait_for(driver, "校验结果")
     assert driver.find_element(By.ID, "status").text == "已提交"
     assert "与上年对比" in driver.page_source
     driver.find_element(By.ID, "comment").send_keys(COMMENT)
-    _press(driver, "return")
-    _wait_for(driver, "已退回")
+    press(driver, "return")
+    wait_for(driver, "已退回")
     assert driver.find_element(By.ID, "status").text == "已退回"
 
     _sign_in(driver, "kjj")
@@ -129,29 +115,21 @@ def test_return_with_a_comment_resubmit_and_approve_in_the_browser(
     area = driver.find_element(By.ID, "c-s1-text")
     area.send_keys("\n" + ADDED)
     driver.find_element(By.CSS_SELECTOR, "#sec-s1 form.text-form button").click()
-    _wait_for(driver, ADDED)
-    _press(driver, "submit-report")
-    _wait_for(driver, "报告已提交，正在等待上级审核")
+    wait_for(driver, ADDED)
+    press(driver, "submit-report")
+    wait_for(driver, "报告已提交，正在等待上级审核")
 
     _sign_in(driver, "hz-dc")
     driver.get(f"{site}/supervise?status=submitted")
     driver.find_element(By.LINK_TEXT, "洪泽区科技局").click()
-    _wait_for(driver, "审核记录")
+    wait_for(driver, "审核记录")
     assert ADDED in driver.page_source
     history = driver.find_element(By.ID, "history").text
     assert COMMENT in history
-    _press(driver, "approve")
-    _wait_for(driver, "已审核通过")
+    press(driver, "approve")
+    wait_for(driver, "已审核通过")
     assert driver.find_element(By.ID, "status").text == "已审核通过"
 
     _sign_in(driver, "kjj")
     driver.get(report_url)
     assert "报告已审核通过" in driver.find_element(By.ID, "review").text
-
-
-def _press(driver, element_id: str) -> None:  # type: ignore[no-untyped-def]
-    """Click a button as a person would: scrolled into view first (a long list of findings
-    can leave it at the window's lower edge, under the page's fixed parts)."""
-    button = driver.find_element(By.ID, element_id)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()

@@ -10,51 +10,22 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from bot.chat.service import Turn
-from bot.chat.sheet import SaveResult, Sheet
 from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
-from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Uploads, Visit
+from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Uploads
+from bot.web.flash import set_flash, take_flash
 from bot.web.pages import redirect, render
 from bot.web.routes.submission import review_context
-from bot.web.tables import cell_anchor, cell_span, layout, table_rows
-from storage import web_accounts
-from storage.db import session_scope
+from bot.web.sheet_page import sheet_context
+from bot.web.tables import cell_anchor
 from storage.models import STATUS_LABELS
 
 router = APIRouter()
 CELL_PREFIX = "v."
 SHOWN_PREFIX = "was."
 _SECTION_ID = re.compile(r"^[A-Za-z0-9_]{1,20}$")
-
-
-def _flash(engine: Engine, visit: Visit, result: SaveResult | dict[str, Any]) -> None:
-    flash = result.flash() if isinstance(result, SaveResult) else result
-    with session_scope(engine) as session:
-        web_accounts.set_flash(session, token_hash=visit.web_session.token_hash, flash=flash)
-
-
-def _take_flash(engine: Engine, visit: Visit) -> dict[str, Any]:
-    with session_scope(engine) as session:
-        return web_accounts.take_flash(session, visit.web_session)
-
-
-def _page_context(sheet: Sheet) -> dict[str, Any]:
-    done, total = sheet.progress
-    return {
-        "sheet": sheet,
-        "form": sheet.form,
-        "report": sheet.report,
-        "status": STATUS_LABELS.get(sheet.report.status, sheet.report.status),
-        "done": done,
-        "total": total,
-        "layouts": {s.id: layout(sheet.form, s) for s in sheet.form.sections if s.table},
-        "table_rows": table_rows,
-        "anchor": cell_anchor,
-        "cell_span": cell_span,
-    }
 
 
 @router.get("/report")
@@ -75,8 +46,8 @@ def report_page(
     request: Request, engine: DbEngine, sheets: Sheets, desk: Desk, visit: SignedIn, report_id: int
 ) -> Response:
     sheet = sheets.load(visit.member, report_id)
-    flash = _take_flash(engine, visit)
-    context = {**_page_context(sheet), **review_context(desk, visit.member, report_id)}
+    flash = take_flash(engine, visit)
+    context = {**sheet_context(sheet), **review_context(desk, visit.member, report_id)}
     context["flash"] = flash
     return render(request, "report.html", context, visit=visit)
 
@@ -101,7 +72,7 @@ async def save_section(
             if value != form.get(SHOWN_PREFIX + field_id):
                 entries[field_id] = value
     result = await _run(sheets.save, visit.member, report_id, entries, version=version)
-    await _run(_flash, engine, visit, result)
+    await _run(set_flash, engine, visit, result)
     return _back_to(report_id, section_id)
 
 
@@ -156,7 +127,9 @@ def paste(
     result = sheets.paste(
         visit.member, report_id, section_id, block, version=version, start_row=start_row
     )
-    _flash(engine, visit, {**result.flash(), "block": {section_id: block} if result.error else {}})
+    set_flash(
+        engine, visit, {**result.flash(), "block": {section_id: block} if result.error else {}}
+    )
     return _back_to(report_id, section_id)
 
 
@@ -170,7 +143,7 @@ def use_previous(
     version: Annotated[int, Form()] = 0,
 ) -> Response:
     result = sheets.use_previous(visit.member, report_id, section_id, version=version)
-    _flash(engine, visit, result)
+    set_flash(engine, visit, result)
     return _back_to(report_id, section_id)
 
 
@@ -184,14 +157,14 @@ def use_draft(
     version: Annotated[int, Form()] = 0,
 ) -> Response:
     result = sheets.use_draft(visit.member, report_id, section_id, version=version)
-    _flash(engine, visit, result)
+    set_flash(engine, visit, result)
     return _back_to(report_id, section_id)
 
 
 @router.get("/reports/{report_id}/preview")
 def preview(request: Request, sheets: Sheets, visit: SignedIn, report_id: int) -> Response:
     sheet = sheets.load(visit.member, report_id)
-    return render(request, "preview.html", _page_context(sheet), visit=visit)
+    return render(request, "preview.html", sheet_context(sheet), visit=visit)
 
 
 @router.post("/reports/{report_id}/generate", dependencies=[CsrfChecked])
@@ -213,13 +186,13 @@ async def upload(
     length = _int(request.headers.get("content-length"))
     if length > MAX_UPLOAD_BYTES:
         notes = ["文件过大（超过 20 MB），请压缩图片或删除附件后重新上传。"]
-        await _run(_flash, engine, visit, {"notes": notes})
+        await _run(set_flash, engine, visit, {"notes": notes})
         return redirect(f"/reports/{report_id}#upload")
     form = await request.form(max_files=1, max_fields=10)
     file = form.get("file")
     if file is None or isinstance(file, str):
         notes = ["请选择要上传的报告文件（.docx、.html/.htm 或 .pdf）。"]
-        await _run(_flash, engine, visit, {"notes": notes})
+        await _run(set_flash, engine, visit, {"notes": notes})
         return redirect(f"/reports/{report_id}#upload")
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
@@ -227,7 +200,7 @@ async def upload(
     else:
         turn = await _run(uploads.receive, visit.member, content, file.filename or "")
         flash = _upload_flash(turn)
-    await _run(_flash, engine, visit, flash)
+    await _run(set_flash, engine, visit, flash)
     return redirect(f"/reports/{report_id}#upload")
 
 
@@ -241,7 +214,7 @@ def upload_choice(
 ) -> Response:
     """A button under the uploaded report (用作上年报告, 全部按 0 读取…), as in the chat."""
     if action in UPLOAD_ACTIONS:
-        _flash(engine, visit, _upload_flash(uploads.press(visit.member, action)))
+        set_flash(engine, visit, _upload_flash(uploads.press(visit.member, action)))
     return redirect(f"/reports/{report_id}#upload")
 
 

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
+from bot.chat.overview import STATUS_FILTERS, Selection
 from bot.chat.review import DeskResult, ReviewDesk
 from bot.chat.sheet import Sheet
 from bot.core.answers import AnswersFile, dump_answers
@@ -25,17 +26,19 @@ from bot.core.rollup import RollupError
 from bot.core.values import Value, format_value
 from bot.web.chart import bar_chart
 from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Visit
+from bot.web.flash import set_flash, take_flash
 from bot.web.notify import Notices, send_later
 from bot.web.overview_table import (
+    PAGE_SIZE,
     SORTS,
-    STATUS_FILTERS,
+    Page,
     Query,
     local_time,
     overview_csv,
-    page_of,
+    pages_for,
 )
 from bot.web.pages import redirect, render
-from bot.web.routes.report import _flash, _page_context, _take_flash
+from bot.web.sheet_page import sheet_context
 from bot.web.tables import cell_span, layout
 from storage.errors import StorageError
 from storage.models import STATUS_LABELS
@@ -59,9 +62,13 @@ def _year(desk: ReviewDesk, year: int | None) -> int:
     return year or report_year_for(desk.today())
 
 
+def _disposition(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
 def _download(content: bytes, filename: str, media_type: str) -> Response:
-    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=media_type, headers={"content-disposition": disposition})
+    headers = {"content-disposition": _disposition(filename)}
+    return Response(content, media_type=media_type, headers=headers)
 
 
 def overview_query(
@@ -78,20 +85,22 @@ def overview_page(
     request: Request, desk: Desk, visit: Reviewer, query: OverviewQuery, year: int | None = None
 ) -> Response:
     year = _year(desk, year)
-    scope, lines = desk.overview_lines(visit.member, year=year)
-    selected = query.select(lines)
-    counts = {key: sum(line.status == key for line in lines) for key in STATUS_FILTERS}
-    counts["overdue"] = sum(line.overdue for line in lines)
+    found = desk.overview_page(visit.member, year=year, selection=query.selection(query.page))
+    pages = pages_for(found.totals.selected)
+    number = query.page
+    if number > pages:  # past the last page (the filters keep fewer now): show the last
+        number = pages
+        found = desk.overview_page(visit.member, year=year, selection=query.selection(number))
     context = {
         "year": year,
-        "scope": scope,
-        "total": len(lines),
-        "selected": len(selected),
-        "page": page_of(selected, query.page),
+        "scope": found.scope,
+        "total": found.totals.scope,
+        "selected": found.totals.selected,
+        "page": Page(found.lines, number, pages, (number - 1) * PAGE_SIZE + 1),
         "query": query,
-        "counts": counts,
+        "counts": found.totals.by_status,
         "filters": STATUS_FILTERS,
-        "sorts": {key: label for key, (label, _) in SORTS.items()},
+        "sorts": SORTS,
         "local_time": local_time,
     }
     return render(request, "supervise.html", context, visit=visit)
@@ -101,11 +110,16 @@ def overview_page(
 def overview_file(
     desk: Desk, visit: Reviewer, query: OverviewQuery, year: int | None = None
 ) -> Response:
-    """Every line the filters keep (not only one page), as the page orders them."""
+    """Every line the filters keep (not only one page), as the page orders them, streamed
+    from the database as it is written."""
     year = _year(desk, year)
-    scope, lines = desk.overview_lines(visit.member, year=year)
+    scope, lines = desk.overview_stream(visit.member, year=year, selection=query.selection())
     filename = f"{scope}{year}年度报告填报情况（{desk.today():%Y%m%d}）.csv"
-    return _download(overview_csv(query.select(lines)), filename, "text/csv; charset=utf-8")
+    return StreamingResponse(
+        overview_csv(lines),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": _disposition(filename)},
+    )
 
 
 def year_on_year(sheet: Sheet) -> list[tuple[str, str, str]]:
@@ -140,8 +154,8 @@ def review_page(
     sheet = sheets.load(visit.member, report_id)
     events, may_decide = desk.review_record(visit.member, report_id)
     context = {
-        **_page_context(sheet),
-        "flash": _take_flash(engine, visit),
+        **sheet_context(sheet),
+        "flash": take_flash(engine, visit),
         "events": events,
         "may_decide": may_decide,
         "compare": year_on_year(sheet),
@@ -158,7 +172,7 @@ def _after_decision(
     """The desk's answer shown once on the review page; a comment typed is kept for the form,
     which is shown again only if the report is still awaiting review."""
     notes = [reply.text for reply in result.turn.replies]
-    _flash(engine, visit, {"notes": notes, "comment": comment})
+    set_flash(engine, visit, {"notes": notes, "comment": comment})
     return redirect(f"/supervise/reports/{report_id}")
 
 
@@ -205,7 +219,7 @@ def rollup_page(request: Request, desk: Desk, visit: Reviewer, year: int | None 
     if rollup is not None:
         context["parent"] = desk.parent_check(visit.member, year=year)
     if rollup is None and visit.member.role != "admin":
-        _, lines = desk.overview_lines(visit.member, year=year)
+        _, lines = desk.overview_stream(visit.member, year=year, selection=Selection(sort="name"))
         context["missing"] = [line.name for line in lines if line.org_id != visit.member.org_id]
     if rollup is not None:
         completed = complete_values(rollup.form, rollup.values)
