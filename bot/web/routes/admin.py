@@ -20,10 +20,10 @@ from starlette.exceptions import HTTPException
 
 from bot.core.calendar import report_year_for
 from bot.web.deps import CsrfChecked, DbEngine, Desk, SignedIn, Visit
+from bot.web.flash import set_flash, take_flash
 from bot.web.overview_table import local_time
 from bot.web.pages import redirect, render
 from bot.web.passwords import issue_temporary_password
-from bot.web.routes.report import _flash, _take_flash
 from storage import audit, deadlines, members, org_admin, orgs
 from storage.clock import utcnow
 from storage.db import session_scope
@@ -57,7 +57,7 @@ def _org_choice(text: str) -> int | None:
 
 
 def _done(engine: Engine, visit: Visit, url: str, note: str) -> Response:
-    _flash(engine, visit, {"notes": [note]})
+    set_flash(engine, visit, {"notes": [note]})
     return redirect(url)
 
 
@@ -66,13 +66,13 @@ def _refused(engine: Engine, visit: Visit, url: str, exc: StorageError, **kept: 
     organisation's or member's id that does not exist answers 404 like any missing page."""
     if isinstance(exc, NotFound | PermissionDenied):
         raise exc
-    _flash(engine, visit, {"error": str(exc), "kept": kept})
+    set_flash(engine, visit, {"error": str(exc), "kept": kept})
     return redirect(url)
 
 
 def _common(engine: Engine, visit: Visit) -> dict[str, Any]:
     return {
-        "flash": _take_flash(engine, visit),
+        "flash": take_flash(engine, visit),
         "org_types": ORG_TYPE_LABELS,
         "roles": ROLE_LABELS,
         "local_time": local_time,
