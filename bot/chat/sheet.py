@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.chat.clock import today_in_settings_zone
+from bot.chat.documents import Document, document_filename
 from bot.chat.drafts import accept_draft, drafts_for
 from bot.chat.paste import PasteProblem, PasteResult, parse_block, table_rows
-from bot.chat.service import Document, document_filename, today_in_settings_zone
 from bot.chat.state import ReportState
 from bot.chat.views import previous_suggestion, progress
 from bot.chat.walkthrough import CONTENT_ONLY

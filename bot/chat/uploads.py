@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.chat.service import Turn, today_in_settings_zone
+from bot.chat.clock import today_in_settings_zone
 from bot.chat.state import Button, Reply
+from bot.chat.turn import Turn
 from bot.chat.views import findings_text, row_name
 from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
 from bot.core.calendar import report_year_for

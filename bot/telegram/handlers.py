@@ -21,17 +21,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.service import (
-    GENERATE,
-    HELP_TEXT,
-    NOT_A_MEMBER,
-    NOT_A_MEMBER_BUTTON,
-    ReportChat,
-    Turn,
-    decode_button,
-    help_text,
-)
+from bot.chat.help import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, help_text
+from bot.chat.service import ReportChat
 from bot.chat.state import Reply
+from bot.chat.turn import GENERATE, Turn, decode_button
 from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
 from bot.telegram.common import (
     in_reader_thread,

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from bot.chat.service import Turn
 from bot.chat.sheet import SaveResult, Sheet
+from bot.chat.turn import Turn
 from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
 from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Uploads, Visit
 from bot.web.pages import redirect, render
