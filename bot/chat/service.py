@@ -36,6 +36,7 @@ from bot.chat.member_state import (
     save_position,
     saved_position,
 )
+from bot.chat.prompts import ask, first_unanswered, start
 from bot.chat.state import Button, Reply, ReportState
 from bot.chat.turn import GENERATE, OPEN_REPORT, Turn, decode_button, report_turn
 from bot.chat.views import jump_buttons, status_text, table_view
@@ -147,12 +148,12 @@ class ReportChat:
             except StorageError as exc:
                 return Turn((Reply(str(exc)),))
             state = load_state(session, member, report)
-            resume = walkthrough.first_unanswered(state)
+            resume = first_unanswered(state)
             if was_on != report.id and resume is not None:
                 # Back from another year: the place in this one was not kept; go on from its
                 # first empty question rather than from the top.
                 state = replace(state, position=resume)
-            outcome = walkthrough.start(state)
+            outcome = start(state)
             save_position(session, member, report, outcome.position, active=True)
             others = self._open_years(session, member, report, current)
         replies = (*cancelled, *outcome.replies)
@@ -309,7 +310,7 @@ class ReportChat:
                 state = load_state(session, member, report)
                 return report_turn(
                     report,
-                    (walkthrough.ask(state),),
+                    (ask(state),),
                     state.position,
                     "该按钮已失效，已显示当前问题。",
                 )
@@ -318,7 +319,7 @@ class ReportChat:
             if action in RELATIVE_ACTIONS and question != state.position.question:
                 return report_turn(
                     report,
-                    (walkthrough.ask(state),),
+                    (ask(state),),
                     state.position,
                     "该按钮已过期，已显示当前问题。",
                 )
@@ -333,7 +334,7 @@ class ReportChat:
             except walkthrough.UnknownAction:
                 return report_turn(
                     report,
-                    (walkthrough.ask(state),),
+                    (ask(state),),
                     state.position,
                     "无法识别该按钮，已显示当前问题。",
                 )
@@ -456,7 +457,7 @@ class ReportChat:
             report = reload_report(session, member, report)
             fresh = load_state(session, member, report)
             save_position(session, member, report, fresh.position, **{SEEN_VERSION: report.version})
-            return report_turn(report, (Reply(str(exc)), walkthrough.ask(fresh)), fresh.position)
+            return report_turn(report, (Reply(str(exc)), ask(fresh)), fresh.position)
         except StorageError as exc:
             return report_turn(report, (Reply(str(exc)),), state.position)
         session.info.pop("position", None)

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.chat.after_answer import CONTENT_ONLY
 from bot.chat.clock import today_in_settings_zone
 from bot.chat.documents import Document, document_filename
 from bot.chat.drafts import accept_draft, drafts_for
 from bot.chat.paste import PasteProblem, PasteResult, parse_block, table_rows
 from bot.chat.state import ReportState
 from bot.chat.views import previous_suggestion, progress
-from bot.chat.walkthrough import CONTENT_ONLY
 from bot.core.calendar import report_year_for
 from bot.core.checks import Finding, complete_values
 from bot.core.form import ReportForm, Section, load_form
