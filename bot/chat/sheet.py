@@ -21,7 +21,8 @@ from bot.chat.after_answer import CONTENT_ONLY
 from bot.chat.clock import today_in_settings_zone
 from bot.chat.documents import Document, document_filename
 from bot.chat.drafts import accept_draft, drafts_for
-from bot.chat.paste import PasteProblem, PasteResult, parse_block, table_rows
+from bot.chat.paste import PasteProblem, PasteResult, parse_block
+from bot.chat.paste_reader import table_rows
 from bot.chat.state import ReportState
 from bot.chat.views import previous_suggestion, progress
 from bot.core.calendar import report_year_for
