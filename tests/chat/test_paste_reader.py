@@ -100,3 +100,16 @@ def test_the_chat_and_the_web_read_a_whole_table_alike(section, text, expected) 
     assert chat.values == web.values
     # Compared as printed: an amount keeps the places typed.
     assert {f: str(chat.values[f]) for f in expected} == {f: str(v) for f, v in expected.items()}
+
+
+def test_a_blank_mark_where_a_figure_belongs_is_refused_not_taken_for_a_label() -> None:
+    text = "一、本年新收政府信息公开申请数量\t无\t1\t0\t0\t0\t0"
+    reason = "不能为空或填“无”，数量为零时请填写 0"
+    assert parse_table(FORM, S3, text).refusals() == [
+        f"第 1 行「一 本年新收政府信…」：自然人：{reason}"
+    ]
+    web = parse_block(FORM, S3, text)
+    assert web.problems == {
+        "s3.new.natural": f"表三「一、本年新收政府信息公开申请数量」行「自然人」列：{reason}"
+    }
+    assert web.values["s3.new.commercial"] == 1
