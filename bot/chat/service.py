@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.chat import walkthrough
 from bot.chat.clock import today_in_settings_zone
 from bot.chat.documents import PdfConvert, default_pdf_converter
-from bot.chat.drafts import accept_draft, drafts_for
+from bot.chat.drafts import NOT_A_TEXT_SECTION, accept_draft, drafts_for
 from bot.chat.generating import generate_turn, with_pdf
 from bot.chat.help import help_text
 from bot.chat.member_state import (
@@ -36,9 +36,9 @@ from bot.chat.member_state import (
     save_position,
     saved_position,
 )
-from bot.chat.prompts import ask, first_unanswered, start
+from bot.chat.prompts import GENERATE, ask, first_unanswered, start
 from bot.chat.state import Button, Reply, ReportState
-from bot.chat.turn import GENERATE, OPEN_REPORT, Turn, decode_button, report_turn
+from bot.chat.turn import OPEN_REPORT, Turn, decode_button, report_turn
 from bot.chat.views import jump_buttons, status_text, table_view
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
@@ -308,21 +308,11 @@ class ReportChat:
                 if report is None:
                     return Turn((), notice="该按钮已失效，请发送 /report 继续填写。")
                 state = load_state(session, member, report)
-                return report_turn(
-                    report,
-                    (ask(state),),
-                    state.position,
-                    "该按钮已失效，已显示当前问题。",
-                )
+                return _prompt_again(report, state, "该按钮已失效，已显示当前问题。")
             _, question, action = decoded
             state = load_state(session, member, report)
             if action in RELATIVE_ACTIONS and question != state.position.question:
-                return report_turn(
-                    report,
-                    (ask(state),),
-                    state.position,
-                    "该按钮已过期，已显示当前问题。",
-                )
+                return _prompt_again(report, state, "该按钮已过期，已显示当前问题。")
             if action == GENERATE:
                 return generate_turn(session, member, report, state)
             # The answer, its position and its reply in the inbox commit together.
@@ -332,12 +322,7 @@ class ReportChat:
                     session, member, report, state, walkthrough.handle_action, action, update_id
                 )
             except walkthrough.UnknownAction:
-                return report_turn(
-                    report,
-                    (ask(state),),
-                    state.position,
-                    "无法识别该按钮，已显示当前问题。",
-                )
+                return _prompt_again(report, state, "无法识别该按钮，已显示当前问题。")
 
     def status(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
@@ -365,7 +350,7 @@ class ReportChat:
             report = current_report(session, member, today=self.today)
             state = load_state(session, member, report)
             if field_id not in state.form.text_fields:
-                return report_turn(report, (), state.position, "该部分不是文字部分，无法起草。")
+                return report_turn(report, (), state.position, NOT_A_TEXT_SECTION)
             return self._run(session, member, report, state, accept_draft, field_id)
 
     def preview(self, member: Member) -> Turn:
@@ -466,3 +451,8 @@ class ReportChat:
     # The review desk reads the member's place and report through the chat (one session).
     saved_position = staticmethod(saved_position)
     load_state = staticmethod(load_state)
+
+
+def _prompt_again(report: Report, state: ReportState, notice: str) -> Turn:
+    """The current question shown again, with a notice saying why the button did nothing."""
+    return report_turn(report, (ask(state),), state.position, notice)

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 # A button outside the walkthrough (a reminder, the welcome): open the member's report.
 OPEN_REPORT = "R"
-# 「生成报告」: check and render the report (what /generate does).
-GENERATE = "G"
 
 
 @dataclass(frozen=True)

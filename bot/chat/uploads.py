@@ -33,6 +33,10 @@ from storage.models import Member, Organisation
 
 # The Bot API lets bots download files up to 20 MB; a report is far smaller.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A file over the limit: "发送" (the chat) or "上传" (the web) it again, made smaller.
+TOO_LARGE = (
+    f"文件过大（超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB），请压缩图片或删除附件后重新{{}}。"
+)
 USE_AS_PREVIOUS = "U"
 USE_RENAMED = "UR"
 _RENAMED_BUTTONS = ((Button("确认是本单位更名前的报告，用作上年报告", USE_RENAMED),),)

@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.chat.after_answer import CONTENT_ONLY, advance, table_reply
-from bot.chat.drafts import ACCEPT_DRAFT, SHOW_DRAFT, accept_draft, draft_reply, drafts_for
-from bot.chat.prompts import ask, summary
+from bot.chat.drafts import ACCEPT_DRAFT, SHOW_DRAFT, accept_draft, draft_reply
+from bot.chat.prompts import BACK, MENU, ask, summary, text_buttons
 from bot.chat.rows import RowProblem, parse_row
-from bot.chat.state import Button, Outcome, Position, Reply, ReportState
+from bot.chat.state import Outcome, Position, Reply, ReportState
 from bot.chat.table_paste import looks_like_table
 from bot.chat.views import menu_buttons, previous_suggestion
 from bot.chat.walkthrough_paste import answer_paste
@@ -148,10 +148,7 @@ def _append_text(state: ReportState, question: Question, text: str) -> Outcome:
     updated = replace(state, values={**state.values, field_id: combined})
     lines = [f"已保存（本部分共 {len(combined)} 字）。可继续发送，发完后点击“完成”。"]
     lines += [f.message for f in _field_warnings(updated, field_id)]
-    first = [Button("完成", "d"), Button("清空重写", "c")]
-    if drafts_for(updated, field_id):
-        first.append(Button("按表格起草", SHOW_DRAFT))
-    buttons = (tuple(first), (Button("上一步", "b"), Button("目录", "M")))
+    buttons = (text_buttons(updated, field_id), (BACK, MENU))
     return Outcome(
         (Reply("\n".join(lines), buttons=buttons),), state.position, {field_id: combined}, {}
     )
