@@ -20,7 +20,8 @@ from bot.core.form import Question, RelationInstance, Section
 from bot.core.values import Value
 
 # Checks of content (a cell left blank, a text section empty) rather than of relations
-# among cells: a table's checks leave them to /generate.
+# among cells: what is shown as a table or a text is answered leaves them out (/generate
+# and /status show them).
 CONTENT_ONLY = {"no_blank_cells", "required_text"}
 
 
