@@ -14,7 +14,8 @@ same computed cells and rows; each says what it refused in its own words.
   refused row is named by the line the member sees);
 - cells: tab-separated when the text has a tab anywhere (a copy from Excel or WPS), else split
   the way a typed row is (spaces, 、，； and commas outside thousands groups:
-  `bot.chat.rows.split_row`); full-width digits and punctuation normalised (NFKC);
+  `bot.chat.rows.split_row`) but for labels, kept whole; full-width digits and punctuation
+  normalised (NFKC);
 - labels: the leading cells in words (the row's label, its number, merged group cells;
   empty merged cells among them dropped); a figure with its unit (3件) or a blank mark
   (无、—) is not a label;
@@ -76,7 +77,12 @@ def split_cells(line: str, *, tabs: bool) -> list[str]:
     """The cells of one line: tab-separated (`tabs`), else as a typed row is split."""
     if tabs:
         return [unicodedata.normalize("NFKC", cell).strip() for cell in line.split("\t")]
-    return split_row(line)
+    cells = []
+    for piece in unicodedata.normalize("NFKC", line).split():
+        words = split_row(piece)
+        # A label stays whole (一、本年新收…: the refusal of a row shows it as pasted).
+        cells += [piece] if all(is_label(word) for word in words) else words
+    return cells
 
 
 def split_label(cells: list[str]) -> tuple[list[str], list[str]]:

@@ -28,6 +28,9 @@ def test_without_a_tab_cells_are_split_as_a_typed_row_and_lines_keep_their_numbe
         PastedLine(1, "规章 1、0，3", ("规章",), ("1", "0", "3")),
         PastedLine(3, "行政许可 ５", ("行政许可",), ("5",)),
     ]
+    # A label is kept as pasted (a refused row is named by it); figures split after it.
+    [line] = read_lines("合计、小计 1、2")
+    assert (line.labels, line.figures) == (("合计、小计",), ("1", "2"))
 
 
 def test_a_spreadsheet_copy_keeps_empty_cells_between_figures_not_after() -> None:
