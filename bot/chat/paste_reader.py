@@ -6,7 +6,7 @@ found by their labels, each row checked on its own) and the web sheet's block la
 table from a chosen cell (`bot.chat.paste`) read the text the same way and leave out the
 same computed cells and rows; each says what it refused in its own words.
 
-    lines = read_lines("\\t一、本年新收\\t3\\t0\\t1\\t0\\t0\\t0\\t4\\n规章 1 0 3")
+    lines = read_lines("\\t一、本年新收\\t3\\t0\\t1\\t0\\t0\\t0\\t4")
     lines[0].labels   # ("一、本年新收",)
     lines[0].figures  # ("3", "0", "1", "0", "0", "0", "4")
 
