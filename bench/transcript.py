@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.chat.service import ReportChat, Turn  # noqa: E402
+from bot.chat.service import ReportChat  # noqa: E402
+from bot.chat.turn import Turn  # noqa: E402
 from bot.core.answers import load_answers, parse_answers  # noqa: E402
 from bot.core.form import ReportForm, Section  # noqa: E402
 from bot.core.values import Value, format_value  # noqa: E402

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.chat.service import HELP_TEXT, ReportChat, Turn, help_text
+from bot.chat.help import HELP_TEXT, help_text
+from bot.chat.service import ReportChat
 from bot.chat.state import Button
+from bot.chat.turn import Turn
 from storage import members, orgs
 from storage.db import session_scope
 from storage.errors import NotFound

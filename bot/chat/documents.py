@@ -14,6 +14,7 @@ from pathlib import PurePath
 
 from bot.chat.state import Button
 from bot.config import get_settings
+from bot.core.form import ReportForm
 from bot.core.pdf import PDF_FAILED, PdfError, docx_to_pdf
 
 log = logging.getLogger(__name__)
@@ -47,3 +48,7 @@ def pdf_beside(docx: Document, convert: PdfConvert) -> tuple[Document | None, st
         return None, PDF_FAILED.format(reason="转换程序出错")
     name = str(PurePath(docx.filename).with_suffix(".pdf"))
     return Document(name, content, f"{docx.caption}（PDF）"), None
+
+
+def document_filename(form: ReportForm, *, agency: str, year: int) -> str:
+    return f"{form.document_title_for(agency=agency, year=year)}.docx"

@@ -14,6 +14,8 @@ from bot.core.values import ValueProblem, normalise_text
 
 SHOW_DRAFT = "r"
 ACCEPT_DRAFT = "a"
+# Drafting asked of a table section (a forged request; no front end offers it there).
+NOT_A_TEXT_SECTION = "该部分不是文字部分，无法起草。"
 
 
 def drafts_for(state: ReportState, field_id: str) -> list[DraftParagraph]:

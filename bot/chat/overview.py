@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.chat.service import LOCKED_STATUSES
+from bot.chat.member_state import LOCKED_STATUSES
 from bot.config import get_settings
 from bot.core.form import form_for_year
 from storage.db import session_scope

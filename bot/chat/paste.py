@@ -1,23 +1,26 @@
-"""A block of cells copied from Excel or WPS (tab-separated lines) laid onto a table.
+"""A block of cells copied from Excel or WPS laid onto a table: the web sheet's paste.
 
 A block may be the whole table (with or without its 总计 column and row, with or without its
-label columns) or part of it starting at one cell. Copies from a spreadsheet keep the label
-columns at the left: leading cells that are labels (Chinese text that is not a number) are
-skipped. A table whose official layout is one line (表四) takes its cells in reading order.
+label columns) or part of it starting at one cell. The text is read as every paste is
+(`bot.chat.paste_reader`): the label columns a copy keeps at the left are skipped, and the
+figures laid in order from the chosen cell. A table whose official layout is one line (表四)
+takes its cells in reading order.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from bot.chat.rows import split_row
+from bot.chat.paste_reader import (
+    fit_cells,
+    fit_rows,
+    fit_wide,
+    read_lines,
+    table_rows,
+    typed_cells,
+)
 from bot.core.form import ReportForm, Section
 from bot.core.values import Value, ValueProblem, parse_value
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_UNIT_ONLY = re.compile(r"^[\d\s.,，+\-]*(万元|元|件|个|项|次)?$")
 
 
 class PasteProblem(ValueError):
@@ -34,41 +37,6 @@ class PasteResult:
     typed: dict[str, str] = field(default_factory=dict)
 
 
-def table_rows(form: ReportForm, section: Section) -> list[tuple[str, ...]]:
-    """The field ids of every row of a table, as laid out in the report."""
-    if section.layout == "list":
-        return [row.fields for group in section.groups for row in group.rows]
-    return [tuple(row) for row in section.grid]
-
-
-def split_block(text: str) -> list[list[str]]:
-    """Lines of cells: tab-separated as spreadsheets copy them; without a tab anywhere, split
-    the way the chat splits a typed row (spaces, 、 and commas)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line for line in text.split("\n") if line.strip()]
-    if any("\t" in line for line in lines):
-        return [[cell.strip() for cell in line.split("\t")] for line in lines]
-    return [split_row(line) for line in lines]
-
-
-def _is_label(cell: str) -> bool:
-    normalised = unicodedata.normalize("NFKC", cell).strip()
-    return bool(_CJK.search(normalised)) and not _UNIT_ONLY.match(normalised)
-
-
-def _without_labels(cells: list[str]) -> list[str]:
-    start = 0
-    while start < len(cells) and (_is_label(cells[start]) or not cells[start].strip()):
-        start += 1
-    # Blank leading cells are merged label cells only if a label follows or precedes them.
-    if start and not any(_is_label(c) for c in cells[:start]):
-        start = 0
-    end = len(cells)
-    while end > start and not cells[end - 1].strip():
-        end -= 1  # trailing empty cells of a wider selection
-    return cells[start:end]
-
-
 def parse_block(
     form: ReportForm,
     section: Section,
@@ -79,15 +47,16 @@ def parse_block(
 ) -> PasteResult:
     """The cells of `section` a block fills, from row `start_row`, column `start_column`."""
     rows = table_rows(form, section)
-    lines = [cells for cells in map(_without_labels, split_block(text)) if cells]
+    lines = [list(line.figures) for line in read_lines(text) if line.figures]
     if section.layout == "text":
         raise PasteProblem("文字部分请直接在文本框中粘贴。")
     if not lines:
         raise PasteProblem("未收到数字。请从 Excel 或 WPS 表格中复制单元格后粘贴。")
     if section.layout == "wide":
         flat = [cell for line in lines for cell in line]
-        typed = [f for f in rows[0] if not form.field(f).derived]
-        width = len(typed) if len(flat) == len(typed) * len(rows) else len(rows[0])
+        width = fit_wide(form, rows, len(flat))
+        if width is None:
+            width = len(rows[0])
         lines = [flat[i : i + width] for i in range(0, len(flat), width)]
     elif start_row == 0 and start_column == 0:
         lines = _fit_rows(form, section, rows, lines)
@@ -118,18 +87,17 @@ def _fit_rows(
     form: ReportForm, section: Section, rows: list[tuple[str, ...]], lines: list[list[str]]
 ) -> list[list[str]]:
     """A whole-table block may leave out the computed rows (（七）总计): put them back empty."""
-    if len(lines) == len(rows):
-        return lines
-    input_rows = [i for i, row in enumerate(rows) if not all(form.field(f).derived for f in row)]
-    if len(lines) != len(input_rows):
+    indices = fit_rows(form, rows, len(lines))
+    if indices is None:
         if len(lines) < len(rows):
             return lines  # the first rows of the table
+        input_rows = [i for i, row in enumerate(rows) if typed_cells(form, row)]
         raise PasteProblem(
             f"粘贴了 {len(lines)} 行，{section.table}共 {len(rows)} 行"
             f"（其中需填写 {len(input_rows)} 行）。请核对复制的范围。"
         )
     fitted: list[list[str]] = [[] for _ in rows]
-    for index, cells in zip(input_rows, lines, strict=True):
+    for index, cells in zip(indices, lines, strict=True):
         fitted[index] = cells
     return fitted
 
@@ -141,11 +109,9 @@ def _row_targets(
     first cells of the row from the start column."""
     if not cells:
         return []
-    if len(cells) == len(row):
-        return list(zip(row, cells, strict=True))
-    typed = [f for f in row if not form.field(f).derived]
-    if len(cells) == len(typed):
-        return list(zip(typed, cells, strict=True))
+    fitted = fit_cells(form, row, len(cells))
+    if fitted is not None:
+        return list(zip(fitted, cells, strict=True))
     if len(cells) < len(row):
         return list(zip(row, cells, strict=False))
     return None

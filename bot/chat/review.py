@@ -29,6 +29,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.chat.clock import today_in_settings_zone
+from bot.chat.documents import Document, document_filename
+from bot.chat.member_state import PENDING_RETURN_KEYS
 from bot.chat.overview import (
     STATUS_FILTERS,
     OrgLine,
@@ -36,16 +39,9 @@ from bot.chat.overview import (
     OverviewPage,
     Selection,
 )
-from bot.chat.service import (
-    OPEN_REPORT,
-    PENDING_RETURN_KEYS,
-    Document,
-    ReportChat,
-    Turn,
-    document_filename,
-    today_in_settings_zone,
-)
+from bot.chat.service import ReportChat
 from bot.chat.state import Button, Reply, ReportState
+from bot.chat.turn import OPEN_REPORT, Turn
 from bot.chat.views import blocked_reply, findings_text, progress
 from bot.config import get_settings
 from bot.core.calendar import report_year_for

@@ -3,184 +3,63 @@
 Each call opens its own session, reads the member's report and position, runs one event
 through the walkthrough and commits the answers together with the new position, in one
 transaction. Calls are synchronous; the Telegram front end runs them in a worker thread (see
-docs/storage.md).
+docs/storage.md). What a call returns is a `Turn` (bot.chat.turn); where the member's report
+and position are kept is `bot.chat.member_state`; /generate is `bot.chat.generating`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.chat import walkthrough
-from bot.chat.documents import Document, PdfConvert, default_pdf_converter, pdf_beside
-from bot.chat.drafts import accept_draft, drafts_for
-from bot.chat.state import Button, Position, Reply, ReportState
-from bot.chat.views import blocked_reply, findings_text, jump_buttons, status_text, table_view
+from bot.chat.clock import today_in_settings_zone
+from bot.chat.documents import PdfConvert, default_pdf_converter
+from bot.chat.drafts import NOT_A_TEXT_SECTION, accept_draft, drafts_for
+from bot.chat.generating import generate_turn, with_pdf
+from bot.chat.help import help_text
+from bot.chat.member_state import (
+    LOCKED_STATUSES,
+    PENDING_RETURN_KEYS,
+    SEEN_VERSION,
+    active_report,
+    current_report,
+    load_state,
+    position_state,
+    position_write,
+    reload_report,
+    save_position,
+    saved_position,
+)
+from bot.chat.prompts import GENERATE, ask, first_unanswered, start
+from bot.chat.state import Button, Reply, ReportState
+from bot.chat.turn import OPEN_REPORT, Turn, decode_button, report_turn
+from bot.chat.views import jump_buttons, status_text, table_view
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
-from bot.core.checks import has_errors
-from bot.core.form import ReportForm, load_form
 from bot.core.narrative.drafting import DraftParagraph
-from bot.core.render import render_report
-from storage import inbox, members, narratives, positions, reports, web_accounts
+from storage import inbox, members, positions, reports, web_accounts
 from storage.db import begin_write, session_scope
 from storage.errors import StorageError, VersionConflict
 from storage.models import (
     ROLE_LABELS,
     STATUS_LABELS,
-    ChatPosition,
     Member,
     Organisation,
     Report,
 )
-from storage.positions import PositionWrite
 
-# The report version the member's current prompt was built from (storage records it with
-# every position saved together with answers); a save against an older one may conflict.
-SEEN_VERSION = "report_version"
-LOCKED_STATUSES = ("submitted", "approved")
-# Walkthrough keys of a position; the rest (e.g. a supervisor's pending review comment) stays
-# when the member switches to another report.
-WALKTHROUGH_KEYS = frozenset({"q", "resume", "zeroed", "zeroed_at", SEEN_VERSION, "generated"})
 # Actions that act on the question they were shown for; a stale one must not touch another.
 RELATIVE_ACTIONS = frozenset("bszZudcpra")
-# A button outside the walkthrough (a reminder, the welcome): open the member's report.
-OPEN_REPORT = "R"
-# 「生成报告」: check and render the report (what /generate does).
-GENERATE = "G"
-# A return awaiting its comment (bot.chat.review): the report and the version shown.
-PENDING_RETURN_KEYS = ("review_comment_for", "review_version")
 RETURN_CANCELLED = (
     "退回未执行：您已转到填写本单位报告，之前的退回操作已取消。"
     "如仍需退回，请在待审报告中重新点击“退回”。"
 )
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What to send back: replies whose buttons carry `report_id`/`question`, maybe a file."""
-
-    replies: tuple[Reply, ...]
-    report_id: int | None = None
-    question: int = 0
-    document: Document | None = None
-    notice: str | None = None
-    # Files sent after `document`: the report's PDF.
-    attachments: tuple[Document, ...] = ()
-
-    def callback_data(self, action: str) -> str:
-        return encode_button(self.report_id or 0, self.question, action)
-
-    def to_json(self) -> dict[str, Any]:
-        """The turn without its document (an answer never carries one), for the inbox."""
-        return {
-            "replies": [
-                {
-                    "text": reply.text,
-                    "pre": reply.pre,
-                    "buttons": [[[b.text, b.action] for b in row] for row in reply.buttons],
-                }
-                for reply in self.replies
-            ],
-            "report_id": self.report_id,
-            "question": self.question,
-            "notice": self.notice,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Turn:
-        replies = tuple(
-            Reply(
-                reply["text"],
-                pre=reply["pre"],
-                buttons=tuple(
-                    tuple(Button(text, action) for text, action in row) for row in reply["buttons"]
-                ),
-            )
-            for reply in data["replies"]
-        )
-        return cls(replies, data["report_id"], data["question"], notice=data["notice"])
-
-
-def encode_button(report_id: int, question: int, action: str) -> str:
-    data = f"{report_id}:{question}:{action}"
-    if len(data.encode()) > 64:
-        raise ValueError(f"callback data too long: {data!r}")
-    return data
-
-
-def decode_button(data: str) -> tuple[int, int, str] | None:
-    parts = data.split(":", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
-        return None
-    return int(parts[0]), int(parts[1]), parts[2]
-
-
-def document_filename(form: ReportForm, *, agency: str, year: int) -> str:
-    return f"{form.document_title_for(agency=agency, year=year)}.docx"
-
-
-_FILLING = (
-    "/report 开始或继续填写本单位报告（有多个年度可填时加年度，如“/report 2025”）",
-    "/status 查看各部分填写进度和待处理问题",
-    "/preview 预览已填写的表格",
-    "/generate 全面校验并生成 Word 报告",
-    "/submit 校验通过后提交报告，送上级审核",
-)
-_REVIEWING = (
-    "/review 审核所辖单位提交的报告",
-    "/overview 所辖单位填报总览（可加年度，如“/overview 2025”）",
-    "/summary 汇总所辖单位已审核通过的报告",
-)
-_WEB = "/web 获取网页版的一次性登录链接"
-_TABLE_TIP = (
-    "表格可一次填写一整行，如“3 0 1 0 0 0”，全部为 0 可只填“0”；"
-    "也可从 Excel、WPS 复制整张表（可带行名）一次粘贴发送。"
-)
-
-
-def help_text(member: Member | None = None) -> str:
-    """The commands a member's role uses (everything for an unknown sender or an admin)."""
-    fills = member is None or member.reports or member.role == "admin"
-    reviews = member is None or member.supervises or member.role == "admin"
-    if fills:
-        lines = ["本助手协助填写《政府信息公开工作年度报告》，每填一项即自动保存。", *_FILLING]
-        if reviews:
-            lines += [line + ("（督导人员）" if member is None else "") for line in _REVIEWING]
-        lines += ["/cancel 暂停填写（已填内容不会丢失）", _WEB, "/help 显示本说明", _TABLE_TIP]
-    else:
-        lines = [
-            "本助手协助督导人员审核、汇总所辖单位的《政府信息公开工作年度报告》。",
-            *_REVIEWING,
-            _WEB,
-            "/help 显示本说明",
-            "所辖单位提交报告后，您会收到通知和报告的 Word 文档。",
-        ]
-    return "\n".join(lines)
-
-
-HELP_TEXT = help_text()
-
-NOT_A_MEMBER = (
-    "您好！本助手仅供已登记的政府信息公开工作人员使用。\n"
-    "请向本单位或上级政务公开办索取邀请码，然后发送“/start 邀请码”完成登记。"
-)
-
-
-NOT_A_MEMBER_BUTTON = (
-    "您尚未登记或已被移出，无法使用此按钮。"
-    "请向本单位或上级政务公开办索取邀请码后发送“/start 邀请码”。"
-)
-
-
-def today_in_settings_zone() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 class ReportChat:
@@ -262,20 +141,20 @@ class ReportChat:
             return Turn((Reply(f"{year}年度尚未结束，目前可填写{current}年度及以前的报告。"),))
         cancelled = self._cancel_pending_return(member)
         with session_scope(self.engine) as session:
-            saved = self.saved_position(session, member)
+            saved = saved_position(session, member)
             was_on = saved.report_id if saved is not None else None  # the row changes below
             try:
-                report = self._report(session, member, year=year, switch=True)
+                report = current_report(session, member, today=self.today, year=year, switch=True)
             except StorageError as exc:
                 return Turn((Reply(str(exc)),))
-            state = self.load_state(session, member, report)
-            resume = walkthrough.first_unanswered(state)
+            state = load_state(session, member, report)
+            resume = first_unanswered(state)
             if was_on != report.id and resume is not None:
                 # Back from another year: the place in this one was not kept; go on from its
                 # first empty question rather than from the top.
                 state = replace(state, position=resume)
-            outcome = walkthrough.start(state)
-            self._save_position(session, member, report, outcome.position, active=True)
+            outcome = start(state)
+            save_position(session, member, report, outcome.position, active=True)
             others = self._open_years(session, member, report, current)
         replies = (*cancelled, *outcome.replies)
         if others:
@@ -294,7 +173,7 @@ class ReportChat:
                 ),
                 *replies,
             )
-        return self._turn(report, replies, outcome.position)
+        return report_turn(report, replies, outcome.position)
 
     def open_command(self, member: Member, args: Sequence[str]) -> Turn:
         """/report [year] as typed: a year chooses which report when more than one is open."""
@@ -366,10 +245,10 @@ class ReportChat:
         answered = self._answered_before(session, update_id, replayed)
         if answered is not None:
             return answered
-        report = self._active_report(session, member)
+        report = active_report(session, member)
         if report is None:
             return Turn((Reply("发送 /report 开始或继续填写年度报告，/help 查看说明。"),))
-        state = self.load_state(session, member, report)
+        state = load_state(session, member, report)
         return self._run(session, member, report, state, walkthrough.handle_text, text, update_id)
 
     def _answered_before(
@@ -393,7 +272,7 @@ class ReportChat:
         """Filling in the report (a member holding both roles) cancels a return awaiting its
         comment, so that the next text is an answer and never becomes the comment."""
         with session_scope(self.engine) as session:
-            position = self.saved_position(session, member)
+            position = saved_position(session, member)
             if position is None or not any(k in position.state for k in PENDING_RETURN_KEYS):
                 return ()
             positions.update_state(session, member_id=member.id, drop=PENDING_RETURN_KEYS)
@@ -424,28 +303,18 @@ class ReportChat:
             answered = self._answered_before(session, update_id, replayed)
             if answered is not None:
                 return answered
-            report = self._active_report(session, member, wake=True)
+            report = active_report(session, member, wake=True)
             if decoded is None or report is None or decoded[0] != report.id:
                 if report is None:
                     return Turn((), notice="该按钮已失效，请发送 /report 继续填写。")
-                state = self.load_state(session, member, report)
-                return self._turn(
-                    report,
-                    (walkthrough.ask(state),),
-                    state.position,
-                    "该按钮已失效，已显示当前问题。",
-                )
+                state = load_state(session, member, report)
+                return _prompt_again(report, state, "该按钮已失效，已显示当前问题。")
             _, question, action = decoded
-            state = self.load_state(session, member, report)
+            state = load_state(session, member, report)
             if action in RELATIVE_ACTIONS and question != state.position.question:
-                return self._turn(
-                    report,
-                    (walkthrough.ask(state),),
-                    state.position,
-                    "该按钮已过期，已显示当前问题。",
-                )
+                return _prompt_again(report, state, "该按钮已过期，已显示当前问题。")
             if action == GENERATE:
-                return self._generate(session, member, report, state)
+                return generate_turn(session, member, report, state)
             # The answer, its position and its reply in the inbox commit together.
             begin_write(session)
             try:
@@ -453,46 +322,41 @@ class ReportChat:
                     session, member, report, state, walkthrough.handle_action, action, update_id
                 )
             except walkthrough.UnknownAction:
-                return self._turn(
-                    report,
-                    (walkthrough.ask(state),),
-                    state.position,
-                    "无法识别该按钮，已显示当前问题。",
-                )
+                return _prompt_again(report, state, "无法识别该按钮，已显示当前问题。")
 
     def status(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
-            report = self._report(session, member)
-            state = self.load_state(session, member, report)
+            report = current_report(session, member, today=self.today)
+            state = load_state(session, member, report)
             findings = state.findings()
             text = status_text(state, findings)
             status = STATUS_LABELS.get(report.status, report.status)
             text = f"{text}\n报告状态：{status}"
             buttons = tuple(jump_buttons(state, [f for f in findings if f.severity == "error"]))
-            return self._turn(report, (Reply(text, buttons=buttons),), state.position)
+            return report_turn(report, (Reply(text, buttons=buttons),), state.position)
 
     def drafts(self, member: Member) -> list[DraftParagraph]:
         """The paragraphs drafted from the tables of the member's current report, for a front
         end that shows them beside the text sections (each names its text field)."""
         with session_scope(self.engine) as session:
-            report = self._report(session, member)
-            state = self.load_state(session, member, report)
+            report = current_report(session, member, today=self.today)
+            state = load_state(session, member, report)
             return [d for f in state.form.text_fields for d in drafts_for(state, f)]
 
     def insert_draft(self, member: Member, field_id: str) -> Turn:
         """Accept the drafted paragraphs of one text section: they replace the ones drafted
         before, or are added at the end; saved like an answer."""
         with session_scope(self.engine) as session:
-            report = self._report(session, member)
-            state = self.load_state(session, member, report)
+            report = current_report(session, member, today=self.today)
+            state = load_state(session, member, report)
             if field_id not in state.form.text_fields:
-                return self._turn(report, (), state.position, "该部分不是文字部分，无法起草。")
+                return report_turn(report, (), state.position, NOT_A_TEXT_SECTION)
             return self._run(session, member, report, state, accept_draft, field_id)
 
     def preview(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
-            report = self._report(session, member)
-            state = self.load_state(session, member, report)
+            report = current_report(session, member, today=self.today)
+            state = load_state(session, member, report)
             replies = tuple(
                 Reply(
                     f"{section.table}（{section.title}）",
@@ -501,18 +365,18 @@ class ReportChat:
                 for section in state.form.sections
                 if section.layout != "text"
             )
-            return self._turn(report, replies, state.position)
+            return report_turn(report, replies, state.position)
 
     def generate(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
-            report = self._report(session, member)
-            state = self.load_state(session, member, report)
-            turn = self._generate(session, member, report, state)
+            report = current_report(session, member, today=self.today)
+            state = load_state(session, member, report)
+            turn = generate_turn(session, member, report, state)
         return turn if self.defer_pdf else self.with_pdf(turn)
 
     def cancel(self, member: Member) -> Turn:
         with session_scope(self.engine) as session:
-            position = self.saved_position(session, member)
+            position = saved_position(session, member)
             if position is not None and position.report_id is not None:
                 positions.update_state(session, member_id=member.id, changes={"active": False})
         return Turn((Reply("已暂停填写，已填写的内容均已保存。发送 /report 可随时从原处继续。"),))
@@ -536,48 +400,11 @@ class ReportChat:
             )
         )
 
-    def _generate(
-        self, session: Session, member: Member, report: Report, state: ReportState
-    ) -> Turn:
-        findings = state.findings()
-        if has_errors(findings):
-            reply = blocked_reply(state, findings, doing="生成")
-            return self._turn(report, (reply,), state.position)
-        position_row = self.saved_position(session, member)
-        generated = (position_row.state if position_row else {}).get("generated")
-        if generated == report.version:
-            return self._turn(
-                report,
-                (Reply("本版本的报告已经生成并发送，内容未变更。修改后可重新生成。"),),
-                state.position,
-            )
-        content = render_report(
-            state.form, agency=report.agency, year=report.year, values=state.values
-        )
-        self._save_position(session, member, report, state.position, generated=report.version)
-        warnings = [f for f in findings if f.severity == "warning"]
-        text = "报告已生成，校验通过。"
-        if warnings:
-            text = findings_text(warnings, title="报告已生成。以下提示请核对：")
-        document = Document(
-            document_filename(state.form, agency=report.agency, year=report.year),
-            content,
-            state.form.document_title_for(agency=report.agency, year=report.year),
-        )
-        return replace(self._turn(report, (Reply(text),), state.position), document=document)
-
     def with_pdf(self, turn: Turn) -> Turn:
         """The turn's Word report with its PDF beside it, made once the database session has
         closed: no transaction (nor, on SQLite, the one worker thread's next write) waits for
         LibreOffice."""
-        if self.pdf is None or turn.document is None:
-            return turn
-        pdf, why_not = pdf_beside(turn.document, self.pdf)
-        if pdf is not None:
-            return replace(turn, attachments=(pdf,))
-        last = turn.replies[-1]
-        replies = (*turn.replies[:-1], replace(last, text=f"{last.text}\n{why_not}"))
-        return replace(turn, replies=replies)
+        return with_pdf(turn, self.pdf)
 
     def _run(
         self,
@@ -591,15 +418,15 @@ class ReportChat:
     ) -> Turn:
         """One event in the caller's write transaction; the reply to an update from the
         Telegram inbox commits with its answer (see `_answered_before`)."""
-        saved = self._position_state(session, member)
+        saved = position_state(session, member)
         outcome = handler(state, event)
-        turn = self._turn(report, outcome.replies, outcome.position)
+        turn = report_turn(report, outcome.replies, outcome.position)
         if update_id is not None:
             inbox.stage_turn(session, update_id=update_id, turn=turn.to_json())
         extra: dict[str, Any] = {"active": True}
         if not outcome.changes:
             extra[SEEN_VERSION] = report.version  # this call's prompt shows that version
-            self._save_position(session, member, report, outcome.position, **extra)
+            save_position(session, member, report, outcome.position, **extra)
             return turn
         try:
             reports.save_answers(
@@ -609,124 +436,23 @@ class ReportChat:
                 values=dict(outcome.changes),
                 raw=dict(outcome.raw) or None,
                 expected_version=saved.get(SEEN_VERSION, report.version),
-                position=self._position_write(member, report, outcome.position, saved, extra),
+                position=position_write(member, report, outcome.position, saved, extra),
             )
         except VersionConflict as exc:
-            report = self._reload(session, member, report)
-            fresh = self.load_state(session, member, report)
-            self._save_position(
-                session, member, report, fresh.position, **{SEEN_VERSION: report.version}
-            )
-            return self._turn(report, (Reply(str(exc)), walkthrough.ask(fresh)), fresh.position)
+            report = reload_report(session, member, report)
+            fresh = load_state(session, member, report)
+            save_position(session, member, report, fresh.position, **{SEEN_VERSION: report.version})
+            return report_turn(report, (Reply(str(exc)), ask(fresh)), fresh.position)
         except StorageError as exc:
-            return self._turn(report, (Reply(str(exc)),), state.position)
+            return report_turn(report, (Reply(str(exc)),), state.position)
         session.info.pop("position", None)
         return turn
 
-    def _turn(
-        self,
-        report: Report,
-        replies: tuple[Reply, ...],
-        position: Position,
-        notice: str | None = None,
-    ) -> Turn:
-        return Turn(replies, report.id, position.question, notice=notice)
-
-    def _report(
-        self, session: Session, member: Member, *, year: int | None = None, switch: bool = False
-    ) -> Report:
-        """The member's current report: the one their position is on, else this year's."""
-        position = self.saved_position(session, member)
-        if year is None and position is not None and position.report_id is not None:
-            try:
-                return reports.get_report(session, actor=member, report_id=position.report_id)
-            except StorageError:
-                pass
-        year = year or report_year_for(self.today())
-        report = reports.get_or_create_report(session, actor=member, year=year)
-        if switch and (position is None or position.report_id != report.id):
-            session.info["position"] = positions.save_position(
-                session,
-                member_id=member.id,
-                report_id=report.id,
-                question_id=None,
-                state={**_without_walkthrough(position), "active": True},
-            )
-        return report
-
-    def _reload(self, session: Session, member: Member, report: Report) -> Report:
-        session.expire_all()
-        return reports.get_report(session, actor=member, report_id=report.id)
-
-    def _active_report(
-        self, session: Session, member: Member, *, wake: bool = False
-    ) -> Report | None:
-        position = self.saved_position(session, member)
-        if position is None or position.report_id is None:
-            return None
-        if not wake and not position.state.get("active", True):
-            return None
-        try:
-            return reports.get_report(session, actor=member, report_id=position.report_id)
-        except StorageError:
-            return None
-
-    def saved_position(self, session: Session, member: Member) -> ChatPosition | None:
-        """The member's saved position, read once per session (session.info holds it)."""
-        if "position" not in session.info:
-            session.info["position"] = positions.get_position(session, member_id=member.id)
-        return session.info["position"]
-
-    def _position_state(self, session: Session, member: Member) -> dict[str, Any]:
-        position = self.saved_position(session, member)
-        return dict(position.state) if position is not None else {}
-
-    def load_state(self, session: Session, member: Member, report: Report) -> ReportState:
-        """The report as the walkthrough sees it (also used by the review desk)."""
-        form = load_form(report.kind)
-        values = reports.report_values(session, actor=member, report_id=report.id)
-        saved = self.saved_position(session, member)
-        raw = saved.state if saved is not None and saved.report_id == report.id else None
-        position = Position.from_dict(raw, questions=len(form.questions))
-        previous = reports.previous_values(session, actor=member, report=report)
-        peers = narratives.peer_texts(
-            session, year=report.year, fields=form.text_fields, exclude_org_id=report.org_id
-        )
-        return ReportState(
-            form, report.agency, report.year, values, position, previous, tuple(peers)
-        )
-
-    def _save_position(
-        self, session: Session, member: Member, report: Report, position: Position, **extra: Any
-    ) -> None:
-        write = self._position_write(
-            member, report, position, self._position_state(session, member), extra
-        )
-        session.info["position"] = positions.save_position(
-            session,
-            member_id=write.member_id,
-            report_id=write.report_id,
-            question_id=write.question_id,
-            state=write.state,
-        )
-
-    def _position_write(
-        self,
-        member: Member,
-        report: Report,
-        position: Position,
-        saved: dict[str, Any],
-        extra: dict[str, Any],
-    ) -> PositionWrite:
-        questions = load_form(report.kind).questions
-        question = questions[position.question].id if position.question < len(questions) else None
-        state = {**saved, **position.to_dict(), **extra}
-        state.setdefault("active", True)
-        assert member.id is not None and report.id is not None
-        return PositionWrite(member.id, report.id, question, state)
+    # The review desk reads the member's place and report through the chat (one session).
+    saved_position = staticmethod(saved_position)
+    load_state = staticmethod(load_state)
 
 
-def _without_walkthrough(position: ChatPosition | None) -> dict[str, Any]:
-    if position is None:
-        return {}
-    return {k: v for k, v in position.state.items() if k not in WALKTHROUGH_KEYS}
+def _prompt_again(report: Report, state: ReportState, notice: str) -> Turn:
+    """The current question shown again, with a notice saying why the button did nothing."""
+    return report_turn(report, (ask(state),), state.position, notice)

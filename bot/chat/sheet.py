@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.chat.drafts import accept_draft, drafts_for
-from bot.chat.paste import PasteProblem, PasteResult, parse_block, table_rows
-from bot.chat.service import Document, document_filename, today_in_settings_zone
+from bot.chat.after_answer import CONTENT_ONLY
+from bot.chat.clock import today_in_settings_zone
+from bot.chat.documents import Document, document_filename
+from bot.chat.drafts import NOT_A_TEXT_SECTION, accept_draft, drafts_for
+from bot.chat.paste import PasteProblem, PasteResult, parse_block
+from bot.chat.paste_reader import table_rows
 from bot.chat.state import ReportState
 from bot.chat.views import previous_suggestion, progress
-from bot.chat.walkthrough import CONTENT_ONLY
 from bot.core.calendar import report_year_for
 from bot.core.checks import Finding, complete_values
 from bot.core.form import ReportForm, Section, load_form
@@ -270,7 +272,7 @@ class ReportSheet:
             except KeyError:
                 return SaveResult(error="没有这个部分。")
             if not field_id:
-                return SaveResult(error="该部分不是文字部分，无法起草。")
+                return SaveResult(error=NOT_A_TEXT_SECTION)
             outcome = accept_draft(sheet.state, field_id)
             notes = [reply.text for reply in outcome.replies]
             if not outcome.changes:

@@ -29,12 +29,20 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from bot.chat.paste_reader import (
+    PastedLine,
+    fit_cells,
+    fit_rows,
+    fit_wide,
+    read_lines,
+    split_cells,
+    split_label,
+    table_rows,
+)
 from bot.core.checks import complete_values
 from bot.core.form import Question, ReportForm, Section
-from bot.core.values import BLANK_MARKS, Value, ValueProblem, format_value, parse_value
+from bot.core.values import Value, ValueProblem, format_value, parse_value
 
-# A cell that holds a figure (or a blank mark in a figure's place), not a label.
-_FIGURE = re.compile(r"^[+\-−]?[\d,，.]+\s*(万元|元|件|个|项|次)?$|^[/—－\-]{1,2}$")
 # Punctuation and spaces a label may be copied with or without.
 _LABEL_NOISE = re.compile(r"[\s、，,。.:：;；“”\"'‘’()（）·]")
 
@@ -88,7 +96,7 @@ def looks_like_table(text: str) -> bool:
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) > 1 or "\t" in text:
         return True
-    labels, figures = _label(_cells(text, tabs=False))
+    labels, figures = split_label(split_cells(text, tabs=False))
     return bool(labels) and bool(figures)
 
 
@@ -122,94 +130,70 @@ def _check_totals(form: ReportForm, paste: TablePaste, existing: Mapping[str, Va
 
 
 def _parse(form: ReportForm, section: Section, text: str) -> TablePaste:
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    split = [(n, line, _cells(line, tabs="\t" in text)) for n, line in lines]
-    data = [(n, line, cells) for n, line, cells in split if any(_is_figure(c) for c in cells)]
-    skipped = tuple(n for n, _, cells in split if not any(_is_figure(c) for c in cells))
+    lines = read_lines(text)
+    data = [line for line in lines if line.has_figure]
+    skipped = tuple(line.number for line in lines if not line.has_figure)
     if not data:
         return TablePaste(
             section, (), skipped, "未找到数字。请复制表格中的数字区域（可含行名）后粘贴。"
         )
-    targets = _rows_and_questions(section)
-    labelled = [_label(cells) for _, _, cells in data]
-    if not any(labels for labels, _ in labelled):
+    targets = _rows_and_questions(form, section)
+    if not any(line.labels for line in data):
         if section.layout == "wide" and len(data) == 1:
             return _wide_line(form, section, data[0], targets, skipped)
         return _in_order(form, section, data, targets, skipped)
     rows = []
-    for (n, line, _), (labels, figures) in zip(data, labelled, strict=True):
-        if not labels:
-            rows.append(_refused(n, line, "", "缺少行名，无法确定是哪一行；请连同行名一并复制"))
+    for line in data:
+        if not line.labels:
+            problem = "缺少行名，无法确定是哪一行；请连同行名一并复制"
+            rows.append(_refused(line.number, line.text, "", problem))
             continue
-        target = _match(section, targets, "".join(labels))
+        target = _match(section, targets, line.label)
         if target is None:
-            label = "".join(labels)
-            rows.append(_refused(n, line, label[:20], f"“{label[:20]}”不是{section.table}的行名"))
+            label = line.label[:20]
+            problem = f"“{label}”不是{section.table}的行名"
+            rows.append(_refused(line.number, line.text, label, problem))
             continue
-        rows.append(_parse_row(form, section, n, line, target, figures))
+        rows.append(_parse_row(form, line, target, list(line.figures)))
     return TablePaste(section, tuple(_no_repeats(rows)), skipped)
 
 
-# Lines and cells ------------------------------------------------------------------------------
+def _whole_row(line: PastedLine) -> list[str]:
+    """An unlabelled line's figures. A row in the chat is a whole row: empty cells before its
+    first figure are an empty column copied with it, not missing figures."""
+    figures = list(line.figures)
+    while figures and not figures[0]:
+        figures.pop(0)
+    return figures
 
 
-def _cells(line: str, *, tabs: bool) -> list[str]:
-    text = unicodedata.normalize("NFKC", line)
-    if tabs:
-        return [c.strip() for c in text.rstrip("\r").split("\t")]
-    return text.split()
-
-
-def _is_figure(cell: str) -> bool:
-    return bool(_FIGURE.match(cell.strip())) and any(ch.isdigit() for ch in cell)
-
-
-def _label(cells: list[str]) -> tuple[list[str], list[str]]:
-    """The label cells (the leading cells in words; blanks of merged cells dropped) and the
-    figure cells after them (blanks kept: an empty cell is a missing figure)."""
-    index = 0
-    while index < len(cells) and (not cells[index] or _is_words(cells[index])):
-        index += 1
-    labels = [c for c in cells[:index] if c]
-    figures = cells[index:]
-    while figures and not figures[-1]:  # a trailing tab copies an empty cell
-        figures.pop()
-    return labels, figures
-
-
-def _is_words(cell: str) -> bool:
-    """A label cell: Chinese words, not a figure with its unit (3件) or a blank mark (无)."""
-    return (
-        any("\u4e00" <= ch <= "\u9fff" for ch in cell)
-        and not _is_figure(cell)
-        and cell not in BLANK_MARKS
-    )
+# Rows and their labels ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Target:
     """A row of the table: its question (None for a computed row such as （七）总计)."""
 
-    row_id: str
     label: str
     question: Question | None
     keys: tuple[str, ...]
+    cells: tuple[str, ...]  # every cell of the row, computed ones included
 
 
-def _rows_and_questions(section: Section) -> list[_Target]:
-    questions = {q.id.removeprefix(f"{section.id}."): q for q in section.questions}
+def _rows_and_questions(form: ReportForm, section: Section) -> list[_Target]:
+    rows = table_rows(form, section)
     if section.layout == "list":
         return [
-            _Target(q.id, q.label, q, (_key(q.label),))
-            for q in section.questions  # 表二: each row is a question
+            _Target(q.label, q, (_key(q.label),), cells)
+            for q, cells in zip(section.questions, rows, strict=True)  # 表二: a row a question
         ]
+    questions = {q.id.removeprefix(f"{section.id}."): q for q in section.questions}
     targets = []
-    for row in section.rows:
+    for row, cells in zip(section.rows, rows, strict=True):
         keys = {_key(row.label), _key(row.display), _key(row.name), _key(row.number)}
-        keys.add(_key(section.short_labels[row.id]))
-        targets.append(
-            _Target(row.id, section.short_labels[row.id], questions.get(row.id), tuple(keys - {""}))
-        )
+        label = section.short_labels[row.id]
+        keys.add(_key(label))
+        targets.append(_Target(label, questions.get(row.id), tuple(keys - {""}), cells))
     return targets
 
 
@@ -263,16 +247,13 @@ def _no_repeats(rows: list[PastedRow]) -> list[PastedRow]:
 def _in_order(
     form: ReportForm,
     section: Section,
-    data: list[tuple[int, str, list[str]]],
+    data: list[PastedLine],
     targets: list[_Target],
     skipped: tuple[int, ...],
 ) -> TablePaste:
-    asked = [t for t in targets if t.question is not None]
-    if len(data) == len(asked):
-        order = asked
-    elif len(data) == len(targets):
-        order = targets
-    else:
+    fitted = fit_rows(form, [t.cells for t in targets], len(data))
+    if fitted is None:
+        asked = [t for t in targets if t.question is not None]
         counts = (
             f"{len(asked)} 行"
             if len(asked) == len(targets)
@@ -284,8 +265,8 @@ def _in_order(
         )
         return TablePaste(section, (), skipped, problem)
     rows = [
-        _parse_row(form, section, n, line, target, _label(cells)[1])
-        for (n, line, cells), target in zip(data, order, strict=True)
+        _parse_row(form, line, targets[index], _whole_row(line))
+        for line, index in zip(data, fitted, strict=True)
     ]
     return TablePaste(section, tuple(rows), skipped)
 
@@ -293,20 +274,19 @@ def _in_order(
 def _wide_line(
     form: ReportForm,
     section: Section,
-    data: tuple[int, str, list[str]],
+    line: PastedLine,
     targets: list[_Target],
     skipped: tuple[int, ...],
 ) -> TablePaste:
     """表四 as printed: every row side by side in one line of figures."""
-    n, line, cells = data
-    figures = _label(cells)[1]
-    width = len(figures) // len(targets) if len(figures) % len(targets) == 0 else 0
-    if width not in (len(section.columns), len(section.questions[0].fields)):
+    figures = _whole_row(line)
+    width = fit_wide(form, [t.cells for t in targets], len(figures))
+    if width is None:
         if len(targets) > 1:
-            return _in_order(form, section, [data], targets, skipped)
+            return _in_order(form, section, [line], targets, skipped)
         width = len(figures)
     rows = [
-        _parse_row(form, section, n, line, target, figures[i * width : (i + 1) * width])
+        _parse_row(form, line, target, figures[i * width : (i + 1) * width])
         for i, target in enumerate(targets)
     ]
     return TablePaste(section, tuple(rows), skipped)
@@ -316,25 +296,17 @@ def _wide_line(
 
 
 def _parse_row(
-    form: ReportForm,
-    section: Section,
-    line_number: int,
-    line: str,
-    target: _Target,
-    figures: list[str],
+    form: ReportForm, line: PastedLine, target: _Target, figures: list[str]
 ) -> PastedRow:
     def refused(problem: str) -> PastedRow:
-        return PastedRow(line_number, line, target.question, target.label, {}, problem)
+        return PastedRow(line.number, line.text, target.question, target.label, {}, problem)
 
-    every = _every_cell(section, target)
+    every = list(target.cells)
     asked = list(target.question.fields) if target.question is not None else []
     if figures == ["0"] and target.question is not None:
         figures = ["0"] * len(asked)
-    if len(figures) == len(asked) and asked:
-        cells = asked
-    elif len(figures) == len(every):
-        cells = every
-    else:
+    cells = fit_cells(form, every, len(figures))
+    if cells is None:
         expected = f"{len(asked)} 个数" if asked else ""
         if len(every) != len(asked):
             expected += (
@@ -366,13 +338,6 @@ def _parse_row(
                 f"与各格之和 {format_value(computed[field_id], field.type)} 不符"
             )
     if target.question is None:  # a computed row: checked once every row is in
-        return PastedRow(line_number, line, None, target.label, {}, totals=values)
+        return PastedRow(line.number, line.text, None, target.label, {}, totals=values)
     kept = {f: v for f, v in values.items() if f in asked}
-    return PastedRow(line_number, line, target.question, target.label, kept)
-
-
-def _every_cell(section: Section, target: _Target) -> list[str]:
-    if section.layout == "list":
-        assert target.question is not None
-        return list(target.question.fields)
-    return [section.cell_field(target.row_id, c.id) for c in section.columns]
+    return PastedRow(line.number, line.text, target.question, target.label, kept)

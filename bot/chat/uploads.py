@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.chat.service import Turn, today_in_settings_zone
+from bot.chat.clock import today_in_settings_zone
 from bot.chat.state import Button, Reply
+from bot.chat.turn import Turn
 from bot.chat.views import findings_text, row_name
 from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
 from bot.core.calendar import report_year_for
@@ -32,6 +33,10 @@ from storage.models import Member, Organisation
 
 # The Bot API lets bots download files up to 20 MB; a report is far smaller.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A file over the limit: "发送" (the chat) or "上传" (the web) it again, made smaller.
+TOO_LARGE = (
+    f"文件过大（超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB），请压缩图片或删除附件后重新{{}}。"
+)
 USE_AS_PREVIOUS = "U"
 USE_RENAMED = "UR"
 _RENAMED_BUTTONS = ((Button("确认是本单位更名前的报告，用作上年报告", USE_RENAMED),),)

@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot.chat.service import LOCKED_STATUSES
+from bot.chat.member_state import LOCKED_STATUSES
 from bot.chat.state import ReportState
 from bot.chat.views import progress
 from bot.core.calendar import report_year_for

@@ -29,7 +29,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.chat.service import OPEN_REPORT, encode_button
+from bot.chat.turn import OPEN_REPORT, encode_button
 from bot.reminders.messages import CONTINUE_BUTTON
 from bot.reminders.plan import PERMANENT_ERROR, Delivery
 

@@ -12,13 +12,14 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.chat.help import COMMANDS
 from bot.chat.review import ReviewDesk
 from bot.chat.service import ReportChat
 from bot.chat.uploads import ReportUploads
 from bot.config import Settings
 from bot.reminders.service import start_reminders, stop_reminders
 from bot.telegram.common import READERS, reader_pool
-from bot.telegram.handlers import COMMANDS, add_handlers
+from bot.telegram.handlers import add_handlers
 from bot.telegram.inbox import InboxPollRequest, InboxQueue
 from bot.telegram.request import AiohttpRequest
 
@@ -49,7 +50,7 @@ class LoggingApplication(Application):  # type: ignore[type-arg]
 
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
-    await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS.items()])
+    await application.bot.set_my_commands([BotCommand(c.name, c.menu) for c in COMMANDS])
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

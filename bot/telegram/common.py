@@ -13,7 +13,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.chat.review import ReviewDesk
-from bot.chat.service import ReportChat, Turn
+from bot.chat.service import ReportChat
+from bot.chat.turn import Turn
 from bot.chat.uploads import ReportUploads
 from bot.telegram.inbox import InboxQueue
 

@@ -21,18 +21,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat.service import (
-    GENERATE,
-    HELP_TEXT,
-    NOT_A_MEMBER,
-    NOT_A_MEMBER_BUTTON,
-    ReportChat,
-    Turn,
-    decode_button,
-    help_text,
-)
+from bot.chat.help import HELP_TEXT, NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, help_text
+from bot.chat.prompts import GENERATE
+from bot.chat.service import ReportChat
 from bot.chat.state import Reply
-from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
+from bot.chat.turn import Turn, decode_button
+from bot.chat.uploads import MAX_UPLOAD_BYTES, TOO_LARGE, UPLOAD_ACTIONS
 from bot.telegram.common import (
     in_reader_thread,
     member_lock,
@@ -47,20 +41,6 @@ from bot.telegram.review_handlers import add_review_handlers, respond
 from storage.models import Member
 
 logger = logging.getLogger(__name__)
-
-COMMANDS = {
-    "report": "开始或继续填写年度报告（可加年度，如 /report 2025）",
-    "status": "查看填写进度和待处理问题",
-    "preview": "预览已填写的表格",
-    "generate": "全面校验并生成 Word 报告",
-    "submit": "提交报告送上级审核",
-    "review": "审核所辖单位报告（督导人员）",
-    "overview": "所辖单位填报总览（督导人员）",
-    "summary": "汇总所辖单位报告（督导人员）",
-    "cancel": "暂停填写（已填内容不会丢失）",
-    "web": "获取网页版一次性登录链接",
-    "help": "使用说明",
-}
 
 
 async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
@@ -179,7 +159,7 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             return
         uploads = report_uploads(context)
         if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
-            turn = Turn((Reply("文件过大（超过 20 MB），请压缩图片或删除附件后重新发送。"),))
+            turn = Turn((Reply(TOO_LARGE.format("发送")),))
         else:
             file = await with_retries(lambda: context.bot.get_file(document.file_id))
             content = bytes(await with_retries(file.download_as_bytearray))

@@ -14,8 +14,8 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.chat.service import Turn
 from bot.chat.state import Button, Reply
+from bot.chat.turn import Turn
 
 logger = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from bot.chat.help import NOT_A_MEMBER, NOT_A_MEMBER_BUTTON
 from bot.chat.review import (
     CALLBACK_PATTERN,
     DeskResult,
@@ -32,8 +33,8 @@ from bot.chat.review import (
     ReviewDesk,
     parse_year_argument,
 )
-from bot.chat.service import NOT_A_MEMBER, NOT_A_MEMBER_BUTTON, Turn
 from bot.chat.state import Reply
+from bot.chat.turn import Turn
 from bot.telegram.common import member_lock, report_chat, review_desk
 from bot.telegram.notices import send_notifications
 from bot.telegram.replies import answer_query, send_turn, with_retries

@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.chat.clock import today_in_settings_zone
 from bot.chat.review import ReviewDesk
-from bot.chat.service import today_in_settings_zone
 from bot.chat.sheet import ReportSheet
 from bot.chat.uploads import MAX_UPLOAD_BYTES, ReportUploads
 from bot.config import Settings

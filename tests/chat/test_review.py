@@ -21,7 +21,8 @@ from bot.chat.review import (
     parse_action,
     parse_year_argument,
 )
-from bot.chat.service import ReportChat, Turn, encode_button
+from bot.chat.service import ReportChat
+from bot.chat.turn import Turn, encode_button
 from bot.core.answers import AnswersFile, load_answers
 from storage import inbox, members, orgs, positions, reports
 from storage.db import session_scope

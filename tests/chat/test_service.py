@@ -11,7 +11,8 @@ from docx import Document
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.chat.service import ReportChat, Turn
+from bot.chat.service import ReportChat
+from bot.chat.turn import Turn
 from bot.core.answers import load_answers
 from bot.core.form import load_form
 from bot.core.pdf import MISSING_LIBREOFFICE, make_converter

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.chat.service import ReportChat, Turn
+from bot.chat.service import ReportChat
+from bot.chat.turn import Turn
 from bot.chat.uploads import ACCEPT_ZEROS, ReportUploads
 from bot.core.answers import load_answers
 from storage import members, orgs

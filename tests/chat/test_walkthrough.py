@@ -2,7 +2,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.chat import walkthrough
+from bot.chat import prompts, walkthrough
 from bot.chat.state import Position
 from bot.core.checks import check_values
 
@@ -11,7 +11,7 @@ S3_TYPED_ROWS = 24  # 25 rows in 表三; the （七）总计 row is computed
 
 def test_prompt_says_where_the_member_is_with_official_words(chat) -> None:
     chat.go_to("s3.new")
-    reply = walkthrough.ask(chat.state)
+    reply = prompts.ask(chat.state)
     assert "第三部分 收到和处理政府信息公开申请情况" in reply.text
     assert "进度 0/36" in reply.text
     assert "表三「一、本年新收政府信息公开申请数量」" in reply.text
@@ -163,7 +163,7 @@ def test_clear_and_rewrite(chat) -> None:
 def test_last_years_text_offered_and_used(conversation) -> None:
     chat = conversation(previous={"s5.text": "上年存在的问题……"})
     chat.go_to("s5")
-    assert walkthrough.ask(chat.state).buttons[0][1].action == "p"
+    assert prompts.ask(chat.state).buttons[0][1].action == "p"
     chat.press("p")
     assert chat.state.values["s5.text"] == "上年存在的问题……"
 
@@ -173,7 +173,7 @@ def test_carried_in_suggested_from_last_years_carried_out(conversation) -> None:
     previous = {f"s3.carried_out.{c}": n for c, n in zip(columns, [2, 0, 1, 0, 0, 0], strict=True)}
     chat = conversation(previous=previous)
     chat.go_to("s3.carried_in")
-    reply = walkthrough.ask(chat.state)
+    reply = prompts.ask(chat.state)
     assert "上年报告“结转下年度继续办理”为：2 0 1 0 0 0" in reply.text
     chat.press("p")
     assert chat.state.values["s3.carried_in.research"] == 1

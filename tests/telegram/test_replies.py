@@ -1,8 +1,8 @@
 from telegram import Bot
 
 from bot.chat.documents import Document
-from bot.chat.service import Turn, decode_button, encode_button
 from bot.chat.state import Button, Reply
+from bot.chat.turn import Turn, decode_button, encode_button
 from bot.telegram.replies import (
     TEXT_BUDGET,
     compose,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.chat.service import Turn
+from bot.chat.turn import Turn
 from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
 from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Uploads
 from bot.web.flash import set_flash, take_flash
