@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from bot.chat.state import Button, Position, Reply, ReportState
 from bot.chat.views import blocked_reply, findings_text, jump_buttons, status_text, table_view
 from bot.config import get_settings
 from bot.core.calendar import report_year_for
-from bot.core.checks import has_errors
+from bot.core.checks import PeerText, has_errors
 from bot.core.form import ReportForm, load_form
 from bot.core.narrative.drafting import DraftParagraph
 from bot.core.render import render_report
@@ -689,12 +690,16 @@ class ReportChat:
         raw = saved.state if saved is not None and saved.report_id == report.id else None
         position = Position.from_dict(raw, questions=len(form.questions))
         previous = reports.previous_values(session, actor=member, report=report)
-        peers = narratives.peer_texts(
-            session, year=report.year, fields=form.text_fields, exclude_org_id=report.org_id
-        )
-        return ReportState(
-            form, report.agency, report.year, values, position, previous, tuple(peers)
-        )
+
+        @cache  # the walkthrough checks several times per event
+        def peers(fields: tuple[str, ...]) -> tuple[PeerText, ...]:
+            return tuple(
+                narratives.peer_texts(
+                    session, year=report.year, fields=fields, exclude_org_id=report.org_id
+                )
+            )
+
+        return ReportState(form, report.agency, report.year, values, position, previous, peers)
 
     def _save_position(
         self, session: Session, member: Member, report: Report, position: Position, **extra: Any
