@@ -388,16 +388,22 @@ def answers_during_sweep(engine: Engine, label: str, policy: ReminderPolicy) -> 
             session, code=code, telegram_user_id=USER_BASE - 1, name="答题人"
         )
     chat = ReportChat(engine, today=lambda: NOW.date())
-    jump = chat.open(member).callback_data("ms3")
+    last = [chat.press(member, chat.open(member).callback_data("ms3"))]
+    first_row = last[0].question  # 表三's first row (the menu goes on to the first empty one)
 
     def answer_until(done: threading.Event | None, count: int = 0) -> list[float]:
         latencies: list[float] = []
         while (done is None and len(latencies) < count) or (done and not done.is_set()):
             if len(latencies) % 20 == 0:
-                chat.press(member, jump)  # back to the first row of 表三
+                # Back to the first row of 表三, by the button of the latest reply (a button of
+                # an earlier one is refused as stale, and the answers would run on into 五).
+                jumped = chat.press(member, last[0].callback_data(f"g{first_row}"))
+                assert jumped.notice is None, jumped.notice
+                last[0] = jumped
             started = time.perf_counter()
-            chat.text(member, "0")
+            last[0] = chat.text(member, "0")
             latencies.append((time.perf_counter() - started) * 1000)
+            assert last[0].replies[0].text.startswith("已保存「"), last[0].replies[0].text
         return latencies
 
     def during(in_process: bool) -> list[float]:

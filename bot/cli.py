@@ -147,7 +147,7 @@ def check(
             )
     peers = [_peer_text(path) for path in peer or []]
     if read is not None:
-        from bot.core.reader import read_findings
+        from bot.core.reader.findings import read_findings
 
         findings = read_findings(read, last_year, peers=peers)
     else:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.chat.state import Position, ReportState
 from bot.core.calendar import report_year_for
+from bot.core.checks import PeerText
 from bot.core.form import load_form
 from storage import narratives, positions, reports
 from storage.errors import StorageError
@@ -54,10 +56,16 @@ def load_state(session: Session, member: Member, report: Report) -> ReportState:
     raw = saved.state if saved is not None and saved.report_id == report.id else None
     position = Position.from_dict(raw, questions=len(form.questions))
     previous = reports.previous_values(session, actor=member, report=report)
-    peers = narratives.peer_texts(
-        session, year=report.year, fields=form.text_fields, exclude_org_id=report.org_id
-    )
-    return ReportState(form, report.agency, report.year, values, position, previous, tuple(peers))
+
+    @cache  # the walkthrough checks several times per event
+    def peers(fields: tuple[str, ...]) -> tuple[PeerText, ...]:
+        return tuple(
+            narratives.peer_texts(
+                session, year=report.year, fields=fields, exclude_org_id=report.org_id
+            )
+        )
+
+    return ReportState(form, report.agency, report.year, values, position, previous, peers)
 
 
 def save_position(

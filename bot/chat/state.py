@@ -8,7 +8,7 @@ question instead of losing an answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,10 @@ from bot.core.checks import Finding, PeerText, check_values
 from bot.core.form import Question, ReportForm, Section
 from bot.core.standing import question_answered
 from bot.core.values import Value
+
+# Other organisations' texts of the year for the given text fields (the report's own filled
+# ones), read from the database when a check first needs them.
+PeerLoader = Callable[[tuple[str, ...]], Sequence[PeerText]]
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,11 @@ class ReportState:
     values: Mapping[str, Value]
     position: Position = field(default_factory=Position)
     previous: Mapping[str, Value] | None = None
-    # Other organisations' texts of the same year (the copied-text check).
-    peers: tuple[PeerText, ...] = ()
+    # Other organisations' texts of the same year (the copied-text check), or how to read
+    # them: every other report's texts of the year are many (20,000 at 10,000 organisations,
+    # most of a second to read), and the check compares only the report's own filled texts,
+    # so an answer to a table, or any step before the first text is written, reads none.
+    peers: tuple[PeerText, ...] | PeerLoader = ()
 
     def findings(self, checks: set[str] | None = None) -> list[Finding]:
         """Every check of the report, with last year's report, the year and the peers."""
@@ -81,8 +88,20 @@ class ReportState:
             previous=self.previous,
             checks=checks,
             year=self.year,
-            peers=self.peers,
+            peers=self._peers(checks),
         )
+
+    def _peers(self, checks: set[str] | None) -> Sequence[PeerText]:
+        if not callable(self.peers):
+            return self.peers
+        if checks is not None and "copied_from_peers" not in checks:
+            return ()
+        written = tuple(
+            f
+            for f in self.form.text_fields
+            if isinstance(text := self.values.get(f), str) and text.strip()
+        )
+        return self.peers(written) if written else ()
 
     @property
     def questions(self) -> tuple[Question, ...]:

@@ -25,7 +25,8 @@ from bot.chat.views import findings_text, row_name
 from bot.core.answers import AnswersFile, answers_from_mapping, dump_answers
 from bot.core.calendar import report_year_for
 from bot.core.previous import PreviousMismatch, previous_mismatch
-from bot.core.reader import DocxReadError, ReadProblem, ReadResult, read_findings, read_report
+from bot.core.reader import DocxReadError, ReadProblem, ReadResult, read_report
+from bot.core.reader.findings import read_findings
 from storage import positions, reports
 from storage.db import session_scope
 from storage.errors import StorageError

@@ -11,6 +11,7 @@ has the same metrics), the font the figures are set in.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -55,6 +56,13 @@ def fit(text: object, width_pt: float) -> tuple[float, int]:
 
 def fit_run_properties(text: object, width_pt: float) -> Markup:
     """The w:rPr children that set a cell's figure smaller or narrower, if it needs it."""
+    return _run_properties(str(text or ""), width_pt)
+
+
+# Called for every value cell of every render (about 200 a report), mostly with the same few
+# short figures; keyed by the text as printed (Decimal 1.0 and 1.00 are equal, not alike).
+@lru_cache(maxsize=4096)
+def _run_properties(text: str, width_pt: float) -> Markup:
     size, scale = fit(text, width_pt)
     if size == TABLE_PT and scale == 100:
         return Markup("")

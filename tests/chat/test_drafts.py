@@ -226,3 +226,19 @@ def test_no_fee_sentence_once_the_section_states_the_fee(filled: Conversation) -
     assert "已说明信息处理费的收取情况" in filled.text(filled.press("r"))
     filled.press("a")
     assert filled.state.values["s6.text"] == stated
+
+
+def test_a_text_copied_from_another_office_is_reported_as_it_is_typed(
+    engine: Engine, service: ReportChat, huaian: AnswersFile
+) -> None:
+    """Other offices' texts are read when the member's own text is checked, including the
+    first text of a report that had none when the answer began."""
+    other_id, _ = staff(engine, service, "淮安市某某区人民政府", 2401)
+    import_report(engine, other_id, huaian, "淮安市某某区人民政府")
+    _, member = staff(engine, service, "淮安市人民政府", 2402)
+    service.open(member)
+    service.press(member, service.open(member).callback_data("ms5"))
+    turn = service.text(member, huaian.values["s5.text"])
+    text = "\n".join(r.text for r in turn.replies)
+    assert "已保存" in text
+    assert "「五、存在的主要问题及改进情况」与同年度「淮安市某某区人民政府」报告的相同文字" in text

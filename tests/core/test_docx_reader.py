@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core.answers import AnswersFile, parse_answers
-from bot.core.reader import DocxReadError, read_findings, read_report
+from bot.core.reader import DocxReadError, read_report
 from bot.core.reader import package as reader_package
+from bot.core.reader.findings import read_findings
 from bot.core.reader.package import MAX_BLOCKS, MAX_XML_TAGS
 from bot.core.render import render_report
 from tests.core.handmade_docx import Layout

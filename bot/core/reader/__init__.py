@@ -8,9 +8,11 @@
 
 Sections and tables are found by their official labels (from the form definition), never
 by position; nothing is guessed: a cell that does not hold a clear number is listed.
+
+`bot.core.reader.findings.read_findings` (what `nianbao check` reports for a read file) is
+imported from its module: it brings the checks, which reading alone does not need.
 """
 
-from bot.core.reader.findings import read_findings
 from bot.core.reader.model import ReadProblem, ReadResult
 from bot.core.reader.package import (
     MAX_DOCUMENT_XML_BYTES,
@@ -25,6 +27,5 @@ __all__ = [
     "DocxReadError",
     "ReadProblem",
     "ReadResult",
-    "read_findings",
     "read_report",
 ]

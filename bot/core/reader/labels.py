@@ -12,7 +12,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+from functools import cached_property, lru_cache
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -33,6 +35,9 @@ _FUZZY_RATIO = 0.8
 _MARGIN = 0.05
 
 
+# Labels are normalised where a matcher is built and every cell's text where it is matched,
+# the same few hundred strings over and over while a report is read.
+@lru_cache(maxsize=4096)
 def normalise_label(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _DROP.sub("", text)
@@ -85,6 +90,11 @@ class LabelMatcher(Generic[T]):
                 )
         return found
 
+    @cached_property
+    def _long_labels(self) -> list[tuple[str, Counter[str]]]:
+        """The labels that may be matched approximately, each with its characters counted."""
+        return [(label, Counter(label)) for label in self._labels if len(label) >= _MIN_FUZZY_CHARS]
+
     def _match(self, key: str) -> T | None:
         if not key:
             return None
@@ -92,15 +102,21 @@ class LabelMatcher(Generic[T]):
             return self._labels[key]
         if len(key) < _MIN_FUZZY_CHARS:
             return None
+        # difflib's upper bounds (real_quick_ratio: the lengths; quick_ratio: the characters in
+        # common, whatever their order) computed from the counts kept per label, so that only
+        # the few labels that could fit are compared in full. Near misses are kept to tell
+        # when two labels fit alike.
+        floor = _FUZZY_RATIO - _MARGIN
+        key_chars = Counter(key)
         scored = []
-        for label in self._labels:
-            if len(label) < _MIN_FUZZY_CHARS:
+        for label, label_chars in self._long_labels:
+            length = len(key) + len(label)
+            if 2.0 * min(len(key), len(label)) / length < floor:
+                continue
+            common = sum(min(count, label_chars[char]) for char, count in key_chars.items())
+            if 2.0 * common / length < floor:
                 continue
             matcher = difflib.SequenceMatcher(None, key, label, autojunk=False)
-            # Upper bounds first; near misses are kept to tell when two labels fit alike.
-            floor = _FUZZY_RATIO - _MARGIN
-            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
-                continue
             scored.append((matcher.ratio(), label))
         scored.sort(reverse=True)
         if not scored or scored[0][0] < _FUZZY_RATIO:
