@@ -1,5 +1,6 @@
 """A real headless Chromium over real HTTP: an administrator adds an organisation to the tree
-and creates an invite for it (and revokes a spare one, which then joins nobody); a new member
+(typing its parent: a wrong name refused, the datalist offering matches as they type) and
+creates an invite for it (and revokes a spare one, which then joins nobody); a new member
 joins with the code on the join page, sets a password and lands in that organisation."""
 
 from __future__ import annotations

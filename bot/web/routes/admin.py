@@ -152,7 +152,11 @@ def lookup(engine: DbEngine, visit: Admin, q: str = "") -> JSONResponse:
             by_id = session.get(Organisation, int(text))
             found = [by_id] if by_id is not None else []
         if text:
-            found += org_search.search(session, text=text, limit=LOOKUP_ROWS)[0]
+            found += [
+                o
+                for o in org_search.search(session, text=text, limit=LOOKUP_ROWS)[0]
+                if o not in found
+            ]
         parents = org_search.names_of(session, org_ids=[o.parent_id for o in found])
     return JSONResponse(
         [
