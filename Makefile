@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/transcript.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/overview.py
+	$(BIN)/python bench/admin_pages.py
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache

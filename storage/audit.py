@@ -1,7 +1,9 @@
 """The admin audit trail: who did what, written in the same transaction as the action."""
 
+from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.models import ORG_TYPE_LABELS, ROLE_LABELS, STATUS_LABELS, AuditLog, Member
@@ -71,6 +73,32 @@ def actor_text(actor: str, people: list[Member]) -> str:
     elif actor == "cli" or kind == "cli":
         return f"命令行（{key or '系统'}）" if kind else "命令行"
     return f"{found.name}（成员编号 {found.id}）" if found is not None else actor
+
+
+def people_named(session: Session, actors: Iterable[str]) -> list[Member]:
+    """The members `actor_text` needs to name `actors` (a page's entries), read in one query
+    rather than every member."""
+    ids: set[int] = set()
+    telegram_ids: set[int] = set()
+    logins: set[str] = set()
+    for actor in actors:
+        kind, _, key = actor.rpartition(":")
+        if kind in ("member", "web:member") and key.isdigit():
+            ids.add(int(key))
+        elif kind == "telegram" and key.isdigit():
+            telegram_ids.add(int(key))
+        elif kind == "web":
+            logins.add(key)
+    if not (ids or telegram_ids or logins):
+        return []
+    query = select(Member).where(
+        sa.or_(
+            Member.id.in_(ids),  # type: ignore[union-attr]
+            Member.telegram_user_id.in_(telegram_ids),  # type: ignore[union-attr]
+            Member.login.in_(logins),  # type: ignore[union-attr]
+        )
+    )
+    return list(session.exec(query).all())
 
 
 def record(session: Session, *, actor: str, action: str, detail: dict[str, Any]) -> AuditLog:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from storage import access, audit, clock, reports
 from storage.db import is_writing, write_transaction
@@ -33,7 +35,7 @@ from storage.models import (
     WebSession,
     check_code,
 )
-from storage.orgs import get_org
+from storage.orgs import get_org, subtree_query
 
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 12
@@ -133,6 +135,31 @@ def list_invites(session: Session, *, org_id: int | None = None) -> list[Invite]
     if org_id is not None:
         query = query.where(Invite.org_id == org_id)
     return list(session.exec(query).all())
+
+
+def page_invites(
+    session: Session,
+    *,
+    org_id: int | None = None,
+    below: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Invite], int]:
+    """One page of `list_invites` (of `org_id`, with `below` of everything under it too),
+    and how many there are in all."""
+    where = _of_org(Invite.org_id, org_id, below)
+    total = session.exec(select(func.count()).select_from(Invite).where(*where)).one()
+    query = select(Invite).where(*where).order_by(Invite.id.desc())  # type: ignore[union-attr]
+    return list(session.exec(query.offset(offset).limit(limit)).all()), total
+
+
+def _of_org(column: Any, org_id: int | None, below: bool) -> list[Any]:
+    """A filter on an organisation column: none, the one organisation, or its subtree."""
+    if org_id is None:
+        return []
+    if below:
+        return [column.in_(subtree_query(org_id))]
+    return [column == org_id]
 
 
 def _locked_minutes(session: Session, telegram_user_id: int) -> int:
@@ -294,6 +321,31 @@ def list_members(session: Session, *, org_id: int | None = None) -> list[Member]
     if org_id is not None:
         query = query.where(Member.org_id == org_id)
     return list(session.exec(query).all())
+
+
+def page_members(
+    session: Session,
+    *,
+    org_id: int | None = None,
+    below: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Member], int]:
+    """One page of `list_members` (of `org_id`, with `below` of everything under it too),
+    and how many there are in all."""
+    where = _of_org(Member.org_id, org_id, below)
+    total = session.exec(select(func.count()).select_from(Member).where(*where)).one()
+    query = select(Member).where(*where).order_by(Member.org_id, Member.id)  # type: ignore[arg-type]
+    return list(session.exec(query.offset(offset).limit(limit)).all()), total
+
+
+def members_by_ids(session: Session, *, member_ids: Iterable[int | None]) -> dict[int, Member]:
+    """The members a page mentions, by id."""
+    ids = {i for i in member_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(Member).where(Member.id.in_(ids))).all()  # type: ignore[union-attr]
+    return {m.id: m for m in rows if m.id is not None}
 
 
 def accounts_text(member: Member) -> str:

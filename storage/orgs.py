@@ -69,12 +69,18 @@ def tree_order(orgs: list[Organisation]) -> list[tuple[Organisation, int]]:
     return ordered
 
 
-def subtree_ids(session: Session, *, org_id: int) -> set[int]:
-    """`org_id` and every organisation below it, at any depth (a recursive query)."""
+def subtree_query(org_id: int) -> sa.Select:
+    """The ids of `org_id` and every organisation below it, at any depth, as a recursive
+    query to filter by in SQL (`Member.org_id.in_(subtree_query(5))`)."""
     tree = select(Organisation.id).where(Organisation.id == org_id).cte(recursive=True)
     child = sa.orm.aliased(Organisation)
     tree = tree.union_all(select(child.id).where(child.parent_id == tree.c.id))
-    return set(session.exec(select(tree.c.id)).all())
+    return select(tree.c.id)
+
+
+def subtree_ids(session: Session, *, org_id: int) -> set[int]:
+    """`org_id` and every organisation below it, at any depth (a recursive query)."""
+    return set(session.exec(subtree_query(org_id)).all())
 
 
 def ancestors(session: Session, *, org: Organisation) -> list[Organisation]:

@@ -24,7 +24,7 @@ from bot.chat.uploads import MAX_UPLOAD_BYTES, ReportUploads
 from bot.config import Settings
 from bot.web.deps import CsrfRefused, NotSignedIn
 from bot.web.notify import TelegramNotices
-from bot.web.routes import admin, auth, report, submission, supervise
+from bot.web.routes import admin, admin_people, auth, report, submission, supervise
 from storage.db import make_engine
 from storage.errors import NotFound, PermissionDenied, StorageError
 from storage.overview import REVIEW_ROLES
@@ -158,6 +158,7 @@ def create_app(
     app.include_router(submission.router)
     app.include_router(supervise.router)
     app.include_router(admin.router)
+    app.include_router(admin_people.router)
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:

@@ -81,9 +81,17 @@ def test_admin_builds_the_organisation_tree(web: Web, admin: TestClient) -> None
         parent=str(county.id),
     )
     bureau = _org(web, "洪泽区科技局")
-    tree = admin.get("/admin").text.split('id="org-tree"')[1]
-    assert tree.index("淮安市人民政府") < tree.index("洪泽区人民政府") < tree.index("洪泽区科技局")
-    assert '<span class="depth-2">洪泽区科技局</span>' in tree
+    # The tree a level at a time: the top, then each organisation's own children, with the
+    # way back up and how many lie below each.
+    top = admin.get("/admin").text.split('id="org-tree"')[1]
+    assert f'<a href="/admin?org={city}">1 个</a>' in top and "洪泽区人民政府" not in top
+    level = admin.get(f"/admin?org={county.id}").text
+    assert (
+        f'<a href="/admin?org={city}">淮安市人民政府</a> › <strong aria-current="page">洪泽区人民政府'
+        in level
+    )
+    rows = level.split('id="org-tree"')[1]
+    assert "洪泽区人民政府的下级单位（共 1 个）" in rows and f'id="org-{bureau.id}"' in rows
 
     # Names are unique: refused with the name, what was typed kept in the form.
     page = _followed(

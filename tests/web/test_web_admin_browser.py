@@ -1,5 +1,6 @@
 """A real headless Chromium over real HTTP: an administrator adds an organisation to the tree
-and creates an invite for it (and revokes a spare one, which then joins nobody); a new member
+(typing its parent: a wrong name refused, the datalist offering matches as they type) and
+creates an invite for it (and revokes a spare one, which then joins nobody); a new member
 joins with the code on the join page, sets a password and lands in that organisation."""
 
 from __future__ import annotations
@@ -89,15 +90,32 @@ def test_admin_adds_an_organisation_and_invites_a_member_who_joins_it(
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "add-org"))
     driver.find_element(By.ID, "name").send_keys("洪泽区科技局")
     Select(driver.find_element(By.ID, "org_type")).select_by_visible_text("部门")
-    Select(driver.find_element(By.ID, "parent")).select_by_visible_text("淮安市人民政府")
+    # The parent is typed: a part of its name, refused naming what was typed and kept; then
+    # the name as the datalist (filled as one types) offers it.
+    parent = driver.find_element(By.ID, "parent")
+    parent.send_keys("淮安")
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '#parent-choices option[value="淮安市人民政府"]')
+    )
+    parent.clear()
+    parent.send_keys("淮安市政府")
+    _press(driver, "add-org")
+    assert (
+        "未找到名称或编号为「淮安市政府」的上级单位" in driver.find_element(By.ID, "refused").text
+    )
+    assert driver.find_element(By.ID, "name").get_attribute("value") == "洪泽区科技局"
+    parent = driver.find_element(By.ID, "parent")
+    parent.clear()
+    parent.send_keys("淮安市人民政府")
     _press(driver, "add-org")
     assert "已添加单位：洪泽区科技局" in driver.find_element(By.ID, "flash").text
+    assert "淮安市人民政府" in driver.find_element(By.ID, "breadcrumbs").text
     tree = driver.find_element(By.ID, "org-tree").text
     assert "洪泽区科技局" in tree and "部门" in tree
 
     driver.find_element(By.LINK_TEXT, "邀请码").click()
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "create-invite"))
-    Select(driver.find_element(By.ID, "invite-org")).select_by_visible_text("　洪泽区科技局")
+    driver.find_element(By.ID, "invite-org").send_keys("洪泽区科技局")
     Select(driver.find_element(By.ID, "invite-role")).select_by_visible_text("填报人员")
     days = driver.find_element(By.ID, "invite-days")
     days.clear()
@@ -105,10 +123,14 @@ def test_admin_adds_an_organisation_and_invites_a_member_who_joins_it(
     _press(driver, "create-invite")
     code = driver.find_element(By.ID, "invite-code").text
     assert len(code) == 12
+    with session_scope(engine) as session:
+        org_id = session.exec(
+            select(Organisation.id).where(Organisation.name == "洪泽区科技局")
+        ).one()
     assert "单位：洪泽区科技局；角色：填报人员" in driver.find_element(By.ID, "created").text
 
     # A spare invite, revoked: the page asks first, and the code is never usable.
-    Select(driver.find_element(By.ID, "invite-org")).select_by_visible_text("　洪泽区科技局")
+    driver.find_element(By.ID, "invite-org").send_keys(str(org_id))  # by its number
     _press(driver, "create-invite")
     spare = driver.find_element(By.ID, "invite-code").text
     revoke = driver.find_element(By.CSS_SELECTOR, "#invites tbody tr:first-child button.danger")

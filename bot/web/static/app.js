@@ -159,3 +159,47 @@ document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     }
   });
 });
+
+// An organisation chooser (a text field taking a name or number) offers the organisations whose
+// name contains what is typed; without this script its datalist holds the page's likely ones
+// and the server still accepts any exact name or number.
+document.querySelectorAll("input[data-org-lookup]").forEach(function (input) {
+  const list = input.list;
+  let timer = null;
+  let asked = "";
+  if (!list) {
+    return;
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      const text = input.value.trim();
+      if (!text || text === asked) {
+        return;
+      }
+      asked = text;
+      fetch(input.dataset.orgLookup + "?q=" + encodeURIComponent(text), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : [];
+        })
+        .then(function (found) {
+          if (asked !== text) {
+            return;
+          }
+          list.replaceChildren.apply(
+            list,
+            found.map(function (org) {
+              const option = document.createElement("option");
+              option.value = org.name;
+              option.textContent = org.label;
+              return option;
+            }),
+          );
+        })
+        .catch(function () {});
+    }, 200);
+  });
+});
