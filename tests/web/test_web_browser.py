@@ -270,3 +270,62 @@ def test_a_table_filled_with_javascript_switched_off(
         assert total == str(
             sum(VALUES[f"s4.review.{c}"] for c in ("upheld", "corrected", "other", "pending"))
         )
+
+
+def test_a_phone_reads_and_fills_the_report_without_the_page_scrolling_sideways(
+    clean_browser: WebDriver, site: str, engine: Engine
+) -> None:
+    """At a phone's 390×844: the page fits the screen's width (only the wide official tables
+    scroll, inside their own box), every control of the page can be reached, and a cell of
+    表三 and a text section are filled and saved there."""
+    driver = clean_browser
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True},
+    )
+    try:
+        _join(driver, site, _invite(engine), "wangwu")
+        assert driver.execute_script("return window.innerWidth") == 390
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+        # Nothing sticks out of the screen except inside a table's own scrolling box.
+        outside = driver.execute_script(
+            "return Array.from(document.querySelectorAll("
+            "'input:not([type=hidden]), textarea, select, button, a.button, h1, h2, p'))"
+            ".filter(e => !e.closest('.scroll') && e.getClientRects().length"
+            " && e.getBoundingClientRect().right > window.innerWidth + 1)"
+            ".map(e => e.outerHTML.slice(0, 80))"
+        )
+        assert outside == []
+        box = driver.find_element(By.CSS_SELECTOR, "#sec-s3 .scroll")
+        assert driver.execute_script("return arguments[0].scrollWidth", box) > 390
+        assert box.rect["width"] <= 390
+
+        cell = driver.find_element(By.ID, _anchor("s3.new.other"))  # the far right of 表三
+        driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', inline: 'center'})", cell
+        )
+        assert driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return r.left >= 0 && r.right <= window.innerWidth",
+            cell,
+        )
+        cell.send_keys("4", Keys.ENTER)
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "live").text == "已保存。")
+        area = driver.find_element(By.ID, _anchor("s1.text"))
+        assert area.rect["width"] > 300  # a text section uses the phone's width
+        area.send_keys(VALUES["s1.text"])
+        old_page = driver.find_element(By.TAG_NAME, "html")
+        button = driver.find_element(By.CSS_SELECTOR, "#sec-s1 form.text-form button")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        _wait_for_next_page(driver, old_page)
+        assert (
+            driver.find_element(By.ID, _anchor("s1.text")).get_attribute("value")
+            == VALUES["s1.text"]
+        )
+        assert driver.find_element(By.ID, _anchor("s3.new.other")).get_attribute("value") == "4"
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
