@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 from docx import Document as WordDocument
@@ -262,6 +264,38 @@ def test_hostile_text_is_shown_literally_in_the_page_and_the_word_file(page: Pag
     assert hostile in text
 
 
+def test_hostile_names_of_a_member_and_an_agency_are_shown_literally(web: Web) -> None:
+    """A member's name and the agency's name reach the page's header, headings, notices and
+    the Word report's title and file name: as typed, never as markup or template code."""
+    agency = "<img src=x onerror=alert(1)>局{{ 7*7 }}\"'&"
+    name = '<script>alert("名")</script>'
+    client = web.client()
+    page = client.get("/join")
+    response = client.post(
+        "/join",
+        data={
+            "csrf": csrf_of(page.text),
+            "code": web.invite(web.org(agency)),
+            "name": name,
+            "login": "hostile",
+            "password": "mima-2026-ok",
+            "password2": "mima-2026-ok",
+        },
+    )
+    assert response.status_code == 303
+    report = Page(client, web.report_url(client))
+    html = report.html
+    assert "<img src=x" not in html and "<script>alert" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;局{{ 7*7 }}&#34;&#39;&amp;" in html
+    assert "&lt;script&gt;alert(&#34;名&#34;)&lt;/script&gt;" in html
+    assert "局49" not in html
+    document = report.post("/generate", {})
+    assert document.status_code == 200
+    assert quote(agency) in document.headers["content-disposition"]
+    text = "\n".join(p.text for p in WordDocument(io.BytesIO(document.content)).paragraphs)
+    assert f"{agency}\n2025年政府信息公开工作年度报告" in text  # the title, on two lines
+
+
 def test_generating_with_errors_gives_a_marked_draft_named_after_the_report(page: Page) -> None:
     response = page.post("/generate", {})
     assert response.status_code == 200
@@ -297,11 +331,75 @@ def test_a_complete_report_generates_the_official_file_with_every_value(page: Pa
     assert {f: read.get(f) for f in values} == values
 
 
-def test_the_page_labels_every_input(page: Page) -> None:
-    html = page.html
-    inputs = re.findall(r'<(?:input|textarea|select)\b[^>]*\bid="([^"]+)"', html)
-    labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
-    assert inputs and set(inputs) <= labelled
+class _Controls(HTMLParser):
+    """The form controls a person fills in on a page, and whether each has a label (a
+    <label for=…>, an enclosing <label>, or aria-label / aria-labelledby)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[tuple[str, dict[str, str | None]]] = []
+        self.label_for: set[str] = set()
+        self.open_labels = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "label":
+            self.open_labels += 1
+            if found.get("for"):
+                self.label_for.add(str(found["for"]))
+        elif tag in ("input", "textarea", "select") and found.get("type") not in (
+            "hidden",
+            "submit",
+            "button",
+        ):
+            self.controls.append((tag, {**found, "in_label": "1" if self.open_labels else None}))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.open_labels -= 1
+
+    def unlabelled(self) -> list[str]:
+        return [
+            f"<{tag} {attrs}>"
+            for tag, attrs in self.controls
+            if not (
+                attrs.get("id") in self.label_for
+                or attrs.get("in_label")
+                or attrs.get("aria-label")
+                or attrs.get("aria-labelledby")
+            )
+        ]
+
+
+def _unlabelled(html: str) -> tuple[int, list[str]]:
+    parser = _Controls()
+    parser.feed(html)
+    return len(parser.controls), parser.unlabelled()
+
+
+def test_every_page_labels_every_input(web: Web, page: Page) -> None:
+    """Staff's pages (sign-in, joining, the report with its paste and upload forms, the
+    account, the preview) and a supervisor's (overview, figures, copied texts, roll-up, a
+    report under review): every control a person fills in has a label."""
+    anonymous = web.client()
+    pages = {path: anonymous.get(path).text for path in ("/login", "/join")}
+    for path in ("", "/preview"):
+        pages[page.url + path] = page.client.get(page.url + path).text
+    pages["/account"] = page.client.get("/account").text
+    with session_scope(web.engine) as session:
+        office = orgs.create_org(session, name="某某市政务公开办", org_type="city_gov")
+    supervisor = web.client()
+    web.join(supervisor, office.id, "dudao", role="supervisor")
+    for path in ("/supervise", "/supervise/figures", "/supervise/copied", "/supervise/rollup"):
+        response = supervisor.get(path)
+        assert response.status_code == 200, path
+        pages[path] = response.text
+    controls = 0
+    for path, html in pages.items():
+        count, unlabelled = _unlabelled(html)
+        controls += count
+        assert unlabelled == [], path
+    assert controls > 150  # the report's cells are among them
 
 
 def test_a_supervisor_reads_the_reports_below_but_cannot_write(web: Web) -> None:
