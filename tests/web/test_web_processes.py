@@ -5,6 +5,7 @@ the other, a save on one is seen on the other) while the bot serves the same rep
 from __future__ import annotations
 
 import re
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,37 +37,69 @@ def _wait_serving(process: BotProcess, base: str, timeout: float = 60) -> None:
     raise AssertionError(f"{base} not serving after {timeout} s:\n{process.log}")
 
 
-@pytest.fixture
-def processes(
-    tg: FakeTelegram, tmp_path: Path, database_url: str
-) -> Iterator[tuple[BotProcess, list[str]]]:
-    """The bot (its links pointing at the first web process) and two web processes."""
-    ports = [free_port(), free_port()]
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
-    started: list[BotProcess] = []
-    try:
+class Deployment:
+    """The bot (its links pointing at the first web process) and two web processes, each
+    started in a directory of its own."""
+
+    def __init__(self, tg: FakeTelegram, tmp_path: Path, database_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.database_url = database_url
+        self.ports = [free_port(), free_port()]
+        self.bases = [f"http://127.0.0.1:{port}" for port in self.ports]
+        self.running: list[BotProcess] = []
+        self.crashed: list[BotProcess] = []
         health = free_port()
-        bot_dir = tmp_path / "bot"
-        bot_dir.mkdir()
         env = bot_env(
-            tg, database_url, NIANBAO_HEALTH_PORT=str(health), NIANBAO_WEB_URL=bases[0] + "/"
+            tg,
+            database_url,
+            NIANBAO_HEALTH_PORT=str(health),
+            NIANBAO_WEB_URL=self.bases[0] + "/",
         )
-        bot = BotProcess(["run"], env, bot_dir)
-        started.append(bot)
-        for index, port in enumerate(ports):
-            cwd = tmp_path / f"web{index}"
-            cwd.mkdir()
-            web = BotProcess(["web", "--port", str(port)], bot_env(None, database_url), cwd)
-            started.append(web)
-        bot.wait_healthy(f"http://127.0.0.1:{health}/healthz")
-        for web, base in zip(started[1:], bases, strict=True):
+        self.bot = self._start(["run"], env)
+        self.webs = [self.start_web(index, wait=False) for index in range(2)]
+        self.bot.wait_healthy(f"http://127.0.0.1:{health}/healthz")
+        for web, base in zip(self.webs, self.bases, strict=True):
             _wait_serving(web, base)
-        yield bot, bases
-        for process in started:
+
+    def _start(self, args: list[str], env: dict[str, str]) -> BotProcess:
+        cwd = self.tmp_path / f"process{len(self.running) + len(self.crashed)}"
+        cwd.mkdir()
+        process = BotProcess(args, env, cwd)
+        self.running.append(process)
+        return process
+
+    def start_web(self, index: int, *, wait: bool = True) -> BotProcess:
+        args = ["web", "--port", str(self.ports[index])]
+        process = self._start(args, bot_env(None, self.database_url))
+        if wait:
+            _wait_serving(process, self.bases[index])
+            self.webs[index] = process
+        return process
+
+    def crash(self, process: BotProcess) -> None:
+        """SIGKILL: no chance to finish anything."""
+        process.process.send_signal(signal.SIGKILL)
+        process.process.wait(timeout=20)
+        self.running.remove(process)
+        self.crashed.append(process)
+
+    def stop(self) -> None:
+        for process in self.running:
             assert process.terminate() == 0, process.log
-    finally:
-        for process in started:
+
+    def close(self) -> None:
+        for process in self.running + self.crashed:
             process.close()
+
+
+@pytest.fixture
+def deployment(tg: FakeTelegram, tmp_path: Path, database_url: str) -> Iterator[Deployment]:
+    started = Deployment(tg, tmp_path, database_url)
+    try:
+        yield started
+        started.stop()
+    finally:
+        started.close()
 
 
 def _report_page(client: httpx.Client) -> tuple[str, str, int]:
@@ -97,9 +130,9 @@ def _value_on_page(html: str, field: str) -> str:
 
 
 def test_the_bot_and_two_web_processes_serve_the_same_members_at_once(
-    processes: tuple[BotProcess, list[str]], tg: FakeTelegram, database_url: str
+    deployment: Deployment, tg: FakeTelegram, database_url: str
 ) -> None:
-    bot, (first, second) = processes
+    first, second = deployment.bases
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
@@ -136,10 +169,18 @@ def test_the_bot_and_two_web_processes_serve_the_same_members_at_once(
         first_url, first_csrf, first_version = _report_page(on_first)
         assert (first_url, first_csrf, first_version) == (url, csrf, version)
         assert _value_on_page(on_first.get(url).text, "s3.new.natural") == "7"
-        _save(on_first, url, csrf, version, "s3.new.commercial", "3")
+        version = _save(on_first, url, csrf, version, "s3.new.commercial", "3")
         html = on_second.get(url).text
         assert _value_on_page(html, "s3.new.commercial") == "3"
         assert "由第二个网页进程保存的概述。" in html
+
+        # The second crashes right after a save was shown as saved: nothing is lost, and
+        # restarted, it serves the same session again.
+        _save(on_second, url, csrf, version, "s3.new.research", "5")
+        deployment.crash(deployment.webs[1])
+        assert _value_on_page(on_first.get(url).text, "s3.new.research") == "5"
+        deployment.start_web(1)
+        assert _value_on_page(on_second.get(url).text, "s3.new.research") == "5"
 
         # Signing out on one ends the session on both.
         logout = on_first.post("/logout", data={"csrf": csrf})
@@ -149,5 +190,5 @@ def test_the_bot_and_two_web_processes_serve_the_same_members_at_once(
     # The bot, meanwhile on the same database, reports what the web saved.
     user.send_command("status")
     status = user.wait_for_text("填写进度")["text"]
-    assert f"{AGENCY}" in status and "填写进度 1/36" in status
-    assert bot.process.poll() is None
+    assert AGENCY in status and "填写进度 1/36" in status
+    assert deployment.bot.process.poll() is None
