@@ -377,10 +377,10 @@ def _unlabelled(html: str) -> tuple[int, list[str]]:
     return len(parser.controls), parser.unlabelled()
 
 
-def test_every_page_labels_every_input(web: Web, page: Page) -> None:
+@pytest.fixture
+def every_page(web: Web, page: Page) -> dict[str, str]:
     """Staff's pages (sign-in, joining, the report with its paste and upload forms, the
-    account, the preview) and a supervisor's (overview, figures, copied texts, roll-up, a
-    report under review): every control a person fills in has a label."""
+    account, the preview) and a supervisor's (overview, figures, copied texts, roll-up)."""
     anonymous = web.client()
     pages = {path: anonymous.get(path).text for path in ("/login", "/join")}
     for path in ("", "/preview"):
@@ -394,12 +394,35 @@ def test_every_page_labels_every_input(web: Web, page: Page) -> None:
         response = supervisor.get(path)
         assert response.status_code == 200, path
         pages[path] = response.text
+    return pages
+
+
+def test_every_page_labels_every_input(every_page: dict[str, str]) -> None:
     controls = 0
-    for path, html in pages.items():
+    for path, html in every_page.items():
         count, unlabelled = _unlabelled(html)
         controls += count
         assert unlabelled == [], path
     assert controls > 150  # the report's cells are among them
+
+
+def test_every_page_loads_only_nianbaos_own_assets(web: Web, every_page: dict[str, str]) -> None:
+    """No CDN, no web fonts or scripts from elsewhere: every script, style sheet, image and
+    form target is a path on nianbao itself, and nianbao serves it."""
+    client = web.client()
+    assets = set()
+    for path, html in every_page.items():
+        for reference in re.findall(r'\b(?:src|href|action)="([^"]*)"', html):
+            assert reference.startswith(("/", "#", "?")), (path, reference)
+            assert not reference.startswith("//"), (path, reference)
+            if reference.startswith("/static/"):
+                assets.add(reference)
+        assert "@import" not in html and "url(http" not in html
+    assert {a.split("?")[0] for a in assets} == {"/static/app.css", "/static/app.js"}
+    for asset in assets:
+        assert client.get(asset).status_code == 200
+    style = client.get("/static/app.css").text
+    assert "@import" not in style and "http" not in style and "@font-face" not in style
 
 
 def test_a_supervisor_reads_the_reports_below_but_cannot_write(web: Web) -> None:

@@ -22,10 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def nianbao_web(database: Path, *options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`nianbao web` on a free port until it says it listens; yields it and its base URL."""
+def nianbao_web(
+    database: Path, *options: str, cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`nianbao web` on a free port until it says it listens; yields it and its base URL
+    (what it printed until then: `process.printed`). No Telegram token in its environment."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NIANBAO_"))}
+    env["DATABASE_URL"] = f"sqlite:///{database}"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -39,6 +43,7 @@ def nianbao_web(database: Path, *options: str) -> Iterator[tuple[subprocess.Pope
             *options,
         ],
         env=env,
+        cwd=cwd or ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -52,6 +57,7 @@ def nianbao_web(database: Path, *options: str) -> Iterator[tuple[subprocess.Pope
                 break
         else:
             raise AssertionError("".join(lines))
+        process.printed = "".join(lines)  # type: ignore[attr-defined]
         yield process, f"http://127.0.0.1:{port}"
     finally:
         if process.poll() is None:
@@ -114,3 +120,27 @@ def test_sign_in_attempts_count_against_the_browsers_address_only_behind_a_trust
     with nianbao_web(direct) as (_, base):
         _failed_sign_in(base, "203.0.113.7")
     assert _counted_addresses(direct) == ["ip:127.0.0.1"]
+
+
+def test_the_demo_starts_with_one_command_and_no_token(tmp_path: Path) -> None:
+    """`nianbao web --demo` (`make web`): its own database under var/, a demo agency with last
+    year's report, and the account it prints signs in at once."""
+    with nianbao_web(tmp_path / "unused.db", "--demo", cwd=tmp_path) as (process, base):
+        printed = process.printed  # type: ignore[attr-defined]
+        account = re.search(r"登录名 (\S+)，密码 (\S+)", printed)
+        report = re.search(re.escape(base) + r"(/report\?year=\d+)", printed)
+        assert account and report, printed
+        with httpx.Client(base_url=base) as client:
+            page = client.get("/login")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert csrf
+            signed_in = client.post(
+                "/login",
+                data={"csrf": csrf.group(1), "login": account[1], "password": account[2]},
+            )
+            assert signed_in.status_code == 303
+            response = client.get(report[1], follow_redirects=True)
+            assert response.status_code == 200
+            assert "填写进度" in response.text and "上年报告的本部分内容" in response.text
+    assert (tmp_path / "var" / "nianbao-web-demo.db").exists()
+    assert not (tmp_path / "unused.db").exists()
