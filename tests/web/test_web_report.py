@@ -142,6 +142,43 @@ def test_two_people_on_the_same_cell_get_the_chats_conflict_message(web: Web, pa
     assert other.value_of("s3.new.legal") == "2"
 
 
+def test_the_scripts_saves_keep_the_conflict_rule_and_need_the_session_and_token(
+    web: Web, page: Page
+) -> None:
+    """A cell saved by the page's script (the one-transaction route): a colleague's change
+    to the same cell since the page was shown refuses it with the chat's message and answers
+    with the report as it is; without the session or with the wrong token nothing is saved."""
+    colleague = web.client()
+    with session_scope(web.engine) as session:
+        org_id = session.exec(select(Member).where(Member.login == "tianqi")).one().org_id
+    web.join(colleague, org_id, "colleague")
+    other = Page(colleague, page.url)
+    assert page.cell("s3.new.natural", "5")["status"] == 200
+    refused = other.cell("s3.new.natural", "7")  # still at version 0
+    assert refused["status"] == 409 and refused["saved"] == []
+    assert refused["error"].startswith("保存未成功：您开始填写后，以下内容已被他人修改")
+    assert "（空） → 5（tianqi同志" in refused["error"]
+    assert refused["version"] == 1 and refused["progress"] == "0/36"
+    assert "s3" in refused["findings"]
+    elsewhere = other.cell("s3.new.legal", "2")  # another cell: no conflict
+    assert elsewhere["status"] == 200 and elsewhere["version"] == 2
+    signed_out = web.client().post(
+        page.url + "/cells",
+        data={"field": "s3.new.natural", "value": "9", "version": "2"},
+        headers={"x-csrf-token": page.csrf, "accept": "application/json"},
+    )
+    assert signed_out.status_code == 401
+    assert signed_out.json()["error"] == "登录已过期，请刷新页面后重新登录。"
+    forged = page.client.post(
+        page.url + "/cells",
+        data={"field": "s3.new.natural", "value": "9", "version": "2"},
+        headers={"x-csrf-token": other.csrf, "accept": "application/json"},
+    )
+    assert forged.status_code == 403
+    assert page.reload() and page.value_of("s3.new.natural") == "5"
+    assert page.version == 2
+
+
 def _table_three_block() -> tuple[str, dict[str, int]]:
     """The sample's 表三 as copied from a spreadsheet: the row labels, the six applicant
     columns, without the computed （七）总计 row."""
