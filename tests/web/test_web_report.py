@@ -197,6 +197,60 @@ def _table_three_block() -> tuple[str, dict[str, int]]:
     return "\n".join(lines), expected
 
 
+def _table(html: str, section_id: str) -> tuple[str, list[int]]:
+    """A table's header and the number of cells (inputs and totals) in each body row."""
+    table = re.search(
+        rf'<table class="official \w+" id="table-{section_id}">(.*?)</table>', html, re.S
+    )
+    assert table, section_id
+    head = re.search(r"<thead>(.*?)</thead>", table.group(1), re.S)
+    body = re.search(r"<tbody>(.*?)</tbody>", table.group(1), re.S)
+    assert head and body
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    return head.group(1), [len(re.findall(r"<td\b", row)) for row in rows]
+
+
+def test_the_page_has_the_official_sections_and_tables(page: Page) -> None:
+    form = load_answers(SAMPLE).form
+    headings = re.findall(r'<h2 id="h-s\d">([^<]*)</h2>', page.html)
+    assert headings == [section.heading for section in form.sections]
+    assert headings[0] == "一、总体情况" and len(headings) == 6
+    head, cells = _table(page.html, "s3")  # 表三: 7 columns under merged headers
+    assert cells == [7] * len(form.section("s3").rows)
+    assert '<th scope="col" colspan="7">申请人情况</th>' in head
+    assert '<th scope="col" colspan="5">法人或其他组织</th>' in head
+    assert '<th scope="col" rowspan="2">总计</th>' in head
+    head, cells = _table(page.html, "s4")  # 表四: its official single line of 15
+    assert cells == [15]
+    assert '<th scope="col" colspan="5">行政复议</th>' in head
+    assert '<th scope="col" colspan="10">行政诉讼</th>' in head
+    assert '<th scope="col" colspan="5">未经复议直接起诉</th>' in head
+
+
+def test_a_broken_relation_is_shown_at_its_table_with_links_to_its_cells(page: Page) -> None:
+    block, expected = _table_three_block()
+    page.post("/sections/s3/paste", {"block": block})
+    page.reload()
+    assert "本表已填写部分的勾稽关系相符" in page.html
+    result = page.cell("s3.new.natural", str(expected["s3.new.natural"] + 1))
+    assert result["status"] == 200
+    findings = result["findings"]["s3"]
+    assert '<li class="error"><strong>错误：</strong>' in findings
+    assert 'href="#c-s3-new-natural"' in findings  # a link to the cell that broke it
+    html = page.reload()
+    box = re.search(r'<div class="findings-box" id="findings-s3"[^>]*>(.*?)</div>', html, re.S)
+    assert box and 'href="#c-s3-new-natural"' in box.group(1)
+    assert 'id="c-s3-new-natural"' in html  # the link's target
+
+
+def test_a_text_section_counts_its_characters(page: Page) -> None:
+    text = "本机关认真贯彻落实《条例》，全面推进政务公开。"
+    page.post("/sections/s1", {"v.s1.text": text})
+    html = page.reload()
+    count = re.search(r'已填写 <span data-count-for="c-s1-text">(\d+)</span> 字', html)
+    assert count and int(count.group(1)) == len(text)
+
+
 def test_table_three_pasted_from_a_spreadsheet_in_one_go(web: Web, page: Page) -> None:
     block, expected = _table_three_block()
     response = page.post("/sections/s3/paste", {"block": block})
