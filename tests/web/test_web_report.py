@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from docx import Document as WordDocument
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -177,6 +178,36 @@ def test_the_scripts_saves_keep_the_conflict_rule_and_need_the_session_and_token
     assert forged.status_code == 403
     assert page.reload() and page.value_of("s3.new.natural") == "5"
     assert page.version == 2
+
+
+def test_a_cell_saved_by_the_script_is_one_transaction_of_five_statements(
+    web: Web, page: Page
+) -> None:
+    """The busiest route, in round trips to the database (bench/web.py): the session row, the
+    report locked with last year's, the version bumped, the answer and its history row; the
+    page's new state needs no further read; one commit."""
+    assert page.cell("s3.new.natural", "5")["status"] == 200  # the answers now cached
+    page.version += 1
+    statements: list[str] = []
+    commits: list[bool] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany) -> None:
+        if text.strip().upper() != "BEGIN":
+            statements.append(text.split(None, 1)[0].upper())
+
+    def commit(conn) -> None:
+        commits.append(True)
+
+    sa.event.listen(web.engine, "before_cursor_execute", statement)
+    sa.event.listen(web.engine, "commit", commit)
+    try:
+        result = page.cell("s3.new.commercial", "3")
+    finally:
+        sa.event.remove(web.engine, "before_cursor_execute", statement)
+        sa.event.remove(web.engine, "commit", commit)
+    assert result["status"] == 200 and result["saved"] == ["s3.new.commercial"]
+    assert statements == ["SELECT", "SELECT", "UPDATE", "INSERT", "INSERT"]
+    assert len(commits) == 1
 
 
 def _table_three_block() -> tuple[str, dict[str, int]]:
