@@ -204,9 +204,10 @@ class _ValuesCache:
 
     Every change bumps `Report.version`, so an entry is valid exactly while the version read
     in the caller's transaction matches; other processes' writes simply miss. Entries are
-    filled with the version read in the same statement as the answers, and never by a
-    transaction that has changed answers (it would cache its own uncommitted rows); a save
-    puts the answers it leaves behind once it has committed, so the next read hits.
+    filled with the version read in the same statement as the answers, and never for a
+    report whose answers the transaction has changed (it would cache its own uncommitted
+    rows; it reads back what its save left instead); a save puts the answers it leaves
+    behind once it has committed, so the next read hits.
     Entries are per engine (they go with it) and per report row (its id and creation time):
     keying by the engine's URL instead cost a rendering of the URL per lookup.
     """
