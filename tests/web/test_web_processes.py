@@ -1,6 +1,10 @@
 """`nianbao run` and two `nianbao web` processes at once on one database, as deployed: two web
 processes behind one address serve the same members (a session started on one is valid on
-the other, a save on one is seen on the other) while the bot serves the same reports."""
+the other, a save on one is seen on the other) while the bot serves the same reports.
+
+Deployments run several web processes on PostgreSQL (docs/operations.md); on one host's
+SQLite file it is correct too (WAL, the busy timeout), only slower under many writers, so the
+test runs on both databases."""
 
 from __future__ import annotations
 
