@@ -15,6 +15,7 @@ Other processes still wait through the busy timeout.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections import deque
@@ -182,9 +183,54 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# The key of the PostgreSQL advisory lock that migrations hold (any constant of our own).
+MIGRATION_LOCK_KEY = 0x6E69616E62616F  # "nianbao"
+
+
 def upgrade_database(url: str) -> None:
-    """Apply every migration up to the newest (`alembic upgrade head`)."""
-    command.upgrade(alembic_config(url), "head")
+    """Apply every migration up to the newest (`alembic upgrade head`).
+
+    One process at a time per database: `nianbao run` and the `nianbao web` processes of a
+    deployment start together on a new database, and each migrates it first. The others wait,
+    then find nothing left to do. PostgreSQL: an advisory lock; an SQLite file: a lock file
+    beside it.
+    """
+    with _migration_lock(url):
+        command.upgrade(alembic_config(url), "head")
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.select(sa.func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
+                try:
+                    yield
+                finally:
+                    connection.execute(sa.select(sa.func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+        finally:
+            engine.dispose()
+        return
+    database = parsed.database
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not database
+        or database == ":memory:"
+        or (database.startswith("file:"))
+    ):
+        yield
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".migrating"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @contextmanager

@@ -65,9 +65,9 @@ def _form(kind: str) -> ReportForm:
 
 
 # Per transaction: the reports this write transaction has locked (each with its organisation's
-# report of the year before, read in the same statement), whether it changed answers (what it
-# reads afterwards includes its own uncommitted rows: not for the cache), and the answers it
-# leaves behind, cached once it commits.
+# report of the year before, read in the same statement), the reports whose answers it changed
+# (what it reads of them afterwards includes its own uncommitted rows: not for the cache), and
+# the answers it leaves behind, read back by the transaction itself and cached once it commits.
 _LOCKED = "nianbao_locked_reports"
 _CHANGED = "nianbao_answers_changed"
 _CACHE_ON_COMMIT = "nianbao_cache_on_commit"
@@ -206,9 +206,10 @@ class _ValuesCache:
 
     Every change bumps `Report.version`, so an entry is valid exactly while the version read
     in the caller's transaction matches; other processes' writes simply miss. Entries are
-    filled with the version read in the same statement as the answers, and never by a
-    transaction that has changed answers (it would cache its own uncommitted rows); a save
-    puts the answers it leaves behind once it has committed, so the next read hits.
+    filled with the version read in the same statement as the answers, and never for a
+    report whose answers the transaction has changed (it would cache its own uncommitted
+    rows; it reads back what its save left instead); a save puts the answers it leaves
+    behind once it has committed, so the next read hits.
     Entries are per engine (they go with it) and per report row (its id and creation time):
     keying by the engine's URL instead cost a rendering of the URL per lookup.
     """
@@ -253,13 +254,25 @@ _cache = _ValuesCache()
 
 
 def _values(session: Session, report: Report) -> dict[str, Any]:
-    cacheable = not session.info.get(_CHANGED)
+    left = _left_by_transaction(session, report)
+    if left is not None:
+        return left
+    cacheable = report.id not in session.info.get(_CHANGED, ())
     if cacheable and (cached := _cache.get(session, report)) is not None:
         return cached
     version, values = _read_values(session, report)
     if cacheable:
         _cache.put(session, report, version, values)
     return values
+
+
+def _left_by_transaction(session: Session, report: Report) -> dict[str, Any] | None:
+    """The answers this transaction's save left in `report` (not yet committed), while no later
+    change in it has moved the report past them: what a read in the transaction would see."""
+    for saved, version, left in session.info.get(_CACHE_ON_COMMIT, []):
+        if saved.id == report.id and version == report.version:
+            return dict(left)
+    return None
 
 
 def _read_values(session: Session, report: Report) -> tuple[int, dict[str, Any]]:
@@ -354,7 +367,8 @@ def _apply(
     # Read under the report's lock: the committed answers, from the cache when it is current.
     stored = _values(session, report)
     current = {f: to_json(stored[f]) for f in wanted if f in stored}
-    cacheable = not session.info.get(_CHANGED)
+    changed: set[int | None] = session.info.setdefault(_CHANGED, set())
+    cacheable = report.id not in changed
     if expected_version is not None and expected_version < report.version:
         conflicts = _conflicts(session, report, member, wanted, current, expected_version)
         if conflicts:
@@ -371,7 +385,7 @@ def _apply(
         else:
             left[field_id] = from_json(form.fields.get(field_id), new)
     standing = _standing(session, report, left, version)
-    session.info[_CHANGED] = True
+    changed.add(report.id)
     bumped = session.connection().execute(
         _BUMP_VERSION,
         {

@@ -74,7 +74,7 @@ def compose() -> dict:
 
 def test_compose_file_structure() -> None:
     spec = compose()
-    assert set(spec["services"]) == {"bot", "db"}
+    assert set(spec["services"]) == {"bot", "db", "web", "web2"}
     db, bot = spec["services"]["db"], spec["services"]["bot"]
 
     assert db["image"].startswith("postgres:")
@@ -94,6 +94,69 @@ def test_compose_file_structure() -> None:
     for entry in bot["volumes"]:
         assert entry.split(":")[0] in spec["volumes"]
     assert str(bot["environment"]["NIANBAO_HEALTH_PORT"]) == "8080"
+
+
+def test_compose_runs_two_web_processes_on_the_bots_database() -> None:
+    spec = compose()
+    bot = spec["services"]["bot"]
+    ports = []
+    for name in ("web", "web2"):
+        web = spec["services"][name]
+        assert web["build"] == bot["build"] and web["image"] == bot["image"]
+        assert web["environment"]["DATABASE_URL"] == bot["environment"]["DATABASE_URL"]
+        assert web["depends_on"]["db"]["condition"] == "service_healthy"
+        assert "bot" not in web["depends_on"]  # the web serves where Telegram is unreachable
+        command = web["command"]
+        assert command[0] == "web"
+        option = dict(zip(command[1::2], command[2::2], strict=True))
+        # Listening inside the container on the port the image's HEALTHCHECK asks.
+        assert option["--host"] == "0.0.0.0"
+        assert option["--port"] == str(web["environment"]["NIANBAO_HEALTH_PORT"])
+        assert "--forwarded-allow-ips" in option
+        (published,) = web["ports"]
+        address, host_port, container_port = published.split(":")
+        assert address == "127.0.0.1" and container_port == option["--port"]
+        ports.append(host_port)
+    # nginx's upstream is exactly these two.
+    upstream = re.search(r"upstream nianbao_web \{(.*?)\}", nginx(), re.S)
+    assert upstream
+    assert re.findall(r"server 127\.0\.0\.1:(\d+)", upstream.group(1)) == ports
+
+
+def nginx() -> str:
+    return (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+
+
+def test_nginx_web_site_passes_the_address_and_scheme_the_processes_trust() -> None:
+    site = nginx().split("server_name nianbao.example.org;")[-1]
+    assert "proxy_pass http://nianbao_web;" in site
+    # Overwritten, not appended: a browser cannot choose the address its attempts count on.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in site
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
+    # Room for the 20 MB upload the app accepts; POSTs are never retried on the other process.
+    size = re.search(r"client_max_body_size (\d+)m;", site)
+    assert size and int(size.group(1)) > 20
+    assert "non_idempotent" not in site
+    # log_format is only valid at the file's top level (nginx's http context).
+    for block in re.findall(r"server \{.*?\n\}", nginx(), re.S):
+        assert "log_format" not in block
+
+
+def test_systemd_web_unit() -> None:
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(DEPLOY / "nianbao-web@.service", encoding="utf-8")
+    service = unit["Service"]
+    bot = configparser.ConfigParser(strict=False, interpolation=None)
+    bot.optionxform = str  # type: ignore[assignment,method-assign]
+    bot.read(DEPLOY / "nianbao.service", encoding="utf-8")
+    command = service["ExecStart"].split()
+    assert command[0] == bot["Service"]["ExecStart"].split()[0]  # the same installation
+    assert command[1] == "web" and command[command.index("--port") + 1] == "%i"
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    for key in ("User", "WorkingDirectory", "KillSignal", "ReadWritePaths"):
+        assert service[key] == bot["Service"][key], key
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
 
 
 def test_dockerfile() -> None:

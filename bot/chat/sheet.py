@@ -145,7 +145,11 @@ class ReportSheet:
         with session_scope(self.engine) as session:
             return self._sheet(session, member, report_id)
 
-    def _sheet(self, session: Session, member: Member, report_id: int) -> Sheet:
+    def _sheet(
+        self, session: Session, member: Member, report_id: int, *, peers: bool = True
+    ) -> Sheet:
+        """Without `peers` (other organisations' texts), the copied-text check finds nothing:
+        for a sheet that shows only a table's findings."""
         report = reports.get_report(session, actor=member, report_id=report_id)
         form = load_form(report.kind)
         values = reports.report_values(session, actor=member, report_id=report_id)
@@ -153,11 +157,15 @@ class ReportSheet:
         # Peers' texts only for the sections this report has written (the copied-text check
         # compares no others; reading them all costs most of a second at 10,000 reports).
         written = [f for f in form.text_fields if isinstance(t := values.get(f), str) and t.strip()]
-        peers = narratives.peer_texts(
-            session, year=report.year, fields=written, exclude_org_id=report.org_id
+        peer_texts = (
+            narratives.peer_texts(
+                session, year=report.year, fields=written, exclude_org_id=report.org_id
+            )
+            if peers and written
+            else []
         )
         state = ReportState(
-            form, report.agency, report.year, values, previous=previous, peers=tuple(peers)
+            form, report.agency, report.year, values, previous=previous, peers=tuple(peer_texts)
         )
         try:
             access.check_write(session, member, report)
@@ -168,7 +176,7 @@ class ReportSheet:
 
     def save(
         self,
-        member: Member,
+        member: Member | Callable[[Session], Member],
         report_id: int,
         entries: Mapping[str, str],
         *,
@@ -178,22 +186,30 @@ class ReportSheet:
         """Cells as typed (field id → text): each checked; the good ones saved together; an
         empty one cleared. With `reload`, the result carries the sheet as saved.
 
-        A cell holding a tab or a line break is a block pasted into it: laid onto its table
-        from that cell.
+        `member` may be given as a function that finds them in the save's own transaction
+        (the web reads its session row there). A cell holding a tab or a line break is a
+        block pasted into it: laid onto its table from that cell.
         """
         with session_scope(self.engine) as session:
-            # One write transaction: the report is read under its lock once, for the parse
-            # and the save (as a chat answer is).
+            # One write transaction: who saves, the report read under its lock once for the
+            # parse and the save (as a chat answer is), and with `reload` the sheet as saved
+            # (the answers this save left, last year's from the cache): one round trip to the
+            # database per statement that must run, and one commit.
             begin_write(session)
+            if not isinstance(member, Member):
+                member = member(session)
             report = reports.get_report(session, actor=member, report_id=report_id)
             form = load_form(report.kind)
             values, problems, typed, notes = self._parse(form, entries)
             result = self._store(
                 session, member, report_id, values, problems, typed, notes, version
             )
-            session.commit()
             if reload:
-                result = replace(result, sheet=self._sheet(session, member, report_id))
+                # (After a refusal the transaction was rolled back: the sheet as others left it.)
+                texts = any(f in form.text_fields for f in entries)
+                sheet = self._sheet(session, member, report_id, peers=texts)
+                result = replace(result, sheet=sheet)
+            session.commit()
             return result
 
     def _parse(

@@ -24,7 +24,7 @@ from bot.chat.uploads import MAX_UPLOAD_BYTES, ReportUploads
 from bot.config import Settings
 from bot.web.deps import CsrfRefused, NotSignedIn
 from bot.web.notify import TelegramNotices
-from bot.web.routes import admin, admin_people, auth, report, submission, supervise
+from bot.web.routes import admin, admin_people, auth, health, report, submission, supervise
 from storage.db import make_engine
 from storage.errors import NotFound, PermissionDenied, StorageError
 from storage.overview import REVIEW_ROLES
@@ -154,6 +154,7 @@ def create_app(
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth.router)
+    app.include_router(health.router)
     app.include_router(report.router)
     app.include_router(submission.router)
     app.include_router(supervise.router)

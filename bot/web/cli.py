@@ -26,6 +26,14 @@ def web_command(
             "--demo", help=f"演示：使用单独的演示数据库 {DEMO_DATABASE}，并创建演示单位和账号"
         ),
     ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="反向代理的地址（逗号分隔，或 *）：信任其 X-Forwarded-For/-Proto 头，"
+            "按浏览器的地址限制登录尝试；不设则忽略这些头",
+        ),
+    ] = None,
 ) -> None:
     """启动网页版（供机关工作人员在浏览器中填写、校验并生成年度报告）。SIGTERM/Ctrl-C 正常停止。"""
     from bot.web.server import run_web
@@ -48,7 +56,7 @@ def web_command(
             f"试用登记新账号：http://{host}:{port}/join ，邀请码 {access.invite_code}"
         )
     configure_logging(settings.log_level, secrets=[settings.telegram_bot_token])
-    run_web(settings, host=host, port=port)
+    run_web(settings, host=host, port=port, forwarded_allow_ips=forwarded_allow_ips)
 
 
 @member_app.command("password-reset")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.chat.review import ReviewDesk
 from bot.chat.sheet import ReportSheet
@@ -86,6 +88,27 @@ def optional_visit(request: Request, engine: DbEngine) -> Visit | None:
 
 
 OptionalVisit = Annotated[Visit | None, Depends(optional_visit)]
+
+
+def signed_in_within(request: Request, sent_csrf: str | None) -> Callable[[Session], Member]:
+    """For a route that writes at once: how to find the signed-in member inside the route's
+    own write transaction (a statement there instead of a transaction of its own), with the
+    CSRF check. Not signed in or the wrong token: the same refusals as `SignedIn` and
+    `CsrfChecked`, and the transaction is rolled back."""
+    token = request.cookies.get(SESSION_COOKIE)
+
+    def find(session: Session) -> Member:
+        if not token or len(token) > 100:
+            raise NotSignedIn
+        found = web_accounts.find_session(session, token=token)
+        if found is None:
+            raise NotSignedIn
+        web_session, member = found
+        if not sent_csrf or not hmac.compare_digest(sent_csrf, web_session.csrf_token):
+            raise CsrfRefused
+        return member
+
+    return find
 
 
 def require_visit(visit: OptionalVisit) -> Visit:

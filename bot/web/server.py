@@ -14,9 +14,16 @@ from storage.db import make_engine, upgrade_database
 logger = logging.getLogger(__name__)
 
 
-def run_web(settings: Settings, *, host: str, port: int) -> None:
+def run_web(
+    settings: Settings, *, host: str, port: int, forwarded_allow_ips: str | None = None
+) -> None:
     """Serve until SIGTERM/SIGINT; uvicorn finishes the requests in flight, then the
-    database connections are closed."""
+    database connections are closed.
+
+    `forwarded_allow_ips`: the reverse proxies (addresses, or "*") whose X-Forwarded-For and
+    X-Forwarded-Proto are believed, so that sign-in attempts are counted per browser's
+    address rather than all against the proxy's. None: the headers are ignored.
+    """
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
     app = create_app(settings, engine=engine)
@@ -25,7 +32,8 @@ def run_web(settings: Settings, *, host: str, port: int) -> None:
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
-        proxy_headers=False,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
         timeout_graceful_shutdown=10,
     )

@@ -1,7 +1,8 @@
 """A real headless Chromium over real HTTP: a new member joins with an invite, fills the whole
 2021-format report (表三 pasted from a spreadsheet, 表四 by keyboard), is refused a bad cell,
-fixes it, reloads, generates and gets a Word file holding every value; and a table filled with
-JavaScript switched off."""
+fixes it, moves through the table with Enter as in a spreadsheet, reloads, generates and gets
+a Word file holding every value; and a table filled with JavaScript switched off (Enter posts
+it)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ AGENCY = "某某市某某局"
 
 if chromium_available():
     from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -117,6 +119,12 @@ def _wait_for_next_page(driver: WebDriver, old_page: object) -> None:
     )
 
 
+def _wait_for_focus(driver: WebDriver, field_id: str) -> None:
+    WebDriverWait(driver, 10).until(
+        lambda d: d.switch_to.active_element.get_attribute("id") == _anchor(field_id)
+    )
+
+
 def _submit(driver: WebDriver, section_id: str) -> None:
     """Post a table's form and wait for the page it leads to."""
     old_page = driver.find_element(By.TAG_NAME, "html")
@@ -168,11 +176,25 @@ def test_a_new_member_fills_checks_and_generates_the_whole_report(
     cell = driver.find_element(By.ID, _anchor(bad))
     assert cell.get_attribute("value") == "1O"  # kept as typed, to be fixed
     assert cell.get_attribute("aria-invalid") == "true"
+    # Enter as in a spreadsheet: the fixed cell is saved and the cell below takes the keys;
+    # Shift+Enter goes back up; the computed 总计 row is passed over.
     cell.clear()
-    old_page = driver.find_element(By.TAG_NAME, "html")
-    cell.send_keys(_shown(bad), Keys.ENTER)  # Enter saves the table
-    _wait_for_next_page(driver, old_page)
+    cell.send_keys(_shown(bad), Keys.ENTER)
+    _wait_for_focus(driver, "s3.withheld_safety.commercial")
+    WebDriverWait(driver, 10).until(
+        lambda d: (
+            cell.get_attribute("aria-invalid") is None
+            and d.find_element(By.ID, "live").text == "已保存。"
+        )
+    )
+    assert not driver.find_elements(By.CSS_SELECTOR, "div.error[role=alert]")
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+    _wait_for_focus(driver, bad)
+    driver.find_element(By.ID, _anchor("s3.other_other.natural")).send_keys(Keys.ENTER)
+    _wait_for_focus(driver, "s3.carried_out.natural")
+    driver.refresh()
     assert "未能保存" not in driver.page_source
+    assert driver.find_element(By.ID, _anchor(bad)).get_attribute("value") == _shown(bad)
     assert driver.find_element(By.ID, _anchor("s3.new.total")).text == str(
         sum(
             VALUES[f"s3.new.{c}"]
@@ -180,13 +202,17 @@ def test_a_new_member_fills_checks_and_generates_the_whole_report(
         )
     )
 
-    # 表四: keyboard only, Tab from cell to cell (the computed totals are skipped).
+    # 表四: keyboard only, from cell to cell by Tab or by Enter (its one line has no cell
+    # below: Enter goes on to the next); the computed totals are skipped. Each cell is saved
+    # as it is left.
     driver.find_element(By.ID, _anchor("s4.review.upheld")).click()
-    for field_id in _typed("s4"):
+    for index, field_id in enumerate(_typed("s4")):
         active = driver.switch_to.active_element
         assert active.get_attribute("id") == _anchor(field_id)
-        active.send_keys(_shown(field_id), Keys.TAB)
-    _submit(driver, "s4")
+        active.send_keys(_shown(field_id), Keys.ENTER if index % 2 else Keys.TAB)
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_element(By.ID, "progress-text").text == "33/36"
+    )
 
     # The narrative sections.
     for section_id in ("s1", "s5", "s6"):
@@ -231,8 +257,9 @@ def test_a_table_filled_with_javascript_switched_off(
         assert "“三”不是数字，请只填写阿拉伯数字" in driver.page_source
         cell = driver.find_element(By.ID, _anchor("s4.review.pending"))
         cell.clear()
-        cell.send_keys(_shown("s4.review.pending"))
-        _submit(driver, "s4")
+        old_page = driver.find_element(By.TAG_NAME, "html")
+        cell.send_keys(_shown("s4.review.pending"), Keys.ENTER)  # without the script: posted
+        _wait_for_next_page(driver, old_page)
         assert "未能保存" not in driver.page_source
         driver.refresh()
         for field_id in fields:
@@ -243,3 +270,62 @@ def test_a_table_filled_with_javascript_switched_off(
         assert total == str(
             sum(VALUES[f"s4.review.{c}"] for c in ("upheld", "corrected", "other", "pending"))
         )
+
+
+def test_a_phone_reads_and_fills_the_report_without_the_page_scrolling_sideways(
+    clean_browser: WebDriver, site: str, engine: Engine
+) -> None:
+    """At a phone's 390×844: the page fits the screen's width (only the wide official tables
+    scroll, inside their own box), every control of the page can be reached, and a cell of
+    表三 and a text section are filled and saved there."""
+    driver = clean_browser
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True},
+    )
+    try:
+        _join(driver, site, _invite(engine), "wangwu")
+        assert driver.execute_script("return window.innerWidth") == 390
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+        # Nothing sticks out of the screen except inside a table's own scrolling box.
+        outside = driver.execute_script(
+            "return Array.from(document.querySelectorAll("
+            "'input:not([type=hidden]), textarea, select, button, a.button, h1, h2, p'))"
+            ".filter(e => !e.closest('.scroll') && e.getClientRects().length"
+            " && e.getBoundingClientRect().right > window.innerWidth + 1)"
+            ".map(e => e.outerHTML.slice(0, 80))"
+        )
+        assert outside == []
+        box = driver.find_element(By.CSS_SELECTOR, "#sec-s3 .scroll")
+        assert driver.execute_script("return arguments[0].scrollWidth", box) > 390
+        assert box.rect["width"] <= 390
+
+        cell = driver.find_element(By.ID, _anchor("s3.new.other"))  # the far right of 表三
+        driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', inline: 'center'})", cell
+        )
+        assert driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return r.left >= 0 && r.right <= window.innerWidth",
+            cell,
+        )
+        cell.send_keys("4", Keys.ENTER)
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "live").text == "已保存。")
+        area = driver.find_element(By.ID, _anchor("s1.text"))
+        assert area.rect["width"] > 300  # a text section uses the phone's width
+        area.send_keys(VALUES["s1.text"])
+        old_page = driver.find_element(By.TAG_NAME, "html")
+        button = driver.find_element(By.CSS_SELECTOR, "#sec-s1 form.text-form button")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        _wait_for_next_page(driver, old_page)
+        assert (
+            driver.find_element(By.ID, _anchor("s1.text")).get_attribute("value")
+            == VALUES["s1.text"]
+        )
+        assert driver.find_element(By.ID, _anchor("s3.new.other")).get_attribute("value") == "4"
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import io
 import re
+from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from docx import Document as WordDocument
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -140,6 +143,73 @@ def test_two_people_on_the_same_cell_get_the_chats_conflict_message(web: Web, pa
     assert other.value_of("s3.new.legal") == "2"
 
 
+def test_the_scripts_saves_keep_the_conflict_rule_and_need_the_session_and_token(
+    web: Web, page: Page
+) -> None:
+    """A cell saved by the page's script (the one-transaction route): a colleague's change
+    to the same cell since the page was shown refuses it with the chat's message and answers
+    with the report as it is; without the session or with the wrong token nothing is saved."""
+    colleague = web.client()
+    with session_scope(web.engine) as session:
+        org_id = session.exec(select(Member).where(Member.login == "tianqi")).one().org_id
+    web.join(colleague, org_id, "colleague")
+    other = Page(colleague, page.url)
+    assert page.cell("s3.new.natural", "5")["status"] == 200
+    refused = other.cell("s3.new.natural", "7")  # still at version 0
+    assert refused["status"] == 409 and refused["saved"] == []
+    assert refused["error"].startswith("保存未成功：您开始填写后，以下内容已被他人修改")
+    assert "（空） → 5（tianqi同志" in refused["error"]
+    assert refused["version"] == 1 and refused["progress"] == "0/36"
+    assert "s3" in refused["findings"]
+    elsewhere = other.cell("s3.new.legal", "2")  # another cell: no conflict
+    assert elsewhere["status"] == 200 and elsewhere["version"] == 2
+    signed_out = web.client().post(
+        page.url + "/cells",
+        data={"field": "s3.new.natural", "value": "9", "version": "2"},
+        headers={"x-csrf-token": page.csrf, "accept": "application/json"},
+    )
+    assert signed_out.status_code == 401
+    assert signed_out.json()["error"] == "登录已过期，请刷新页面后重新登录。"
+    forged = page.client.post(
+        page.url + "/cells",
+        data={"field": "s3.new.natural", "value": "9", "version": "2"},
+        headers={"x-csrf-token": other.csrf, "accept": "application/json"},
+    )
+    assert forged.status_code == 403
+    assert page.reload() and page.value_of("s3.new.natural") == "5"
+    assert page.version == 2
+
+
+def test_a_cell_saved_by_the_script_is_one_transaction_of_five_statements(
+    web: Web, page: Page
+) -> None:
+    """The busiest route, in round trips to the database (bench/web.py): the session row, the
+    report locked with last year's, the version bumped, the answer and its history row; the
+    page's new state needs no further read; one commit."""
+    assert page.cell("s3.new.natural", "5")["status"] == 200  # the answers now cached
+    page.version += 1
+    statements: list[str] = []
+    commits: list[bool] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany) -> None:
+        if text.strip().upper() != "BEGIN":
+            statements.append(text.split(None, 1)[0].upper())
+
+    def commit(conn) -> None:
+        commits.append(True)
+
+    sa.event.listen(web.engine, "before_cursor_execute", statement)
+    sa.event.listen(web.engine, "commit", commit)
+    try:
+        result = page.cell("s3.new.commercial", "3")
+    finally:
+        sa.event.remove(web.engine, "before_cursor_execute", statement)
+        sa.event.remove(web.engine, "commit", commit)
+    assert result["status"] == 200 and result["saved"] == ["s3.new.commercial"]
+    assert statements == ["SELECT", "SELECT", "UPDATE", "INSERT", "INSERT"]
+    assert len(commits) == 1
+
+
 def _table_three_block() -> tuple[str, dict[str, int]]:
     """The sample's 表三 as copied from a spreadsheet: the row labels, the six applicant
     columns, without the computed （七）总计 row."""
@@ -156,6 +226,60 @@ def _table_three_block() -> tuple[str, dict[str, int]]:
         )
         expected.update({f: values[f] for f in typed})
     return "\n".join(lines), expected
+
+
+def _table(html: str, section_id: str) -> tuple[str, list[int]]:
+    """A table's header and the number of cells (inputs and totals) in each body row."""
+    table = re.search(
+        rf'<table class="official \w+" id="table-{section_id}">(.*?)</table>', html, re.S
+    )
+    assert table, section_id
+    head = re.search(r"<thead>(.*?)</thead>", table.group(1), re.S)
+    body = re.search(r"<tbody>(.*?)</tbody>", table.group(1), re.S)
+    assert head and body
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    return head.group(1), [len(re.findall(r"<td\b", row)) for row in rows]
+
+
+def test_the_page_has_the_official_sections_and_tables(page: Page) -> None:
+    form = load_answers(SAMPLE).form
+    headings = re.findall(r'<h2 id="h-s\d">([^<]*)</h2>', page.html)
+    assert headings == [section.heading for section in form.sections]
+    assert headings[0] == "一、总体情况" and len(headings) == 6
+    head, cells = _table(page.html, "s3")  # 表三: 7 columns under merged headers
+    assert cells == [7] * len(form.section("s3").rows)
+    assert '<th scope="col" colspan="7">申请人情况</th>' in head
+    assert '<th scope="col" colspan="5">法人或其他组织</th>' in head
+    assert '<th scope="col" rowspan="2">总计</th>' in head
+    head, cells = _table(page.html, "s4")  # 表四: its official single line of 15
+    assert cells == [15]
+    assert '<th scope="col" colspan="5">行政复议</th>' in head
+    assert '<th scope="col" colspan="10">行政诉讼</th>' in head
+    assert '<th scope="col" colspan="5">未经复议直接起诉</th>' in head
+
+
+def test_a_broken_relation_is_shown_at_its_table_with_links_to_its_cells(page: Page) -> None:
+    block, expected = _table_three_block()
+    page.post("/sections/s3/paste", {"block": block})
+    page.reload()
+    assert "本表已填写部分的勾稽关系相符" in page.html
+    result = page.cell("s3.new.natural", str(expected["s3.new.natural"] + 1))
+    assert result["status"] == 200
+    findings = result["findings"]["s3"]
+    assert '<li class="error"><strong>错误：</strong>' in findings
+    assert 'href="#c-s3-new-natural"' in findings  # a link to the cell that broke it
+    html = page.reload()
+    box = re.search(r'<div class="findings-box" id="findings-s3"[^>]*>(.*?)</div>', html, re.S)
+    assert box and 'href="#c-s3-new-natural"' in box.group(1)
+    assert 'id="c-s3-new-natural"' in html  # the link's target
+
+
+def test_a_text_section_counts_its_characters(page: Page) -> None:
+    text = "本机关认真贯彻落实《条例》，全面推进政务公开。"
+    page.post("/sections/s1", {"v.s1.text": text})
+    html = page.reload()
+    count = re.search(r'已填写 <span data-count-for="c-s1-text">(\d+)</span> 字', html)
+    assert count and int(count.group(1)) == len(text)
 
 
 def test_table_three_pasted_from_a_spreadsheet_in_one_go(web: Web, page: Page) -> None:
@@ -262,6 +386,38 @@ def test_hostile_text_is_shown_literally_in_the_page_and_the_word_file(page: Pag
     assert hostile in text
 
 
+def test_hostile_names_of_a_member_and_an_agency_are_shown_literally(web: Web) -> None:
+    """A member's name and the agency's name reach the page's header, headings, notices and
+    the Word report's title and file name: as typed, never as markup or template code."""
+    agency = "<img src=x onerror=alert(1)>局{{ 7*7 }}\"'&"
+    name = '<script>alert("名")</script>'
+    client = web.client()
+    page = client.get("/join")
+    response = client.post(
+        "/join",
+        data={
+            "csrf": csrf_of(page.text),
+            "code": web.invite(web.org(agency)),
+            "name": name,
+            "login": "hostile",
+            "password": "mima-2026-ok",
+            "password2": "mima-2026-ok",
+        },
+    )
+    assert response.status_code == 303
+    report = Page(client, web.report_url(client))
+    html = report.html
+    assert "<img src=x" not in html and "<script>alert" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;局{{ 7*7 }}&#34;&#39;&amp;" in html
+    assert "&lt;script&gt;alert(&#34;名&#34;)&lt;/script&gt;" in html
+    assert "局49" not in html
+    document = report.post("/generate", {})
+    assert document.status_code == 200
+    assert quote(agency) in document.headers["content-disposition"]
+    text = "\n".join(p.text for p in WordDocument(io.BytesIO(document.content)).paragraphs)
+    assert f"{agency}\n2025年政府信息公开工作年度报告" in text  # the title, on two lines
+
+
 def test_generating_with_errors_gives_a_marked_draft_named_after_the_report(page: Page) -> None:
     response = page.post("/generate", {})
     assert response.status_code == 200
@@ -297,11 +453,98 @@ def test_a_complete_report_generates_the_official_file_with_every_value(page: Pa
     assert {f: read.get(f) for f in values} == values
 
 
-def test_the_page_labels_every_input(page: Page) -> None:
-    html = page.html
-    inputs = re.findall(r'<(?:input|textarea|select)\b[^>]*\bid="([^"]+)"', html)
-    labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
-    assert inputs and set(inputs) <= labelled
+class _Controls(HTMLParser):
+    """The form controls a person fills in on a page, and whether each has a label (a
+    <label for=…>, an enclosing <label>, or aria-label / aria-labelledby)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[tuple[str, dict[str, str | None]]] = []
+        self.label_for: set[str] = set()
+        self.open_labels = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "label":
+            self.open_labels += 1
+            if found.get("for"):
+                self.label_for.add(str(found["for"]))
+        elif tag in ("input", "textarea", "select") and found.get("type") not in (
+            "hidden",
+            "submit",
+            "button",
+        ):
+            self.controls.append((tag, {**found, "in_label": "1" if self.open_labels else None}))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.open_labels -= 1
+
+    def unlabelled(self) -> list[str]:
+        return [
+            f"<{tag} {attrs}>"
+            for tag, attrs in self.controls
+            if not (
+                attrs.get("id") in self.label_for
+                or attrs.get("in_label")
+                or attrs.get("aria-label")
+                or attrs.get("aria-labelledby")
+            )
+        ]
+
+
+def _unlabelled(html: str) -> tuple[int, list[str]]:
+    parser = _Controls()
+    parser.feed(html)
+    return len(parser.controls), parser.unlabelled()
+
+
+@pytest.fixture
+def every_page(web: Web, page: Page) -> dict[str, str]:
+    """Staff's pages (sign-in, joining, the report with its paste and upload forms, the
+    account, the preview) and a supervisor's (overview, figures, copied texts, roll-up)."""
+    anonymous = web.client()
+    pages = {path: anonymous.get(path).text for path in ("/login", "/join")}
+    for path in ("", "/preview"):
+        pages[page.url + path] = page.client.get(page.url + path).text
+    pages["/account"] = page.client.get("/account").text
+    with session_scope(web.engine) as session:
+        office = orgs.create_org(session, name="某某市政务公开办", org_type="city_gov")
+    supervisor = web.client()
+    web.join(supervisor, office.id, "dudao", role="supervisor")
+    for path in ("/supervise", "/supervise/figures", "/supervise/copied", "/supervise/rollup"):
+        response = supervisor.get(path)
+        assert response.status_code == 200, path
+        pages[path] = response.text
+    return pages
+
+
+def test_every_page_labels_every_input(every_page: dict[str, str]) -> None:
+    controls = 0
+    for path, html in every_page.items():
+        count, unlabelled = _unlabelled(html)
+        controls += count
+        assert unlabelled == [], path
+    assert controls > 150  # the report's cells are among them
+
+
+def test_every_page_loads_only_nianbaos_own_assets(web: Web, every_page: dict[str, str]) -> None:
+    """No CDN, no web fonts or scripts from elsewhere: every script, style sheet, image and
+    form target is a path on nianbao itself, and nianbao serves it."""
+    client = web.client()
+    assets = set()
+    for path, html in every_page.items():
+        for reference in re.findall(r'\b(?:src|href|action)="([^"]*)"', html):
+            assert reference.startswith(("/", "#", "?")), (path, reference)
+            assert not reference.startswith("//"), (path, reference)
+            if reference.startswith("/static/"):
+                assets.add(reference)
+        assert "@import" not in html and "url(http" not in html
+    assert {a.split("?")[0] for a in assets} == {"/static/app.css", "/static/app.js"}
+    for asset in assets:
+        assert client.get(asset).status_code == 200
+    style = client.get("/static/app.css").text
+    assert "@import" not in style and "http" not in style and "@font-face" not in style
 
 
 def test_a_supervisor_reads_the_reports_below_but_cannot_write(web: Web) -> None:

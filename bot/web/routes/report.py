@@ -14,7 +14,15 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.chat.turn import Turn
 from bot.chat.uploads import MAX_UPLOAD_BYTES, UPLOAD_ACTIONS
-from bot.web.deps import CsrfChecked, DbEngine, Desk, Sheets, SignedIn, Uploads
+from bot.web.deps import (
+    CsrfChecked,
+    DbEngine,
+    Desk,
+    Sheets,
+    SignedIn,
+    Uploads,
+    signed_in_within,
+)
 from bot.web.flash import set_flash, take_flash
 from bot.web.pages import redirect, render
 from bot.web.routes.submission import review_context
@@ -76,18 +84,21 @@ async def save_section(
     return _back_to(report_id, section_id)
 
 
-@router.post("/reports/{report_id}/cells", dependencies=[CsrfChecked])
+@router.post("/reports/{report_id}/cells")
 def save_cell(
     request: Request,
     sheets: Sheets,
-    visit: SignedIn,
     report_id: int,
     field: Annotated[str, Form(max_length=100)],
     value: Annotated[str, Form(max_length=100_000)],
     version: Annotated[int, Form()],
+    csrf: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
-    """One cell or text from the page's script: saved, then what changed on the page."""
-    result = sheets.save(visit.member, report_id, {field: value}, version=version, reload=True)
+    """One cell or text from the page's script: saved, then what changed on the page. The
+    busiest route: who is signed in, the save and the page's new state are read and written
+    in one transaction (bench/web.py)."""
+    member = signed_in_within(request, request.headers.get("x-csrf-token") or csrf)
+    result = sheets.save(member, report_id, {field: value}, version=version, reload=True)
     sheet = result.sheet
     assert sheet is not None
     templates = request.app.state.templates

@@ -57,6 +57,7 @@
       if (was) {
         was.value = input.value.trim();
       }
+      forgetRefusal(input);
     }
     Object.entries(data.cells || {}).forEach(function ([id, text]) {
       const output = document.querySelector('output[data-field="' + CSS.escape(id) + '"]');
@@ -84,6 +85,43 @@
     } else {
       say((data.notes || []).concat(["已保存。"]).join(" "), false);
     }
+  }
+
+  // A cell listed as refused at the top of the page, now saved: its line goes, and the list
+  // with its last line.
+  function forgetRefusal(input) {
+    document.querySelectorAll('div.error li a[href="#' + CSS.escape(input.id) + '"]')
+      .forEach(function (link) {
+        const list = link.closest("div.error");
+        link.closest("li").remove();
+        if (list && !list.querySelector("li")) {
+          list.remove();
+        }
+      });
+  }
+
+  // The input a spreadsheet's Enter moves to: the nearest cell straight below (above, with
+  // Shift) in the same table, found by where the cells are drawn, so merged header cells
+  // and computed totals in between are passed over; where there is none (the last row,
+  // 表四's single line), the next (previous) cell.
+  function cellBelow(input, up) {
+    const cells = Array.from(input.closest("table").querySelectorAll("input[data-field]"));
+    const here = input.getBoundingClientRect();
+    const middle = here.left + here.width / 2;
+    let best = null;
+    let bestTop = 0;
+    cells.forEach(function (other) {
+      const box = other.getBoundingClientRect();
+      if (other === input || middle < box.left || middle > box.right) {
+        return;
+      }
+      const beyond = up ? box.top < here.top - 1 : box.top > here.top + 1;
+      if (beyond && (best === null || (up ? box.top > bestTop : box.top < bestTop))) {
+        best = other;
+        bestTop = box.top;
+      }
+    });
+    return best || cells[cells.indexOf(input) + (up ? -1 : 1)] || null;
   }
 
   function save(input) {
@@ -118,6 +156,30 @@
         save(input);
       });
     });
+
+  // Enter in a table cell, as in a spreadsheet: the cell is left (and so saved, above) for
+  // the one below; Shift+Enter for the one above. Without this script Enter posts the table.
+  // An Enter that confirms a Chinese input method's candidate is the method's, not ours.
+  document.querySelectorAll(".table-form input[data-field]").forEach(function (input) {
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.isComposing || event.keyCode === 229 ||
+          event.altKey || event.ctrlKey || event.metaKey) {
+        return;
+      }
+      event.preventDefault();
+      const next = cellBelow(input, event.shiftKey);
+      if (next) {
+        next.focus();
+        next.select();
+      } else {
+        input.blur();
+        input.focus();
+      }
+    });
+  });
+  document.querySelectorAll("[data-enter-hint]").forEach(function (hint) {
+    hint.textContent = hint.dataset.enterHint;
+  });
 
   // A block copied from Excel or WPS pasted into a cell: the form is posted with the block in
   // that cell, and the server lays it onto the table from there.
