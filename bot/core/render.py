@@ -45,11 +45,11 @@ class _Part:
     # The part's fit tags: key -> (field id, cell width in pt) (bot/core/template_cache.py).
     fitted_cells: Mapping[str, tuple[str, float]]
 
-    def render(self, context: Mapping[str, Any], escaped: Mapping[str, Any]) -> bytes:
-        """The part's XML from the report's `context` and the same context `escaped`."""
+    def render(self, context: Mapping[str, Any], printable: Mapping[str, Any]) -> bytes:
+        """The part's XML from the report's `context` and `printable`, the same escaped."""
         if self.fitted_cells:
-            escaped = {**escaped, FITTED: self._fitted(context)}
-        xml = self.template.render(escaped)
+            printable = {**printable, FITTED: self._fitted(context)}
+        xml = self.template.render(printable)
         if self.has_brace_markers:
             for marker, brace in BRACE_MARKERS.items():
                 xml = xml.replace(marker, brace)
