@@ -2,12 +2,16 @@
 
 `ReportRenderer` does docxtpl's work once per template instead of once per report: docxtpl's
 own tag clean-up (`patch_xml`) on every XML part that holds tags, each compiled into a Jinja
-template (autoescaped), and the compiled code kept on disk for the next process
-(`bot.core.template_cache`). A render is then one Jinja render per
-part and a rewrite of the zip that copies every other part's compressed bytes
-(`bot.core.docx_zip`), which is what a bot that renders on demand needs. The report's own
-properties and a draft's page headers (`bot.core.docx_package.report_parts`) go into the same
-single write.
+template, and the compiled code kept on disk for the next process (`bot.core.template_cache`).
+A render is then one Jinja render per part and a rewrite of the zip that copies every other
+part's compressed bytes (`bot.core.docx_zip`), which is what a bot that renders on demand
+needs. The report's own properties and a draft's page headers
+(`bot.core.docx_package.report_parts`) go into the same single write.
+
+What the template would do per cell is done before rendering, in plain Python: the context's
+texts escaped once (`bot.core.xml_context`; the parts are compiled without autoescape) and
+each cell's fitted run properties computed (its `fit` tag is a lookup). The XML is the same,
+byte for byte, as the autoescaped template gives (tests/core/test_render_identity.py).
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from bot.core.docx_package import report_parts
 from bot.core.docx_zip import DocxPackage
 from bot.core.draft_marks import cell_shading, with_refused
 from bot.core.form import ReportForm
-from bot.core.template_cache import BRACE_MARKERS, compiled_parts
+from bot.core.template_cache import BRACE_MARKERS, FITTED, compiled_parts
 from bot.core.values import Value, format_value, normalise_text
+from bot.core.xml_context import escaped, escaped_context
 
 
 @dataclass(frozen=True)
@@ -37,25 +42,41 @@ class _Part:
     # docxtpl's escaped-brace markers ({_{ for a literal {{): undone only where the
     # template has them, so a user's text is never touched.
     has_brace_markers: bool
+    # The part's fit tags: key -> (field id, cell width in pt) (bot/core/template_cache.py).
+    fitted_cells: Mapping[str, tuple[str, float]]
 
-    def render(self, context: Mapping[str, Any]) -> bytes:
-        xml = self.template.render(context)
+    def render(self, context: Mapping[str, Any], printable: Mapping[str, Any]) -> bytes:
+        """The part's XML from the report's `context` and `printable`, the same escaped."""
+        if self.fitted_cells:
+            printable = {**printable, FITTED: self._fitted(context)}
+        xml = self.template.render(printable)
         if self.has_brace_markers:
             for marker, brace in BRACE_MARKERS.items():
                 xml = xml.replace(marker, brace)
         return xml.encode("utf-8")
+
+    def _fitted(self, context: Mapping[str, Any]) -> Any:
+        """What each `fit(v[field], width)` tag would print, from the unescaped figures."""
+        fit, cells = context["fit"], context["v"]
+        return escaped(
+            {
+                key: fit(cells.get(field_id), width)
+                for key, (field_id, width) in self.fitted_cells.items()
+            }
+        )
 
 
 class ReportRenderer:
     def __init__(self, template_path: Path) -> None:
         self.template_path = template_path
         self._package = DocxPackage(template_path)
-        env = Environment(autoescape=True)
+        env = Environment(autoescape=False)  # the context comes escaped
         self._parts = {
             part.name: _Part(
                 part.name,
                 env.template_class.from_code(env, part.code, env.make_globals(None)),
                 part.has_brace_markers,
+                part.fitted_cells,
             )
             for part in compiled_parts(template_path, self._package)
         }
@@ -69,7 +90,9 @@ class ReportRenderer:
     ) -> bytes:
         """The report: the tagged parts rendered, `extra` parts put in as given, every other
         part copied as compressed."""
-        rendered = {name: part.render(context) for name, part in self._parts.items()}
+        # Functions are not given to the template: the one it calls, `fit`, is called before.
+        printable = escaped_context({k: v for k, v in context.items() if not callable(v)})
+        rendered = {name: part.render(context, printable) for name, part in self._parts.items()}
         return self._package.write({**rendered, **(extra or {})})
 
 

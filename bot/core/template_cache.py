@@ -6,6 +6,10 @@ what `nianbao render` cost as a whole process, every time. The compiled Python c
 part is stored under the user's cache directory, keyed by the template's bytes and the
 versions that shaped the code, so a changed template or library never reads a stale entry;
 a cache that cannot be read or written is simply not used.
+
+Each part is compiled for `ReportRenderer`'s way of rendering: without autoescape (the
+context arrives escaped, bot/core/xml_context.py) and with every cell's `fit(v[field], width)`
+tag made a lookup of run properties computed before rendering.
 """
 
 from __future__ import annotations
@@ -26,9 +30,13 @@ from bot.core.docx_zip import DocxPackage
 
 _TAG = re.compile(r"\{[{%#]")
 _PARAGRAPH_AFTER_NEWLINE = re.compile(r"\n<w:p([ >])")
+# The run properties of a figure's cell as bot/core/template_builder.py writes them.
+_FIT_TAG = re.compile(r"\{\{ fit\(v\['([^'\\{}]+)'\], (\d+(?:\.\d+)?)\) \}\}")
+# What a rewritten fit tag prints from: the run properties computed before rendering.
+FITTED = "fitted_run_properties"
 BRACE_MARKERS = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
 # Bumped when what is stored changes shape.
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class CompiledPart:
     code: CodeType  # Jinja's compiled template module, for Template.from_code
     # docxtpl's escaped-brace markers ({_{ for a literal {{) occur in the part.
     has_brace_markers: bool
+    # Each `fit(v[field], width)` tag, now `FITTED[key]`: key -> (field id, width in pt).
+    fitted_cells: dict[str, tuple[str, float]]
 
 
 def compiled_parts(template_path: Path, package: DocxPackage) -> list[CompiledPart]:
@@ -66,7 +76,8 @@ def _compile(template_path: Path, package: DocxPackage) -> list[CompiledPart]:
     from jinja2 import Environment
 
     helper = DocxTemplate(template_path)
-    env = Environment(autoescape=True)
+    # Without autoescape: the renderer escapes the context once instead (bot/core/xml_context.py).
+    env = Environment(autoescape=False)
     parts = []
     for name in package.names:
         if not name.endswith(".xml"):
@@ -80,20 +91,35 @@ def _compile(template_path: Path, package: DocxPackage) -> list[CompiledPart]:
         # Dropping it before compiling renders the same XML without a pass over it.
         xml = _PARAGRAPH_AFTER_NEWLINE.sub(r"<w:p\1", xml)
         markers = any(marker in xml for marker in BRACE_MARKERS)
-        parts.append(CompiledPart(name, env.compile(xml), markers))
+        xml, fitted = _without_fit_calls(xml)
+        parts.append(CompiledPart(name, env.compile(xml), markers, fitted))
     return parts
+
+
+def _without_fit_calls(xml: str) -> tuple[str, dict[str, tuple[str, float]]]:
+    """Every cell's `fit(v[field], width)` made a lookup in what the renderer computes before
+    rendering: a Jinja call costs more than the fit itself, 200 times a report."""
+    fitted: dict[str, tuple[str, float]] = {}
+
+    def lookup(match: re.Match[str]) -> str:
+        field_id, width = match[1], match[2]
+        key = f"{field_id} {width}"
+        fitted[key] = (field_id, float(width))
+        return f"{{{{ {FITTED}['{key}'] }}}}"
+
+    return _FIT_TAG.sub(lookup, xml), fitted
 
 
 def _read(path: Path) -> list[CompiledPart] | None:
     try:
         stored = marshal.loads(path.read_bytes())
-        return [CompiledPart(name, code, markers) for name, code, markers in stored]
+        return [CompiledPart(*entry) for entry in stored]
     except (OSError, EOFError, ValueError, TypeError):
         return None
 
 
 def _write(path: Path, parts: Iterable[CompiledPart]) -> None:
-    data = marshal.dumps([(p.name, p.code, p.has_brace_markers) for p in parts])
+    data = marshal.dumps([(p.name, p.code, p.has_brace_markers, p.fitted_cells) for p in parts])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside and renamed: a process reading at the same time sees all or nothing.
