@@ -54,8 +54,9 @@ from telegram.ext import ExtBot  # noqa: E402
 
 from bot.core.answers import load_answers, parse_answers  # noqa: E402
 from bot.core.form import load_form  # noqa: E402
-from bot.reminders.plan import Forms, Planner, plan_reminders  # noqa: E402
+from bot.reminders.plan import Planner, plan_reminders  # noqa: E402
 from bot.reminders.policy import ReminderPolicy  # noqa: E402
+from bot.reminders.report_summaries import Forms, SummaryReader  # noqa: E402
 from bot.reminders.sender import Pacer  # noqa: E402
 from bot.reminders.sweep import Sweeper  # noqa: E402
 from storage.db import make_engine, upgrade_database  # noqa: E402
@@ -266,11 +267,11 @@ def time_plan(engine: Engine, policy: ReminderPolicy, rounds: int) -> tuple[list
 AnswerRead = tuple[tuple[int, ...], tuple[str, ...] | None]
 
 
-class AnswersInMemory(Planner):
-    """The planner with its answer reads served from memory: recorded on its first plan."""
+class AnswersInMemory(SummaryReader):
+    """The planner's answer reads served from memory: recorded on its first plan."""
 
-    def __init__(self, session: Session, policy: ReminderPolicy, forms: Forms, reads: dict):
-        super().__init__(session, policy, forms)
+    def __init__(self, session: Session, forms: Forms, reads: dict):
+        super().__init__(session, forms)
         self.reads: dict[AnswerRead, dict[int, dict[str, Any]]] = reads
 
     def _values(self, reports, fields=None):  # type: ignore[no-untyped-def]
@@ -313,7 +314,8 @@ def time_first_sweep(
     reads: dict[AnswerRead, dict[int, dict[str, Any]]] = {}
     forms = Forms()
     with Session(engine) as session:
-        AnswersInMemory(session, policy, forms, reads).plan(NOW)  # records the reads
+        in_memory = AnswersInMemory(session, forms, reads)
+        Planner(session, policy, summary_reader=in_memory).plan(NOW)  # records the reads
     sweeps, fetches, computes, plan = [], [], [], None
     for _ in range(rounds):
         started = time.perf_counter()
@@ -325,7 +327,8 @@ def time_first_sweep(
         fetches.append(time.perf_counter() - started)
         started = time.perf_counter()
         with Session(engine) as session:
-            AnswersInMemory(session, policy, Forms(), reads).plan(NOW)
+            in_memory = AnswersInMemory(session, Forms(), reads)
+            Planner(session, policy, summary_reader=in_memory).plan(NOW)
         computes.append(time.perf_counter() - started)
     return sweeps, fetches, computes, plan
 

@@ -32,7 +32,7 @@ LOCKED_STATUSES = ("submitted", "approved")
 # Walkthrough keys of a position; the rest (e.g. a supervisor's pending review comment) stays
 # when the member switches to another report.
 WALKTHROUGH_KEYS = frozenset({"q", "resume", "zeroed", "zeroed_at", SEEN_VERSION, "generated"})
-# A return awaiting its comment (bot.chat.review): the report and the version shown.
+# A return awaiting its comment (bot.chat.review_decisions): the report and the version shown.
 PENDING_RETURN_KEYS = ("review_comment_for", "review_version")
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot.chat import walkthrough
 from bot.chat.clock import today_in_settings_zone
+from bot.chat.desk_actions import LIST, PAGE, action, parse_year_argument
 from bot.chat.documents import PdfConvert, default_pdf_converter
 from bot.chat.drafts import NOT_A_TEXT_SECTION, accept_draft, drafts_for
 from bot.chat.generating import generate_turn, with_pdf
@@ -114,9 +115,6 @@ class ReportChat:
 
     def _start_buttons(self, member: Member) -> tuple[tuple[Button, ...], ...]:
         """Where a member starts: their report, and for a supervisor the review desk."""
-        # The desk's buttons are encoded by the desk (bot.chat.review imports this module).
-        from bot.chat.review import LIST, PAGE, action
-
         rows: list[tuple[Button, ...]] = []
         if member.reports or member.role == "admin":
             rows.append((Button("开始填写", OPEN_REPORT),))
@@ -177,8 +175,6 @@ class ReportChat:
 
     def open_command(self, member: Member, args: Sequence[str]) -> Turn:
         """/report [year] as typed: a year chooses which report when more than one is open."""
-        from bot.chat.review import parse_year_argument  # review imports this module
-
         try:
             year = parse_year_argument(args)
         except ValueError:

@@ -3,7 +3,9 @@ one sweep with exactly-once claims (`sweep`), the scheduler inside the bot (`ser
 `nianbao remind` (`cli`). See docs/reminders.md.
 """
 
-from bot.reminders.plan import Delivery, Plan, blocked_notices, plan_reminders
+from bot.reminders.blocked import blocked_notices
+from bot.reminders.delivery import Delivery, Plan
+from bot.reminders.plan import plan_reminders
 from bot.reminders.policy import LADDER, ReminderPolicy, Step, due_step
 from bot.reminders.sender import Pacer, Sender
 from bot.reminders.service import ReminderService, start_reminders, stop_reminders

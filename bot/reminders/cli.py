@@ -11,8 +11,9 @@ import typer
 from sqlmodel import Session
 
 from bot.config import Settings, get_settings
+from bot.reminders.delivery import Plan
 from bot.reminders.messages import CONTINUE_BUTTON
-from bot.reminders.plan import Plan, plan_reminders
+from bot.reminders.plan import plan_reminders
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.service import reminder_bot
 from bot.reminders.sweep import Sweeper, SweepReport

@@ -30,8 +30,8 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.chat.turn import OPEN_REPORT, encode_button
+from bot.reminders.delivery import PERMANENT_ERROR, Delivery
 from bot.reminders.messages import CONTINUE_BUTTON
-from bot.reminders.plan import PERMANENT_ERROR, Delivery
 
 logger = logging.getLogger(__name__)
 

@@ -27,15 +27,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from telegram.ext import ExtBot
 
-from bot.reminders.plan import (
-    Delivery,
-    Forms,
-    Plan,
-    blocked_notices,
-    plan_from_url,
-    plan_reminders,
-)
+from bot.reminders.blocked import blocked_notices
+from bot.reminders.delivery import Delivery, Plan
+from bot.reminders.plan import plan_from_url, plan_reminders
 from bot.reminders.policy import ReminderPolicy
+from bot.reminders.report_summaries import Forms
 from bot.reminders.sender import Outcome, Pacer, Sender
 from storage.db import begin_write, session_scope
 from storage.members import mark_blocked

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from bot.chat.review import Notification
+from bot.chat.desk_results import Notification
 from bot.telegram.replies import send_turn
 from storage import members
 from storage.db import session_scope

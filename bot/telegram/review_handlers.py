@@ -25,14 +25,10 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from bot.chat.desk_actions import CALLBACK_PATTERN, parse_year_argument
+from bot.chat.desk_results import DeskResult, Notification
 from bot.chat.help import NOT_A_MEMBER, NOT_A_MEMBER_BUTTON
-from bot.chat.review import (
-    CALLBACK_PATTERN,
-    DeskResult,
-    Notification,
-    ReviewDesk,
-    parse_year_argument,
-)
+from bot.chat.review import ReviewDesk
 from bot.chat.state import Reply
 from bot.chat.turn import Turn
 from bot.telegram.common import member_lock, report_chat, review_desk

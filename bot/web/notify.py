@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.chat.review import DeskResult, Notification
+from bot.chat.desk_results import DeskResult, Notification
 from bot.config import Settings
 from bot.telegram.notices import send_notifications
 

@@ -13,14 +13,10 @@ from docx import Document
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.chat.review import (
-    PENDING_KEY,
-    DeskResult,
-    ReviewDesk,
-    action,
-    parse_action,
-    parse_year_argument,
-)
+from bot.chat.desk_actions import action, parse_action, parse_year_argument
+from bot.chat.desk_results import DeskResult
+from bot.chat.review import ReviewDesk
+from bot.chat.review_decisions import PENDING_KEY
 from bot.chat.service import ReportChat
 from bot.chat.turn import Turn, encode_button
 from bot.core.answers import AnswersFile, load_answers

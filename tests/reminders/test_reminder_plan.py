@@ -11,9 +11,10 @@ from telegram.error import NetworkError
 
 from bot.chat.service import ReportChat
 from bot.core.answers import load_answers, parse_answers
-from bot.reminders.plan import Snapshot, deadlines_for, load_snapshot, plan_reminders
+from bot.reminders.plan import plan_reminders
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.sender import Pacer
+from bot.reminders.snapshot import Snapshot, deadlines_for, load_snapshot
 from bot.reminders.sweep import Sweeper
 from storage.db import session_scope
 from storage.deadlines import deadline_for, set_deadline

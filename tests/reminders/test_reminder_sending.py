@@ -17,7 +17,8 @@ import pytest
 from sqlmodel import Session, select
 from telegram.ext import ExtBot
 
-from bot.reminders.plan import Plan, plan_reminders
+from bot.reminders.delivery import Plan
+from bot.reminders.plan import plan_reminders
 from bot.reminders.policy import ReminderPolicy
 from bot.reminders.sender import Pacer
 from bot.reminders.sweep import Sweeper

@@ -14,8 +14,9 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
+from bot.chat.desk_results import DeskResult
 from bot.chat.overview import STATUS_FILTERS, Selection
-from bot.chat.review import DeskResult, ReviewDesk
+from bot.chat.review import ReviewDesk
 from bot.chat.sheet import Sheet
 from bot.core.answers import AnswersFile, dump_answers
 from bot.core.calendar import report_year_for
