@@ -49,6 +49,17 @@ def generate_turn(session: Session, member: Member, report: Report, state: Repor
     return replace(report_turn(report, (Reply(text),), state.position), document=document)
 
 
+def pdf_after(turn: Turn, convert: PdfConvert | None) -> Turn | None:
+    """What follows a turn's Word report once it has been sent: its PDF, or a line saying why
+    there is none (`convert` None, or no Word report: nothing follows)."""
+    if convert is None or turn.document is None:
+        return None
+    pdf, why_not = pdf_beside(turn.document, convert)
+    if pdf is not None:
+        return Turn((), turn.report_id, turn.question, document=pdf)
+    return Turn((Reply(why_not or ""),), turn.report_id, turn.question)
+
+
 def with_pdf(turn: Turn, convert: PdfConvert | None) -> Turn:
     """The turn's Word report with its PDF beside it (`convert` None: Word only); when the
     conversion fails, the last reply says why."""

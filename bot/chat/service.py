@@ -22,7 +22,7 @@ from bot.chat.clock import today_in_settings_zone
 from bot.chat.desk_actions import LIST, PAGE, action, parse_year_argument
 from bot.chat.documents import PdfConvert, default_pdf_converter
 from bot.chat.drafts import NOT_A_TEXT_SECTION, accept_draft, drafts_for
-from bot.chat.generating import generate_turn, with_pdf
+from bot.chat.generating import generate_turn, pdf_after, with_pdf
 from bot.chat.help import help_text
 from bot.chat.member_state import (
     LOCKED_STATUSES,
@@ -77,8 +77,9 @@ class ReportChat:
         self.today = today
         # How /generate makes the PDF beside the Word report; None: Word only.
         self.pdf = default_pdf_converter() if pdf == "settings" else pdf
-        # A front end on an event loop sets this and calls `with_pdf` on threads of its own:
-        # a conversion (seconds, up to the timeout) then holds no database worker thread.
+        # A front end on an event loop sets this and calls `pdf_after` on threads of its own
+        # once the Word report is sent: a conversion (seconds, up to the timeout) then holds
+        # no database worker thread, and the Word report does not wait for it.
         self.defer_pdf = False
 
     def member(self, telegram_user_id: int) -> Member | None:
@@ -401,6 +402,11 @@ class ReportChat:
         closed: no transaction (nor, on SQLite, the one worker thread's next write) waits for
         LibreOffice."""
         return with_pdf(turn, self.pdf)
+
+    def pdf_after(self, turn: Turn) -> Turn | None:
+        """The PDF of a turn's Word report as a turn of its own, to follow the Word report
+        (see `with_pdf`)."""
+        return pdf_after(turn, self.pdf)
 
     def _run(
         self,

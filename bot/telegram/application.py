@@ -96,7 +96,7 @@ def build_application(
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     application = builder.build()
-    # PDFs are made on threads of their own (bot.telegram.common.with_pdf): a conversion takes
+    # PDFs are made on threads of their own (bot.telegram.common.pdf_after): a conversion takes
     # seconds, and the database workers (one on SQLite) serve every other member meanwhile.
     chat.defer_pdf = True
     application.bot_data["chat"] = chat

@@ -70,11 +70,11 @@ def replayed(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
     return isinstance(queue, InboxQueue) and queue.is_replay(update)
 
 
-async def with_pdf(context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> Turn:
-    """The turn with the PDF beside its Word report, made on the PDF threads: a conversion
-    holds neither the event loop nor a database worker thread."""
+async def pdf_after(context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> Turn | None:
+    """The PDF to follow a turn's Word report, made on the PDF threads: a conversion holds
+    neither the event loop nor a database worker thread."""
     chat = report_chat(context)
     if turn.document is None or chat.pdf is None:
-        return turn
+        return None
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(context.bot_data["pdf_threads"], chat.with_pdf, turn)
+    return await loop.run_in_executor(context.bot_data["pdf_threads"], chat.pdf_after, turn)

@@ -30,11 +30,11 @@ from bot.chat.uploads import MAX_UPLOAD_BYTES, TOO_LARGE, UPLOAD_ACTIONS
 from bot.telegram.common import (
     in_reader_thread,
     member_lock,
+    pdf_after,
     replayed,
     report_chat,
     report_uploads,
     review_desk,
-    with_pdf,
 )
 from bot.telegram.replies import answer_query, send_turn, with_retries
 from bot.telegram.review_handlers import add_review_handlers, respond
@@ -45,8 +45,12 @@ logger = logging.getLogger(__name__)
 
 async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
     assert update.effective_chat is not None
-    turn = await with_pdf(context, turn)
     await send_turn(context.bot, update.effective_chat.id, turn)
+    # The Word report goes at once and its PDF follows: with many generating together, the
+    # PDFs queue for LibreOffice, and no one's Word file should wait in that queue.
+    follow_up = await pdf_after(context, turn)
+    if follow_up is not None:
+        await send_turn(context.bot, update.effective_chat.id, follow_up)
 
 
 async def _member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Member | None:

@@ -67,8 +67,13 @@ async def test_other_members_are_served_while_a_pdf_is_being_made(
         # Served by the one database worker thread while the PDF is still being made.
         other.send_command("status")
         await other.wait_for_text_async("填写进度", timeout=10)
+        # The Word report has not waited for its PDF.
+        await author.wait_for_text_async("报告已生成", timeout=10)
+        await author.wait_for_document_async(timeout=10)
+        assert [d.file_name for d in author.documents] == [
+            f"淮安市人民政府{REPORT_YEAR}年政府信息公开工作年度报告.docx"
+        ]
     finally:
         converter.release.set()
-    await author.wait_for_text_async("报告已生成")
-    await author.wait_for_messages_async(2)
+    await author.wait_for_document_async()
     assert [d.file_name.rsplit(".", 1)[1] for d in author.documents] == ["docx", "pdf"]
