@@ -65,12 +65,17 @@ def _form(kind: str) -> ReportForm:
 
 
 # Per transaction: the reports this write transaction has locked (each with its organisation's
-# report of the year before, read in the same statement), whether it changed answers (what it
-# reads afterwards includes its own uncommitted rows: not for the cache), and the answers it
-# leaves behind, cached once it commits.
+# report of the year before, read in the same statement), the reports whose answers it changed
+# (what it reads of them afterwards includes its own uncommitted rows: not for any cache), and
+# the answers it leaves behind, cached once it commits.
 _LOCKED = "nianbao_locked_reports"
 _CHANGED = "nianbao_answers_changed"
 _CACHE_ON_COMMIT = "nianbao_cache_on_commit"
+
+
+def changed_reports(session: Session) -> set[int]:
+    """The reports whose answers this session's open transaction has changed (uncommitted)."""
+    return set(session.info.get(_CHANGED, ()))
 
 
 @sa.event.listens_for(Session, "after_commit")
@@ -371,7 +376,7 @@ def _apply(
         else:
             left[field_id] = from_json(form.fields.get(field_id), new)
     standing = _standing(session, report, left, version)
-    session.info[_CHANGED] = True
+    session.info.setdefault(_CHANGED, set()).add(report.id)
     bumped = session.connection().execute(
         _BUMP_VERSION,
         {

@@ -150,14 +150,9 @@ class ReportSheet:
         form = load_form(report.kind)
         values = reports.report_values(session, actor=member, report_id=report_id)
         previous = reports.previous_values(session, actor=member, report=report)
-        # Peers' texts only for the sections this report has written (the copied-text check
-        # compares no others; reading them all costs most of a second at 10,000 reports).
-        written = [f for f in form.text_fields if isinstance(t := values.get(f), str) and t.strip()]
-        peers = narratives.peer_texts(
-            session, year=report.year, fields=written, exclude_org_id=report.org_id
-        )
+        peers = narratives.other_offices(session, year=report.year, exclude_org_id=report.org_id)
         state = ReportState(
-            form, report.agency, report.year, values, previous=previous, peers=tuple(peers)
+            form, report.agency, report.year, values, previous=previous, peers=peers
         )
         try:
             access.check_write(session, member, report)
