@@ -4,8 +4,8 @@ compares a section in full only with the texts that could repeat more than half 
 Exact, not a sample: a character of a section counts as repeated only inside a run found in
 the other text. Runs that none of the other texts hold cannot count; of the rest, the runs
 most texts share (the format's stock phrases) are set aside as long as together they cover
-at most half of the section. A text repeating more than half must then hold one of the runs
-not set aside, so the texts holding those are the only candidates, and each candidate is
+no more than the share that counts as copied (half). A text repeating more must then hold one
+of the runs not set aside, so the texts holding those are the only candidates, and each candidate is
 scored exactly as `repeated_share` scores it. Texts that are the same once normalised are
 indexed once and scored once, however many offices wrote them.
 """
@@ -85,8 +85,8 @@ class _SectionIndex:
             if len(holders) == 1:
                 self.postings[run] = next(iter(holders))
 
-    def candidates(self, mine: str) -> set[int]:
-        """The texts that could cover more than half of `mine` (normalised)."""
+    def candidates(self, mine: str, above: float) -> set[int]:
+        """The texts that could cover more than the share `above` of `mine` (normalised)."""
         held = []
         for start in range(len(mine) - RUN + 1):
             holders = self.postings.get(hash(mine[start : start + RUN]))
@@ -98,7 +98,7 @@ class _SectionIndex:
         found: set[int] = set()
         for _, start, holders in held:
             new = RUN - sum(covered[start : start + RUN])
-            if 2 * (set_aside + new) <= len(mine):
+            if (set_aside + new) / len(mine) <= above:
                 covered[start : start + RUN] = b"\x01" * RUN
                 set_aside += new
             elif isinstance(holders, set):
@@ -165,7 +165,7 @@ class PeerIndex:
         with self._lock:
             index = self._section(form, field_id, prose)
             found = []
-            for number in index.candidates(mine):
+            for number in index.candidates(mine, above):
                 candidate = index.texts[number]
                 share = covered_chars(mine, runs(candidate.normal)) / len(mine)
                 if share > above:
