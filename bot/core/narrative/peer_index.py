@@ -127,9 +127,6 @@ class PeerIndex:
     def of(cls, peers: Iterable[PeerText]) -> PeerIndex:
         return cls(enumerate(peers))
 
-    def __len__(self) -> int:
-        return len(self._peers)
-
     def peers(self, *, exclude: Hashable | None = None) -> list[PeerText]:
         """The texts indexed, but those of `exclude`, by key."""
         with self._lock:
