@@ -66,11 +66,16 @@ def _form(kind: str) -> ReportForm:
 
 # Per transaction: the reports this write transaction has locked (each with its organisation's
 # report of the year before, read in the same statement), the reports whose answers it changed
-# (what it reads of them afterwards includes its own uncommitted rows: not for the cache), and
+# (what it reads of them afterwards includes its own uncommitted rows: not for any cache), and
 # the answers it leaves behind, read back by the transaction itself and cached once it commits.
 _LOCKED = "nianbao_locked_reports"
 _CHANGED = "nianbao_answers_changed"
 _CACHE_ON_COMMIT = "nianbao_cache_on_commit"
+
+
+def changed_reports(session: Session) -> set[int]:
+    """The reports whose answers this session's open transaction has changed (uncommitted)."""
+    return set(session.info.get(_CHANGED, ()))
 
 
 @sa.event.listens_for(Session, "after_commit")

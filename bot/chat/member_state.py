@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from bot.chat.state import Position, ReportState
 from bot.core.calendar import report_year_for
-from bot.core.checks import PeerText
 from bot.core.form import load_form
+from bot.core.narrative.peer_index import OtherOffices
 from storage import narratives, positions, reports
 from storage.errors import StorageError
 from storage.models import ChatPosition, Member, Report
@@ -58,12 +58,8 @@ def load_state(session: Session, member: Member, report: Report) -> ReportState:
     previous = reports.previous_values(session, actor=member, report=report)
 
     @cache  # the walkthrough checks several times per event
-    def peers(fields: tuple[str, ...]) -> tuple[PeerText, ...]:
-        return tuple(
-            narratives.peer_texts(
-                session, year=report.year, fields=fields, exclude_org_id=report.org_id
-            )
-        )
+    def peers() -> OtherOffices:
+        return narratives.other_offices(session, year=report.year, exclude_org_id=report.org_id)
 
     return ReportState(form, report.agency, report.year, values, position, previous, peers)
 

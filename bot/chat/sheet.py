@@ -154,18 +154,15 @@ class ReportSheet:
         form = load_form(report.kind)
         values = reports.report_values(session, actor=member, report_id=report_id)
         previous = reports.previous_values(session, actor=member, report=report)
-        # Peers' texts only for the sections this report has written (the copied-text check
-        # compares no others; reading them all costs most of a second at 10,000 reports).
-        written = [f for f in form.text_fields if isinstance(t := values.get(f), str) and t.strip()]
-        peer_texts = (
-            narratives.peer_texts(
-                session, year=report.year, fields=written, exclude_org_id=report.org_id
-            )
-            if peers and written
-            else []
+        # Other offices' texts through the year's index (bringing it up to date is a query over
+        # the year's reports: skipped for a sheet that shows only a table's findings).
+        others = (
+            narratives.other_offices(session, year=report.year, exclude_org_id=report.org_id)
+            if peers
+            else ()
         )
         state = ReportState(
-            form, report.agency, report.year, values, previous=previous, peers=tuple(peer_texts)
+            form, report.agency, report.year, values, previous=previous, peers=others
         )
         try:
             access.check_write(session, member, report)

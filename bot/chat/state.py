@@ -8,18 +8,19 @@ question instead of losing an answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.checks import Finding, PeerText, check_values
 from bot.core.form import Question, ReportForm, Section
+from bot.core.narrative.peer_index import OtherOffices, Peers
 from bot.core.standing import question_answered
 from bot.core.values import Value
 
-# Other organisations' texts of the year for the given text fields (the report's own filled
-# ones), read from the database when a check first needs them.
-PeerLoader = Callable[[tuple[str, ...]], Sequence[PeerText]]
+# Other organisations' texts of the year, brought up to date from the database when a check
+# first needs them.
+PeerLoader = Callable[[], Peers]
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,9 @@ class ReportState:
     values: Mapping[str, Value]
     position: Position = field(default_factory=Position)
     previous: Mapping[str, Value] | None = None
-    # Other organisations' texts of the same year (the copied-text check), or how to read
-    # them: every other report's texts of the year are many (20,000 at 10,000 organisations,
-    # most of a second to read), and the check compares only the report's own filled texts,
-    # so an answer to a table, or any step before the first text is written, reads none.
-    peers: tuple[PeerText, ...] | PeerLoader = ()
+    # Other organisations' texts of the same year (the copied-text check), or how to get them:
+    # an answer to a table, or any step before the first text is written, needs none.
+    peers: tuple[PeerText, ...] | OtherOffices | PeerLoader = ()
 
     def findings(self, checks: set[str] | None = None) -> list[Finding]:
         """Every check of the report, with last year's report, the year and the peers."""
@@ -91,17 +90,16 @@ class ReportState:
             peers=self._peers(checks),
         )
 
-    def _peers(self, checks: set[str] | None) -> Sequence[PeerText]:
+    def _peers(self, checks: set[str] | None) -> Peers:
         if not callable(self.peers):
             return self.peers
         if checks is not None and "copied_from_peers" not in checks:
             return ()
-        written = tuple(
-            f
+        written = any(
+            isinstance(text := self.values.get(f), str) and text.strip()
             for f in self.form.text_fields
-            if isinstance(text := self.values.get(f), str) and text.strip()
         )
-        return self.peers(written) if written else ()
+        return self.peers() if written else ()
 
     @property
     def questions(self) -> tuple[Question, ...]:

@@ -17,6 +17,7 @@ from bot.core.fees import states_fee
 from bot.core.findings import Finding, Severity
 from bot.core.form import FieldDef, RelationInstance, ReportForm, Term
 from bot.core.narrative.checks import CONTEXT_CHECKS
+from bot.core.narrative.peer_index import OtherOffices, Peers
 from bot.core.narrative.similarity import PeerText
 from bot.core.plausibility import PLAUSIBILITY_CHECKS
 from bot.core.values import Number, Value, format_value
@@ -65,7 +66,7 @@ def check_values(
     previous: Mapping[str, Value] | None = None,
     checks: set[str] | None = None,
     year: int | None = None,
-    peers: Sequence[PeerText] = (),
+    peers: Peers = (),
     refused: Collection[str] = (),
 ) -> list[Finding]:
     """All findings for typed values (totals computed where missing).
@@ -73,9 +74,9 @@ def check_values(
     `previous` is last year's report (any format: fields it lacks are skipped). `checks`
     restricts the run to some check ids, as the chat does at the end of a table. `year` (the
     report year) enables the year and drafted-text checks; `peers` are other organisations'
-    texts of the same year, for the copied-text check. `refused` are cells that hold something
-    that could not be taken as a value: the caller reports them for that, so they are not also
-    called blank here (one finding per cause).
+    texts of the same year (or an index of them kept up to date), for the copied-text check.
+    `refused` are cells that hold something that could not be taken as a value: the caller
+    reports them for that, so they are not also called blank here (one finding per cause).
     """
     completed = complete_values(form, values)
     prev = dict(previous) if previous is not None else None
@@ -86,7 +87,12 @@ def check_values(
         finding = _check_relation(form, relation, completed, prev)
         if finding is not None:
             findings.append(finding)
-    context = CheckContext(prev, year, tuple(peers), frozenset(refused))
+    context = CheckContext(
+        prev,
+        year,
+        peers if isinstance(peers, OtherOffices) else tuple(peers),
+        frozenset(refused),
+    )
     for check_id, spec in form.content_checks.items():
         if checks is not None and check_id not in checks:
             continue

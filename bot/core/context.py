@@ -4,13 +4,13 @@ cells the caller reports as refused."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.findings import Finding
 from bot.core.form import ReportForm
-from bot.core.narrative.similarity import PeerText
+from bot.core.narrative.peer_index import Peers
 from bot.core.values import Value
 
 
@@ -18,7 +18,7 @@ from bot.core.values import Value
 class CheckContext:
     previous: Mapping[str, Value] | None = None
     year: int | None = None
-    peers: Sequence[PeerText] = field(default_factory=tuple)
+    peers: Peers = field(default_factory=tuple)
     # Cells holding something that is not a value: reported for that, never also as blank.
     refused: frozenset[str] = frozenset()
 

@@ -17,6 +17,7 @@ from bot.core.form import ReportForm
 from bot.core.narrative.drafting import drafted_skeletons, skeleton
 from bot.core.narrative.figures import StatedFigure, sentences, stated_figures, without_figures
 from bot.core.narrative.numerals import chinese_to_int
+from bot.core.narrative.peer_index import OtherOffices, PeerIndex
 from bot.core.narrative.similarity import repeated_share
 from bot.core.narrative.topics import agrees, table_value
 from bot.core.values import Value
@@ -140,15 +141,12 @@ def copied_from_last_year(
 def copied_from_peers(
     form: ReportForm, values: Mapping[str, Value], context: CheckContext, spec: Mapping[str, Any]
 ) -> list[Finding]:
+    peers = context.peers
+    offices = peers if isinstance(peers, OtherOffices) else OtherOffices(PeerIndex.of(peers))
     findings = []
     for field_id, heading, text in _texts(form, values):
-        prose = _prose(form, text)
-        shares = [
-            (repeated_share(prose, _prose(form, peer.texts[field_id])), peer.agency)
-            for peer in context.peers
-            if isinstance(peer.texts.get(field_id), str)
-        ]
-        copied = sorted((s for s in shares if s[0] > COPIED_SHARE), reverse=True)
+        shares = offices.copies(form, field_id, text, lambda t: _prose(form, t), above=COPIED_SHARE)
+        copied = sorted(shares, reverse=True)
         if not copied:
             continue
         share, agency = copied[0]

@@ -41,16 +41,24 @@ def repeated_share(text: str, other: str) -> float:
     mine = normalise(text)
     if len(mine) < MIN_CHARS:
         return 0.0
-    runs = _runs(other)
+    return covered_chars(mine, _runs(other)) / len(mine)
+
+
+def covered_chars(mine: str, other_runs: frozenset[str]) -> int:
+    """How many characters of `mine` (normalised) lie in a run of `other_runs`."""
     covered = covered_until = 0
-    for start in [i for i in range(len(mine) - RUN + 1) if mine[i : i + RUN] in runs]:
+    for start in [i for i in range(len(mine) - RUN + 1) if mine[i : i + RUN] in other_runs]:
         covered += start + RUN - max(start, covered_until)
         covered_until = start + RUN
-    return covered / len(mine)
+    return covered
+
+
+def runs(normal: str) -> frozenset[str]:
+    """Every run of `RUN` characters of a normalised text."""
+    return frozenset(normal[i : i + RUN] for i in range(len(normal) - RUN + 1))
 
 
 @lru_cache(maxsize=2048)
 def _runs(text: str) -> frozenset[str]:
-    """Every run of `RUN` characters of a text (other offices' texts are compared often)."""
-    normal = normalise(text)
-    return frozenset(normal[i : i + RUN] for i in range(len(normal) - RUN + 1))
+    """The runs of a text (other offices' texts are compared often)."""
+    return runs(normalise(text))
