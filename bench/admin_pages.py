@@ -18,15 +18,12 @@ NIANBAO_TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/tes
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,14 +35,13 @@ sys.path[0] = str(ROOT)
 
 import sqlalchemy as sa  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 
-from bench.reminders import DEFAULT_PG, build  # noqa: E402
+from bench.reminders import add_database_options, build, databases, machine_line  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
 from storage import members  # noqa: E402
-from storage.db import make_engine, session_scope, upgrade_database  # noqa: E402
+from storage.db import session_scope  # noqa: E402
 from storage.models import Invite  # noqa: E402
 
 TODAY = date(2025, 1, 24)
@@ -202,58 +198,17 @@ def run(engine: Engine, label: str, orgs: int, invites: int, rounds: int) -> boo
     return ok
 
 
-def _pg_reachable(url: str) -> bool:
-    try:
-        admin = sa.create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 3})
-        with admin.connect():
-            pass
-        admin.dispose()
-        return True
-    except Exception:
-        return False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orgs", type=int, default=10_000)
+    add_database_options(parser)
     parser.add_argument("--invites", type=int, default=3_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--pg-url", default=os.environ.get("NIANBAO_TEST_DATABASE_URL") or DEFAULT_PG
-    )
-    parser.add_argument("--no-pg", action="store_true")
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
-    print(
-        f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.release()}",
-        flush=True,
-    )
+    print(machine_line(), flush=True)
     ok = True
-    if not args.no_sqlite:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            upgrade_database(url)
-            engine = make_engine(url)
-            ok &= run(engine, "sqlite", args.orgs, args.invites, args.rounds)
-            engine.dispose()
-    if args.no_pg or not _pg_reachable(args.pg_url):
-        print("[postgresql] skipped (not reachable or --no-pg)")
-    else:
-        name = f"nianbao_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-            upgrade_database(url)
-            engine = make_engine(url)
-            ok &= run(engine, "postgresql", args.orgs, args.invites, args.rounds)
-            engine.dispose()
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+    with closing(databases(args)) as each:
+        for label, engine in each:
+            ok &= run(engine, label, args.orgs, args.invites, args.rounds)
     print("target (every page ≤ 1 s):", "met" if ok else "NOT met")
 
 

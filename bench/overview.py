@@ -25,26 +25,28 @@ Target (issue 20): <= 1 s per page on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
-import tempfile
 import time
-import uuid
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # `python bench/<script>.py` puts bench/ first on the import path; the project root takes its
-# place, so imports find the project's packages, and bench/ goes after it for the builder.
+# place, so imports find the project's packages (and the reminder benchmark's builder).
 sys.path[0] = str(ROOT)
-sys.path.append(str(ROOT / "bench"))
 
-import sqlalchemy as sa  # noqa: E402
-from reminders import DEFAULT_PG, SAMPLE, YEAR, build  # noqa: E402  (bench/reminders.py)
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from bench.reminders import (  # noqa: E402
+    SAMPLE,
+    YEAR,
+    add_database_options,
+    build,
+    databases,
+    machine_line,
+)
 
 TODAY = date(2025, 2, 10)  # the departments' deadline passed, the governments' not yet
 TARGET_S = 1.0
@@ -170,59 +172,15 @@ def saves(engine: Engine, label: str, count: int) -> None:
         )
 
 
-def _pg_reachable(url: str) -> bool:
-    try:
-        admin = sa.create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 3})
-        with admin.connect():
-            pass
-        admin.dispose()
-        return True
-    except Exception:
-        return False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orgs", type=int, default=10_000)
+    add_database_options(parser)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--pg-url", default=os.environ.get("NIANBAO_TEST_DATABASE_URL") or DEFAULT_PG
-    )
-    parser.add_argument("--no-pg", action="store_true")
-    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
-
-    from storage.db import make_engine, upgrade_database
-
-    print(
-        f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.release()}",
-        flush=True,
-    )
-    if not args.no_sqlite:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            upgrade_database(url)
-            engine = make_engine(url)
-            run(engine, "sqlite", args.orgs, args.rounds)
-            engine.dispose()
-    if args.no_pg or not _pg_reachable(args.pg_url):
-        print("[postgresql] skipped (not reachable or --no-pg)")
-        return
-    name = f"nianbao_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(args.pg_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-        upgrade_database(url)
-        engine = make_engine(url)
-        run(engine, "postgresql", args.orgs, args.rounds)
-        engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    print(machine_line(), flush=True)
+    with closing(databases(args)) as each:
+        for label, engine in each:
+            run(engine, label, args.orgs, args.rounds)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -504,30 +506,35 @@ def _pg_reachable(url: str) -> bool:
         return False
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every benchmark on this database: --orgs, --pg-url, --no-pg, --no-sqlite."""
     parser.add_argument("--orgs", type=int, default=10_000)
-    parser.add_argument("--sample", type=int, default=1500)
-    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--pg-url", default=os.environ.get("NIANBAO_TEST_DATABASE_URL") or DEFAULT_PG
     )
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
-    args = parser.parse_args()
-    print(
+
+
+def machine_line() -> str:
+    return (
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.release()}",
-        flush=True,
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        if not args.no_sqlite:
+
+
+def databases(args: argparse.Namespace) -> Iterator[tuple[str, Engine]]:
+    """Each database the options ask for, migrated and empty: ("sqlite", a temporary file),
+    then ("postgresql", a scratch database created on the server and dropped after)."""
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             upgrade_database(url)
             engine = make_engine(url)
-            plan = decide(engine, "sqlite", args.orgs, args.rounds)
-            asyncio.run(send(engine, plan, args.sample))
-            engine.dispose()
+            try:
+                yield "sqlite", engine
+            finally:
+                engine.dispose()
     if args.no_pg or not _pg_reachable(args.pg_url):
         print("[postgresql] skipped (not reachable or --no-pg)")
         return
@@ -539,12 +546,28 @@ def main() -> None:
         url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
         upgrade_database(url)
         engine = make_engine(url)
-        decide(engine, "postgresql", args.orgs, args.rounds)
-        engine.dispose()
+        try:
+            yield "postgresql", engine
+        finally:
+            engine.dispose()
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_database_options(parser)
+    parser.add_argument("--sample", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(machine_line(), flush=True)
+    with closing(databases(args)) as each:
+        for label, engine in each:
+            plan = decide(engine, label, args.orgs, args.rounds)
+            if label == "sqlite":  # sending is the same whatever the database
+                asyncio.run(send(engine, plan, args.sample))
 
 
 if __name__ == "__main__":
