@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.chat.member_state import LOCKED_STATUSES
-from storage.deadlines import legal_deadline
+from storage.deadlines import deadlines_of_year
 from storage.models import (
     REPORTING_ROLES,
     SUPERVISING_ROLES,
-    Deadline,
     Member,
     Organisation,
     Report,
@@ -101,21 +100,10 @@ class Snapshot:
 
 
 def deadlines_for(session: Session, orgs: dict[int, OrgRow], year: int) -> dict[int, date]:
-    """Every organisation's deadline: `storage.deadlines.deadline_for`'s rules, one query.
-
-    The most specific override wins: one set on the organisation or its nearest ancestor, then
-    one for its type, then one for everyone; otherwise the legal date.
-    """
-    overrides = session.exec(select(Deadline).where(Deadline.year == year)).all()
-    by_org = {d.org_id: d.due for d in overrides if d.org_id is not None}
-    by_type: dict[str, date] = {}
-    everyone: date | None = None
-    for d in overrides:
-        if d.org_id is None and d.org_type is not None:
-            by_type.setdefault(d.org_type, d.due)
-        elif d.org_id is None and everyone is None:
-            everyone = d.due
-    legal: dict[str, date] = {}
+    """Every organisation's deadline by `storage.deadlines`' rules (`deadlines_of_year`), the
+    tree walked once: an override set on the organisation or its nearest ancestor, else its
+    type's date."""
+    rules = deadlines_of_year(session, year=year)
     inherited: dict[int, date | None] = {}
 
     def from_tree(org_id: int) -> date | None:
@@ -129,23 +117,15 @@ def deadlines_for(session: Session, orgs: dict[int, OrgRow], year: int) -> dict[
                 break
             seen.add(current)
             chain.append(current)
-            if current in by_org:
-                found = by_org[current]
+            if current in rules.by_org:
+                found = rules.by_org[current]
                 break
             current = orgs[current].parent_id
         for node in chain:
             inherited[node] = found
         return found
 
-    result: dict[int, date] = {}
-    for org in orgs.values():
-        due = from_tree(org.id) or by_type.get(org.org_type) or everyone
-        if due is None:
-            if org.org_type not in legal:
-                legal[org.org_type] = legal_deadline(org.org_type, year)
-            due = legal[org.org_type]
-        result[org.id] = due
-    return result
+    return {org.id: from_tree(org.id) or rules.by_type[org.org_type] for org in orgs.values()}
 
 
 def load_snapshot(session: Session, year: int) -> Snapshot:
