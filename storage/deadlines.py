@@ -35,7 +35,7 @@ def parse_due(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise StorageError(f"日期「{text}」格式有误，应为 YYYY-MM-DD") from None
+        raise StorageError(f"日期「{text}」格式有误，请按“年-月-日”填写，如 2026-01-31") from None
 
 
 def set_deadline(

@@ -65,10 +65,8 @@ def create_invite(
     """A new invite and its code; the code is returned once and never stored. `created_by`:
     an admin member, or the command line (`access.check_admin`). Commits."""
     check_code(role, ROLE_LABELS, "角色")
-    if ttl <= timedelta(0):
-        raise StorageError("邀请码有效期应大于零")
-    if ttl > MAX_TTL:
-        raise StorageError(f"邀请码有效期不超过 {MAX_TTL.days} 天")
+    if not timedelta(0) < ttl <= MAX_TTL:
+        raise StorageError(f"邀请码有效期应大于零且不超过 {MAX_TTL.days} 天，请重新填写天数")
     with write_transaction(session):
         by = access.check_admin(session, created_by)
         get_org(session, org_id=org_id)

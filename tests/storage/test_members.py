@@ -130,10 +130,9 @@ def test_invalid_invites_are_refused(session: Session, tree) -> None:
         create_invite(session, org_id=tree.bureau.id, role="boss", created_by="x")
     with pytest.raises(NotFound, match="单位（编号 999）不存在"):
         create_invite(session, org_id=999, role="staff", created_by="x")
-    with pytest.raises(StorageError, match="有效期应大于零"):
-        create_invite(
-            session, org_id=tree.bureau.id, role="staff", created_by="x", ttl=timedelta(0)
-        )
+    for ttl in (timedelta(0), timedelta(days=366)):
+        with pytest.raises(StorageError, match="有效期应大于零且不超过 365 天，请重新填写天数"):
+            create_invite(session, org_id=tree.bureau.id, role="staff", created_by="x", ttl=ttl)
     assert session.exec(select(Invite)).all() == []
 
 

@@ -129,7 +129,7 @@ def test_admin_builds_the_organisation_tree(web: Web, admin: TestClient) -> None
     assert "截止日期设为 2026-01-20" in page and "（本单位单独设置）" in page
     assert 'id="due">2026-01-20' in admin.get(burl).text
     page = _followed(admin, _post(admin, url, f"{url}/deadline", year="2025", due="20号"))
-    assert "日期「20号」格式有误，应为 YYYY-MM-DD" in page
+    assert "日期「20号」格式有误，请按“年-月-日”填写，如 2026-01-31" in page
     page = _followed(admin, _post(admin, url, f"{url}/deadline", year="2025", clear="1"))
     assert "已取消单独设置的2025年度报送截止日期" in page
     assert 'id="due">2026-03-31' in page  # a county government: 31 March
