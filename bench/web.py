@@ -60,17 +60,14 @@ CELLS = [
     for column in ("natural", "commercial", "research", "nonprofit", "legal", "other")
 ]
 
+# `nianbao web` as it serves (bot.web.server.run_web), on the benchmark's day.
 NIANBAO_SERVER = """
 import sys
 from datetime import date
-import uvicorn
 from bot.config import get_settings
-from bot.web.app import create_app
-from storage.db import make_engine
+from bot.web.server import run_web
 settings = get_settings().model_copy(update={"database_url": sys.argv[1], "log_level": "WARNING"})
-app = create_app(settings, engine=make_engine(sys.argv[1]), today=lambda: date(2025, 12, 15))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",
-            timeout_keep_alive=120)
+run_web(settings, host="127.0.0.1", port=int(sys.argv[2]), today=lambda: date(2025, 12, 15))
 """
 
 BARE_SERVER = """
@@ -80,6 +77,7 @@ import uvicorn
 from fastapi import FastAPI, Form
 from fastapi.responses import HTMLResponse
 from typing import Annotated
+from bot.web.server import KEEP_ALIVE_SECONDS
 from storage.db import make_engine
 
 engine = make_engine(sys.argv[1])
@@ -106,7 +104,7 @@ def page() -> HTMLResponse:
     return HTMLResponse("<!doctype html><title>bare</title><p>bare</p>")
 
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",
-            timeout_keep_alive=120)
+            timeout_keep_alive=KEEP_ALIVE_SECONDS)
 """
 
 
