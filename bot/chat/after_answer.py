@@ -91,8 +91,8 @@ def table_done(state: ReportState, section: Section, resume: int) -> list[Reply]
 
 
 def _relations_of(state: ReportState, section: Section) -> list[RelationInstance]:
-    fields = {f.id for f in state.form.fields.values() if f.section == section.id}
-    return [r for r in state.form.relations if set(r.current_fields) <= fields]
+    fields = state.form.section_fields(section.id)
+    return [r for r in state.form.relations if fields.issuperset(r.current_fields)]
 
 
 def _checkable(state: ReportState, section: Section) -> bool:
@@ -134,10 +134,10 @@ def section_complete(state: ReportState, section: Section) -> bool:
 
 def section_findings(state: ReportState, section: Section) -> list[Finding]:
     """Relations among this table's cells (and with last year's report), once it is complete."""
-    section_fields = {f.id for f in state.form.fields.values() if f.section == section.id}
+    section_fields = state.form.section_fields(section.id)
     findings = state.findings()
     return [
         f
         for f in findings
-        if f.check not in CONTENT_ONLY and f.fields and set(f.fields) <= section_fields
+        if f.check not in CONTENT_ONLY and f.fields and section_fields.issuperset(f.fields)
     ]

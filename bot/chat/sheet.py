@@ -71,9 +71,9 @@ class Sheet:
     def section_findings(self, section: Section) -> list[Finding]:
         """The relations among this table's cells (blanks are listed in the preview). Only
         the relations that involve the table are run: a saved cell answers with these."""
-        fields = {f.id for f in self.form.fields.values() if f.section == section.id}
-        checks = {r.check for r in self.form.relations if fields.intersection(r.current_fields)}
-        return [f for f in self.state.findings(checks) if f.fields and set(f.fields) <= fields]
+        fields = self.form.section_fields(section.id)
+        checks = set(self.form.section_checks(section.id))
+        return [f for f in self.state.findings(checks) if f.fields and fields.issuperset(f.fields)]
 
     def text_findings(self, section: Section) -> list[Finding]:
         """The narrative checks of a text section (its length, what it must state)."""

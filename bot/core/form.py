@@ -63,7 +63,7 @@ class FieldDef:
     column: str | None = None
     derived: bool = False
 
-    @property
+    @cached_property  # asked for every cell of every check
     def numeric(self) -> bool:
         return self.type.kind != "text"
 
@@ -213,11 +213,12 @@ class RelationInstance:
     right: tuple[Term, ...]
     computes: bool = False
 
-    @property
+    # Cached: every check of a report asks each relation both (a saved cell runs them all).
+    @cached_property
     def current_fields(self) -> tuple[str, ...]:
         return tuple(t.field for t in (*self.left, *self.right) if not t.previous)
 
-    @property
+    @cached_property
     def needs_previous(self) -> bool:
         return any(t.previous for t in (*self.left, *self.right))
 
@@ -249,17 +250,42 @@ class ReportForm:
     def field(self, field_id: str) -> FieldDef:
         return self.fields[field_id]
 
-    @property
-    def numeric_fields(self) -> list[str]:
-        return [f.id for f in self.fields.values() if f.numeric]
+    @cached_property
+    def numeric_fields(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.fields.values() if f.numeric)
 
-    @property
-    def text_fields(self) -> list[str]:
-        return [f.id for f in self.fields.values() if not f.numeric]
+    @cached_property
+    def text_fields(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.fields.values() if not f.numeric)
 
-    @property
-    def derived_fields(self) -> list[str]:
-        return [f.id for f in self.fields.values() if f.derived]
+    @cached_property
+    def derived_fields(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.fields.values() if f.derived)
+
+    def section_fields(self, section_id: str) -> frozenset[str]:
+        """The ids of a section's cells (or its text)."""
+        return self._fields_by_section.get(section_id, frozenset())
+
+    def section_checks(self, section_id: str) -> frozenset[str]:
+        """The relation checks that involve a cell of the section: what a table runs when
+        one of its cells changes."""
+        return self._checks_by_section.get(section_id, frozenset())
+
+    @cached_property
+    def _fields_by_section(self) -> dict[str, frozenset[str]]:
+        fields: dict[str, set[str]] = {}
+        for field_def in self.fields.values():
+            fields.setdefault(field_def.section, set()).add(field_def.id)
+        return {section: frozenset(ids) for section, ids in fields.items()}
+
+    @cached_property
+    def _checks_by_section(self) -> dict[str, frozenset[str]]:
+        return {
+            section: frozenset(
+                r.check for r in self.relations if fields.intersection(r.current_fields)
+            )
+            for section, fields in self._fields_by_section.items()
+        }
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:
