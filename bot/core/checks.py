@@ -132,20 +132,24 @@ def _check_relation(
     values: Mapping[str, Value],
     previous: Mapping[str, Value] | None,
 ) -> Finding | None:
-    terms = (*relation.left, *relation.right)
     if relation.needs_previous and previous is None:
         return None
-    numbers: dict[Term, Number] = {}
-    for term in terms:
-        source = previous if term.previous else values
-        value = source.get(term.field) if source is not None else None
-        if value is None or isinstance(value, str):
-            return None
-        numbers[term] = value
-    left = sum(t.sign * numbers[t] for t in relation.left)
-    right = sum(t.sign * numbers[t] for t in relation.right)
+    # Summed first, the terms' values named only for a message: a report's checks run every
+    # relation on every saved cell, and nearly all of them agree.
+    sums: list[Number] = [0, 0]
+    for side, terms in enumerate((relation.left, relation.right)):
+        for term in terms:
+            value = (previous if term.previous else values).get(term.field)  # type: ignore[union-attr]
+            if value is None or isinstance(value, str):
+                return None
+            sums[side] += term.sign * value
+    left, right = sums
     if left == right:
         return None
+    numbers: dict[Term, Number] = {
+        term: (previous if term.previous else values)[term.field]  # type: ignore[index]
+        for term in (*relation.left, *relation.right)
+    }
     first = form.field(relation.left[0].field)
     scope = (
         f"{first.table}「{first.column}」列"

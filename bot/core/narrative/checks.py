@@ -142,6 +142,8 @@ def copied_from_peers(
     form: ReportForm, values: Mapping[str, Value], context: CheckContext, spec: Mapping[str, Any]
 ) -> list[Finding]:
     peers = context.peers
+    if not peers:  # none given (the stored standing leaves this check out)
+        return []
     offices = peers if isinstance(peers, OtherOffices) else OtherOffices(PeerIndex.of(peers))
     findings = []
     for field_id, heading, text in _texts(form, values):

@@ -156,11 +156,13 @@ class PeerIndex:
     ) -> list[tuple[float, str]]:
         """(share, agency) of every other office whose `field_id` repeats more than `above`
         of `text`; `prose` is what of a text counts (the same for this text and theirs)."""
-        mine = normalise(prose(text))
-        if len(mine) < MIN_CHARS:
-            return []
         with self._lock:
             index = self._section(form, field_id, prose)
+            if not index.texts:  # no other office has written this section yet
+                return []
+            mine = normalise(prose(text))
+            if len(mine) < MIN_CHARS:
+                return []
             found = []
             for number in index.candidates(mine, above):
                 candidate = index.texts[number]
