@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "invite.revoke": "撤销邀请码",
     "member.join_web": "网页登记加入",
     "member.deactivate": "停用成员",
+    "member.reactivate": "恢复成员",
     "member.set_role": "更改成员角色",
     "member.set_password": "设置网页密码",
     "deadline.set": "设置截止日期",

@@ -38,6 +38,7 @@ from storage.members import (
     invite_state,
     list_invites,
     list_members,
+    reactivate_member,
     revoke_invite,
     set_role,
     state_text,
@@ -302,6 +303,17 @@ def member_remove(member_id: Annotated[int, typer.Argument(help="成员编号")]
     with _session() as session:
         member = deactivate_member(session, member_id=member_id, actor=cli_actor())
     typer.echo(f"已停用成员：{member.name}（编号 {member.id}），立即生效。")
+
+
+@member_app.command("restore")
+def member_restore(member_id: Annotated[int, typer.Argument(help="成员编号")]) -> None:
+    """恢复已停用的成员（单位、角色和登录方式不变），立即生效。"""
+    with _session() as session:
+        member = reactivate_member(session, member_id=member_id, actor=cli_actor())
+    typer.echo(
+        f"已恢复成员：{member.name}（编号 {member.id}），立即生效；"
+        "原网页登录需重新登录，Telegram 可直接使用。"
+    )
 
 
 @member_app.command("role")

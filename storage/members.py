@@ -394,6 +394,26 @@ def deactivate_member(session: Session, *, member_id: int, actor: Member | str) 
     return member
 
 
+def reactivate_member(session: Session, *, member_id: int, actor: Member | str) -> Member:
+    """Switch a deactivated member back on, as they were (organisation, role, Telegram
+    account, web login and password): a deactivation made by mistake is undone without a new
+    invite. The web sessions the deactivation ended stay ended. Commits."""
+    with write_transaction(session):
+        by = access.check_admin(session, actor)
+        member = _member(session, member_id)
+        if member.active:
+            raise StorageError(f"成员 {member.name}（编号 {member_id}）未被停用，无需恢复")
+        member.active = True
+        session.add(member)
+        audit.record(
+            session,
+            actor=by,
+            action="member.reactivate",
+            detail={"member_id": member_id, "telegram_user_id": member.telegram_user_id},
+        )
+    return member
+
+
 def set_role(session: Session, *, member_id: int, role: str, actor: Member | str) -> Member:
     """Change a member's role (e.g. a supervisor who also reports: supervisor_staff); it takes
     effect on their next action. Commits."""

@@ -37,9 +37,10 @@ def children(
     return list(rows), total
 
 
-def _name_matches(text: str) -> sa.ColumnElement[bool]:
-    """Names containing `text` (SQL LIKE, with % and _ typed taken literally)."""
-    return Organisation.name.contains(text.strip(), autoescape=True)  # type: ignore[attr-defined]
+def name_matches(text: str) -> sa.ColumnElement[bool]:
+    """Names containing `text`, Latin letters in either case on every database (LIKE is
+    case-sensitive on PostgreSQL, not on SQLite); % and _ typed are taken literally."""
+    return Organisation.name.icontains(text.strip(), autoescape=True)  # type: ignore[attr-defined]
 
 
 def search(
@@ -47,7 +48,7 @@ def search(
 ) -> tuple[list[Organisation], int]:
     """One page of the organisations whose name contains `text` (the shortest names first:
     an exact name leads), and how many match."""
-    where = _name_matches(text)
+    where = name_matches(text)
     total = session.exec(select(func.count()).select_from(Organisation).where(where)).one()
     rows = session.exec(
         select(Organisation)

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from storage.deadlines import deadlines_of_year
 from storage.models import Member, Organisation, ReminderLog, Report
+from storage.org_search import name_matches
 from storage.orgs import ancestors, get_org
 from storage.overview import check_year, require_reviewer
 from storage.standing import LAST_YEAR, LAST_YEAR_OF, STALE, refresh
@@ -176,7 +177,7 @@ class _Overview:
 
     def filtered(self, query: sa.Select, selection: Selection) -> sa.Select:
         if selection.name:
-            query = query.where(Organisation.name.contains(selection.name, autoescape=True))  # type: ignore[attr-defined]
+            query = query.where(name_matches(selection.name))
         if selection.status == OVERDUE:
             query = query.where(self.overdue)
         elif selection.status:

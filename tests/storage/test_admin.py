@@ -74,6 +74,7 @@ def test_nobody_else_changes_anything(session: Session, tree: Tree, role: str) -
             session, org_id=tree.city.id, role="admin", created_by=member
         ),
         lambda: members.set_role(session, member_id=member.id, role="admin", actor=member),
+        lambda: members.reactivate_member(session, member_id=member.id, actor=member),
         lambda: web_accounts.reset_password(
             session, actor=member, member_id=member.id, password_hash="h"
         ),
@@ -164,6 +165,33 @@ def test_removing_a_member_ends_their_web_sessions(
     with pytest.raises(StorageError, match="不能更改自己的角色"):
         members.set_role(session, member_id=admin.id, role="staff", actor=admin)
     assert session.get(Member, admin.id).active
+
+
+def test_a_deactivation_made_by_mistake_is_undone_as_the_member_was(
+    session: Session, tree: Tree, admin: Member, staff: Member
+) -> None:
+    members.set_role(session, member_id=staff.id, role="supervisor_staff", actor=admin)
+    web_accounts.start_session(session, member_id=staff.id)
+    members.deactivate_member(session, member_id=staff.id, actor=admin)
+    assert members.get_member(session, telegram_user_id=staff.telegram_user_id) is None
+
+    back = members.reactivate_member(session, member_id=staff.id, actor=admin)
+
+    found = members.get_member(session, telegram_user_id=staff.telegram_user_id)
+    assert found is not None and found.id == staff.id == back.id
+    assert (found.org_id, found.role, found.active) == (tree.bureau.id, "supervisor_staff", True)
+    # The sessions the deactivation ended stay ended: they sign in again.
+    assert session.exec(select(WebSession).where(WebSession.member_id == staff.id)).all() == []
+    assert _log(session)[-2:] == [
+        (f"member:{admin.id}", "member.deactivate"),
+        (f"member:{admin.id}", "member.reactivate"),
+    ]
+    with pytest.raises(
+        StorageError, match=rf"成员 {staff.name}（编号 {staff.id}）未被停用，无需恢复"
+    ):
+        members.reactivate_member(session, member_id=staff.id, actor=admin)
+    with pytest.raises(NotFound, match="成员（编号 999）不存在"):
+        members.reactivate_member(session, member_id=999, actor=admin)
 
 
 def test_a_telegram_only_member_has_no_web_password_to_reset(

@@ -45,6 +45,12 @@ def test_search_by_part_of_a_name_paged_exact_names_first(session: Session, tree
     assert [o.name for o in org_search.search(session, text="%_")[0]] == ["100%_试点单位"]
     assert org_search.search(session, text="_")[1] == 1
     assert org_search.search(session, text="不存在的单位") == ([], 0)
+    # Latin letters in either case, on SQLite and PostgreSQL alike.
+    create_org(session, name="洪泽区12345政务服务热线（Hotline）", org_type="department")
+    for typed in ("hotline", "HOTLINE", "Hotline"):
+        assert [o.name for o in org_search.search(session, text=typed)[0]] == [
+            "洪泽区12345政务服务热线（Hotline）"
+        ]
 
 
 def test_choosing_by_number_exact_name_or_a_part_only_one_name_has(

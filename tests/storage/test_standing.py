@@ -114,6 +114,11 @@ def test_the_database_filters_sorts_counts_and_pages(
     assert rows(Selection(sort="name", offset=1, limit=1)) == ["洪泽区科技局"]
     assert rows(Selection(name="科技")) == ["洪泽区科技局"]
     assert rows(Selection(name="%")) == []  # a wildcard is a character like any other
+    session.get(Organisation, tree.township.id).name = "高良涧街道（GLJ）"
+    session.commit()
+    assert rows(Selection(name="glj")) == rows(Selection(name="GLJ")) == ["高良涧街道（GLJ）"]
+    session.get(Organisation, tree.township.id).name = "高良涧街道"
+    session.commit()
     assert rows(Selection(status=NOT_BEGUN, sort="name")) == ["洪泽区人民政府", "高良涧街道"]
     # Past 31 January: the bureau and the township are overdue, the county government not.
     assert rows(Selection(status=OVERDUE, sort="name")) == ["洪泽区科技局", "高良涧街道"]

@@ -93,8 +93,18 @@ def test_invite_member_list_and_remove(nianbao, orgs, engine: Engine, monkeypatc
     assert "成员（编号 9）不存在" in nianbao("member", "remove", "9", code=1).output
     with Session(engine) as session:
         assert get_member(session, telegram_user_id=123456789012) is None
+    assert "已恢复成员：王芳（编号 1），立即生效" in nianbao("member", "restore", "1").output
+    assert "[1] 王芳  填报人员  洪泽区科技局  Telegram 123456789012  在用" in (
+        nianbao("member", "list").output
+    )
+    assert "未被停用，无需恢复" in nianbao("member", "restore", "1", code=1).output
+    with Session(engine) as session:
+        assert get_member(session, telegram_user_id=123456789012) is not None
         actions = [a.action for a in session.exec(select(AuditLog).order_by(AuditLog.id))]
-    assert actions == ["org.add"] * 3 + ["invite.create"] * 2 + ["member.deactivate"]
+    assert actions == ["org.add"] * 3 + ["invite.create"] * 2 + [
+        "member.deactivate",
+        "member.reactivate",
+    ]
 
 
 def test_report_import_export_round_trip(nianbao, orgs, tmp_path: Path) -> None:

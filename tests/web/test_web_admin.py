@@ -261,6 +261,13 @@ def test_members_role_and_removal_take_effect_at_once(web: Web, admin: TestClien
     assert _login(web.client(), "wangfang", PASSWORD).status_code == 401
     assert "已停用" in admin.get("/admin/members").text
 
+    page = _followed(admin, _post(admin, "/admin/members", f"/admin/members/{member.id}/restore"))
+    assert "已恢复成员 wangfang同志" in page
+    assert _member(web, "wangfang").role == "supervisor_staff"  # as they were
+    assert _login(web.client(), "wangfang", PASSWORD).status_code == 303
+    page = _followed(admin, _post(admin, "/admin/members", f"/admin/members/{member.id}/restore"))
+    assert "未被停用，无需恢复" in page
+
     me = _member(web, "admin")
     page = _followed(admin, _post(admin, "/admin/members", f"/admin/members/{me.id}/remove"))
     assert "不能停用自己的账号，请由其他管理员操作" in page
@@ -268,7 +275,11 @@ def test_members_role_and_removal_take_effect_at_once(web: Web, admin: TestClien
         admin, _post(admin, "/admin/members", f"/admin/members/{me.id}/role", role="staff")
     )
     assert "不能更改自己的角色" in page and _member(web, "admin").role == "admin"
-    assert [e.action for e in _audit(web)][-2:] == ["member.set_role", "member.deactivate"]
+    assert [e.action for e in _audit(web)][-3:] == [
+        "member.set_role",
+        "member.deactivate",
+        "member.reactivate",
+    ]
 
 
 def test_password_reset_on_the_web_is_the_command_lines(web: Web, admin: TestClient) -> None:
@@ -309,6 +320,7 @@ def _admin_forms(org_id: int, member_id: int, invite_id: int) -> dict[str, dict[
         f"/admin/orgs/{org_id}/deadline": {"year": "2025", "due": "2026-01-01"},
         f"/admin/members/{member_id}/role": {"role": "admin"},
         f"/admin/members/{member_id}/remove": {},
+        f"/admin/members/{member_id}/restore": {},
         f"/admin/members/{member_id}/password": {},
         "/admin/invites": {"org": str(org_id), "role": "admin", "days": "3"},
         f"/admin/invites/{invite_id}/revoke": {},

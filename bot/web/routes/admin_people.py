@@ -155,6 +155,30 @@ def remove_member(
     )
 
 
+@router.post("/members/{member_id}/restore", dependencies=[CsrfChecked])
+def restore_member(
+    engine: DbEngine,
+    visit: Admin,
+    member_id: int,
+    org: Annotated[str, Form(max_length=20)] = "",
+    below: Annotated[str, Form(max_length=1)] = "",
+    page: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    url = _back("/admin/members", org, below, page)
+    with session_scope(engine) as session:
+        try:
+            member = members.reactivate_member(session, member_id=member_id, actor=visit.member)
+        except StorageError as exc:
+            return refused(engine, visit, url, exc)
+    return done(
+        engine,
+        visit,
+        url,
+        f"已恢复成员 {member.name}（编号 {member.id}），立即生效：单位、角色和登录方式不变，"
+        "可重新登录网页，Telegram 中可直接使用。",
+    )
+
+
 @router.post("/members/{member_id}/password", dependencies=[CsrfChecked])
 def reset_password(
     request: Request,
