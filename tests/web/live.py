@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Engine
 from bot.config import get_settings
 from bot.web.app import create_app
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
@@ -52,6 +55,50 @@ def live_server(engine: Engine, *, today: Callable[[], date] | None = None) -> I
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def nianbao_web(
+    database: Path, *options: str, cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`nianbao web` on a free port until it says it listens; yields it and its base URL
+    (what it printed until then: `process.printed`). No Telegram token in its environment."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NIANBAO_"))}
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from bot.cli import app; app()",
+            "web",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *options,
+        ],
+        env=env,
+        cwd=cwd or ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:  # uvicorn says when it listens
+            lines.append(line)
+            if "Uvicorn running on" in line:
+                break
+        else:
+            raise AssertionError("".join(lines))
+        process.printed = "".join(lines)  # type: ignore[attr-defined]
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def chrome_options(

@@ -9,60 +9,14 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
 
-from tests.web.live import free_port
+from tests.web.live import nianbao_web
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextmanager
-def nianbao_web(
-    database: Path, *options: str, cwd: Path | None = None
-) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`nianbao web` on a free port until it says it listens; yields it and its base URL
-    (what it printed until then: `process.printed`). No Telegram token in its environment."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NIANBAO_"))}
-    env["DATABASE_URL"] = f"sqlite:///{database}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from bot.cli import app; app()",
-            "web",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            *options,
-        ],
-        env=env,
-        cwd=cwd or ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:  # uvicorn says when it listens
-            lines.append(line)
-            if "Uvicorn running on" in line:
-                break
-        else:
-            raise AssertionError("".join(lines))
-        process.printed = "".join(lines)  # type: ignore[attr-defined]
-        yield process, f"http://127.0.0.1:{port}"
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_nianbao_web_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
