@@ -1,4 +1,4 @@
-"""Administrators: members (role, remove, web password reset), invites (create, revoke,
+"""Administrators: members (role, remove, restore, web password reset), invites (create, revoke,
 list) and the audit log.
 
 The member and invite lists are filtered by an organisation (typed by name or number, with
@@ -9,6 +9,7 @@ post itself and never stored, not even in the session's flash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ from storage import audit, members, org_search
 from storage.clock import utcnow
 from storage.db import session_scope
 from storage.errors import StorageError
-from storage.models import ROLE_LABELS, Organisation
+from storage.models import ROLE_LABELS, Member, Organisation
 
 AUDIT_ROWS = 200
 
@@ -109,15 +110,32 @@ def set_role(
     below: Annotated[str, Form(max_length=1)] = "",
     page: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    url = _back("/admin/members", org, below, page)
+    return _change_member(
+        engine,
+        visit,
+        _back("/admin/members", org, below, page),
+        lambda session: members.set_role(
+            session, member_id=member_id, role=role, actor=visit.member
+        ),
+        lambda member: f"已将 {member.name} 的角色改为{ROLE_LABELS[member.role]}，立即生效。",
+    )
+
+
+def _change_member(
+    engine: Engine,
+    visit: Visit,
+    url: str,
+    change: Callable[[Session], Member],
+    said: Callable[[Member], str],
+) -> Response:
+    """A member changed by a storage service, then back to the list saying what was done
+    (or why it was refused)."""
     with session_scope(engine) as session:
         try:
-            member = members.set_role(session, member_id=member_id, role=role, actor=visit.member)
+            member = change(session)
         except StorageError as exc:
             return refused(engine, visit, url, exc)
-    return done(
-        engine, visit, url, f"已将 {member.name} 的角色改为{ROLE_LABELS[member.role]}，立即生效。"
-    )
+    return done(engine, visit, url, said(member))
 
 
 def _back(path: str, org: str, below: str, page: str) -> str:
@@ -140,18 +158,15 @@ def remove_member(
     below: Annotated[str, Form(max_length=1)] = "",
     page: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    url = _back("/admin/members", org, below, page)
-    with session_scope(engine) as session:
-        try:
-            member = members.deactivate_member(session, member_id=member_id, actor=visit.member)
-        except StorageError as exc:
-            return refused(engine, visit, url, exc)
-    return done(
+    return _change_member(
         engine,
         visit,
-        url,
-        f"已停用成员 {member.name}（编号 {member.id}），立即生效：其网页登录已失效，"
-        "Telegram 中也不能再操作。",
+        _back("/admin/members", org, below, page),
+        lambda session: members.deactivate_member(session, member_id=member_id, actor=visit.member),
+        lambda member: (
+            f"已停用成员 {member.name}（编号 {member.id}），立即生效："
+            "其网页登录已失效，Telegram 中也不能再操作。"
+        ),
     )
 
 
@@ -164,18 +179,15 @@ def restore_member(
     below: Annotated[str, Form(max_length=1)] = "",
     page: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    url = _back("/admin/members", org, below, page)
-    with session_scope(engine) as session:
-        try:
-            member = members.reactivate_member(session, member_id=member_id, actor=visit.member)
-        except StorageError as exc:
-            return refused(engine, visit, url, exc)
-    return done(
+    return _change_member(
         engine,
         visit,
-        url,
-        f"已恢复成员 {member.name}（编号 {member.id}），立即生效：单位、角色和登录方式不变，"
-        "可重新登录网页，Telegram 中可直接使用。",
+        _back("/admin/members", org, below, page),
+        lambda session: members.reactivate_member(session, member_id=member_id, actor=visit.member),
+        lambda member: (
+            f"已恢复成员 {member.name}（编号 {member.id}），立即生效："
+            "单位、角色和登录方式不变，可重新登录网页，Telegram 中可直接使用。"
+        ),
     )
 
 
