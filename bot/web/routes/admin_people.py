@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -63,6 +63,28 @@ class Filter:
         org = str(self.org_id) if self.org_id is not None else ""
         return (("org", org), ("below", "1" if self.below and org else ""))
 
+    def back(self, path: str) -> str:
+        """The list at `path` as this filter shows it (a posted filter: the organisation by
+        number), to redirect to after a change."""
+        params = [f"org={self.typed}"] if self.typed else []
+        if params and self.below:
+            params.append("below=1")
+        if self.page > 1:
+            params.append(f"page={self.page}")
+        return f"{path}?{'&'.join(params)}" if params else path
+
+
+def posted_from(
+    org: Annotated[str, Form(max_length=20)] = "",
+    below: Annotated[str, Form(max_length=1)] = "",
+    page: Annotated[str, Form(max_length=10)] = "",
+) -> Filter:
+    """The list a form was posted from, as its hidden fields carry it (numbers only)."""
+    return Filter(org if org.isdigit() else "", below, page)
+
+
+PostedFrom = Annotated[Filter, Depends(posted_from)]
+
 
 def _members_context(engine: Engine, visit: Visit, shown: Filter) -> dict[str, Any]:
     with session_scope(engine) as session:
@@ -105,15 +127,13 @@ def set_role(
     engine: DbEngine,
     visit: Admin,
     member_id: int,
+    shown: PostedFrom,
     role: Annotated[str, Form(max_length=30)] = "",
-    org: Annotated[str, Form(max_length=20)] = "",
-    below: Annotated[str, Form(max_length=1)] = "",
-    page: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     return _change_member(
         engine,
         visit,
-        _back("/admin/members", org, below, page),
+        shown.back("/admin/members"),
         lambda session: members.set_role(
             session, member_id=member_id, role=role, actor=visit.member
         ),
@@ -138,30 +158,17 @@ def _change_member(
     return done(engine, visit, url, said(member))
 
 
-def _back(path: str, org: str, below: str, page: str) -> str:
-    """The list a form was posted from (its hidden fields), numbers only."""
-    shown = Filter("", below, page)
-    params = [f"org={org}"] if org.isdigit() else []
-    if params and shown.below:
-        params.append("below=1")
-    if shown.page > 1:
-        params.append(f"page={shown.page}")
-    return f"{path}?{'&'.join(params)}" if params else path
-
-
 @router.post("/members/{member_id}/remove", dependencies=[CsrfChecked])
 def remove_member(
     engine: DbEngine,
     visit: Admin,
     member_id: int,
-    org: Annotated[str, Form(max_length=20)] = "",
-    below: Annotated[str, Form(max_length=1)] = "",
-    page: Annotated[str, Form(max_length=10)] = "",
+    shown: PostedFrom,
 ) -> Response:
     return _change_member(
         engine,
         visit,
-        _back("/admin/members", org, below, page),
+        shown.back("/admin/members"),
         lambda session: members.deactivate_member(session, member_id=member_id, actor=visit.member),
         lambda member: (
             f"已停用成员 {member.name}（编号 {member.id}），立即生效："
@@ -175,14 +182,12 @@ def restore_member(
     engine: DbEngine,
     visit: Admin,
     member_id: int,
-    org: Annotated[str, Form(max_length=20)] = "",
-    below: Annotated[str, Form(max_length=1)] = "",
-    page: Annotated[str, Form(max_length=10)] = "",
+    shown: PostedFrom,
 ) -> Response:
     return _change_member(
         engine,
         visit,
-        _back("/admin/members", org, below, page),
+        shown.back("/admin/members"),
         lambda session: members.reactivate_member(session, member_id=member_id, actor=visit.member),
         lambda member: (
             f"已恢复成员 {member.name}（编号 {member.id}），立即生效："
@@ -197,9 +202,7 @@ def reset_password(
     engine: DbEngine,
     visit: Admin,
     member_id: int,
-    org: Annotated[str, Form(max_length=20)] = "",
-    below: Annotated[str, Form(max_length=1)] = "",
-    page: Annotated[str, Form(max_length=10)] = "",
+    shown: PostedFrom,
 ) -> Response:
     """The temporary password is in this response only (as `nianbao member password-reset`
     prints it)."""
@@ -209,8 +212,7 @@ def reset_password(
                 session, actor=visit.member, member_id=member_id
             )
         except StorageError as exc:
-            return refused(engine, visit, _back("/admin/members", org, below, page), exc)
-    shown = Filter(org if org.isdigit() else "", below, page)
+            return refused(engine, visit, shown.back("/admin/members"), exc)
     context = _members_context(engine, visit, shown)
     context["reset"] = {"member": member, "password": password}
     return render(request, "admin_members.html", context, visit=visit)
@@ -299,11 +301,9 @@ def revoke_invite(
     engine: DbEngine,
     visit: Admin,
     invite_id: int,
-    org: Annotated[str, Form(max_length=20)] = "",
-    below: Annotated[str, Form(max_length=1)] = "",
-    page: Annotated[str, Form(max_length=10)] = "",
+    shown: PostedFrom,
 ) -> Response:
-    url = _back("/admin/invites", org, below, page)
+    url = shown.back("/admin/invites")
     with session_scope(engine) as session:
         try:
             members.revoke_invite(session, actor=visit.member, invite_id=invite_id)
