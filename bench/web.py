@@ -6,7 +6,8 @@ handler writing one row, in the same run.
 
 Two servers run as their own processes under uvicorn (one worker each, connections kept
 alive longer than a member's pauses, as a browser keeps them) on 127.0.0.1:
-nianbao's web app (`bot.web.app.create_app`), and a bare FastAPI app whose POST handler
+nianbao's web app as `nianbao web` serves it (`bot.web.server.run_web`: warmed and its
+start-up heap frozen before it listens), and a bare FastAPI app whose POST handler
 inserts one row with SQLAlchemy and whose GET returns a short page. Both use the same kind of
 database (SQLite files by default; with `--database-url` a PostgreSQL server, on a database
 created for the run and dropped after it).
