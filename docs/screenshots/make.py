@@ -4,7 +4,7 @@
 
 A fresh SQLite database with the demo data (`nianbao web --demo`), served on a free port;
 the demo member signs in, fills part of the report, and the pages are captured at 1366×768
-and at a phone's 390×844; then an administrator of a small tree opens the administration page.
+and at a phone's 390×844; then an administrator of a small tree opens the administration pages.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ def main() -> None:
         with live_server(engine) as base, chromium(download_dir=Path(workdir)) as driver:
             driver.get(f"{base}/login")
             driver.save_screenshot(str(OUT / "login.png"))
-            driver.find_element(By.ID, "login").send_keys(access.login)
-            driver.find_element(By.ID, "password").send_keys(access.password)
-            driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+            # Signed in before the report is asked for (a page asked for too early goes to
+            # the sign-in page, which then leads to the current year's report).
+            _sign_in(driver, base, access.login, access.password)
             driver.get(f"{base}/report?year={access.year}")
             report = driver.current_url
             driver.save_screenshot(str(OUT / "report.png"))
@@ -64,13 +64,16 @@ def main() -> None:
             _sign_in(driver, base, *_admin(engine))
             driver.get(f"{base}/admin")
             driver.save_screenshot(str(OUT / "admin.png"))
+            driver.get(f"{base}/admin/members")
+            driver.save_screenshot(str(OUT / "admin-members.png"))
         engine.dispose()
     print(f"screenshots written to {OUT}")
 
 
 def _admin(engine) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    """A city with two counties and their bureaus under the demo's city government, and an
-    administrator of it; returns the administrator's login and password."""
+    """A city with two counties and their bureaus under the demo's city government, an
+    administrator of it and two members of a bureau (one deactivated); returns the
+    administrator's login and password."""
     password = "shots-2026-admin"
     with session_scope(engine) as session:
         city = orgs.list_orgs(session)[0]
@@ -97,6 +100,21 @@ def _admin(engine) -> tuple[str, str]:  # type: ignore[no-untyped-def]
             password_hash=hash_password(password),
             attempt_keys=["invite:shots"],
         )
+        # Two members of a bureau, one of them deactivated (the list offers to restore her).
+        bureau = next(o for o in orgs.list_orgs(session) if o.name == "洪泽区科技局")
+        for login, name in (("wangfang", "王芳"), ("lijing", "李静")):
+            _, code = members.create_invite(
+                session, org_id=bureau.id, role="staff", created_by="cli:shots"
+            )
+            member = web_accounts.join_with_invite(
+                session,
+                code=code,
+                login=login,
+                name=name,
+                password_hash=hash_password(password),
+                attempt_keys=["invite:shots"],
+            )
+        members.deactivate_member(session, member_id=member.id, actor="cli:shots")
     return "admin", password
 
 
