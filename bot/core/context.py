@@ -21,6 +21,9 @@ class CheckContext:
     peers: Peers = field(default_factory=tuple)
     # Cells holding something that is not a value: reported for that, never also as blank.
     refused: frozenset[str] = frozenset()
+    # What several checks of one run work out from the same values, kept for the run (a
+    # context is made per run of the checks).
+    worked_out: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 # A check given the context: (form, completed values, context, its spec in form.yaml).

@@ -198,15 +198,23 @@ def _stale_drafts(
     form: ReportForm, values: Mapping[str, Value], context: CheckContext
 ) -> list[tuple[str, str, str, list[tuple[StatedFigure, Any]], range]]:
     """(field, heading, sentence, figures that disagree, where) for each drafted sentence
-    gone stale."""
+    gone stale; worked out once per run of the checks (two checks use it)."""
     assert context.year is not None
-    drafted = drafted_skeletons(form, values, year=context.year)
+    if "stale_drafts" not in context.worked_out:
+        context.worked_out["stale_drafts"] = _find_stale_drafts(form, values, context.year)
+    return context.worked_out["stale_drafts"]  # type: ignore[no-any-return]
+
+
+def _find_stale_drafts(
+    form: ReportForm, values: Mapping[str, Value], year: int
+) -> list[tuple[str, str, str, list[tuple[StatedFigure, Any]], range]]:
+    drafted = drafted_skeletons(form, values, year=year)
     stale = []
     for field_id, heading, text in _texts(form, values):
         for offset, sentence in sentences(text, full=True):
             if skeleton(sentence) not in drafted:
                 continue
-            pairs = _figures_with_tables(form, values, sentence, context.year)
+            pairs = _figures_with_tables(form, values, sentence, year)
             wrong = [(f, t) for f, t in pairs if not agrees(f.value, t)]
             if wrong:
                 where = range(offset, offset + len(sentence))

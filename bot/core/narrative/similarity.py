@@ -36,6 +36,9 @@ def normalise(text: str) -> str:
     return re.sub(r"\d", "0", "".join(kept))
 
 
+# A report's texts change far less often than its figures, and every saved figure runs the
+# checks again: the same two texts are compared again and again.
+@lru_cache(maxsize=256)
 def repeated_share(text: str, other: str) -> float:
     """The share (0–1) of `text` that repeats `other`; 0 for a text too short to judge."""
     mine = normalise(text)
