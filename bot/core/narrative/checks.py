@@ -208,9 +208,12 @@ def _stale_drafts(
 def _find_stale_drafts(
     form: ReportForm, values: Mapping[str, Value], year: int
 ) -> list[tuple[str, str, str, list[tuple[StatedFigure, Any]], range]]:
+    texts = _texts(form, values)
+    if not texts:  # nothing written yet: no sentence to have gone stale
+        return []
     drafted = drafted_skeletons(form, values, year=year)
     stale = []
-    for field_id, heading, text in _texts(form, values):
+    for field_id, heading, text in texts:
         for offset, sentence in sentences(text, full=True):
             if skeleton(sentence) not in drafted:
                 continue
